@@ -1,0 +1,61 @@
+/** CloudRoom's CRVIDEOSDK error codes (`sdkErr`), name for name. 0 means success. */
+export const SdkErr = {
+  NOERR: 0,
+  UNKNOWERR: 1,
+  INNER_ERR: 3,
+  MEETPARAM_ERR: 5,
+  ANCTPSWD_ERR: 7,
+  SERVER_EXCEPTION: 8,
+  LOGINSTATE_ERROR: 9,
+  USER_BEEN_KICKOUT: 10,
+  NOT_INIT: 11,
+  NOT_LOGIN: 12,
+  TOKEN_TIMEOUT: 18,
+  TOKEN_AUTH_FAILED: 21,
+  NOSERVER_RSP: 202,
+  SOCKETEXCEPTION: 204,
+  SOCKETTIMEOUT: 205,
+  CONNECTIONLOST: 207,
+  INVALID_CALLID: 600,
+  ERR_CALL_EXIST: 601,
+  ERR_BUSY: 602,
+  ERR_OFFLINE: 603,
+  ERR_NOANSWER: 604,
+  ERR_USER_NOT_FOUND: 605,
+  ERR_REFUSE: 606,
+  MEETNOTEXIST: 800,
+  AUTHERROR: 801,
+  MEMBEROVERFLOWERROR: 802,
+  MIC_NORIGHT: 808,
+  MIC_BEINGUSED: 809,
+  MIC_UNKNOWERR: 810,
+  CAM_NORIGHT: 811,
+  CAM_BEINGUSED: 812,
+  CAM_UNKNOWERR: 813,
+} as const;
+
+export type SdkErrName = keyof typeof SdkErr;
+export type SdkErrCode = (typeof SdkErr)[SdkErrName];
+
+const names = new Map<number, string>(Object.entries(SdkErr).map(([name, code]) => [code, `CRVIDEOSDK_${name}`]));
+
+/** `CRVIDEOSDK_…` name of a code, for logs and messages. */
+export function sdkErrName(code: number): string {
+  return names.get(code) ?? `CRVIDEOSDK_${code}`;
+}
+
+/** The one error type of the project: carries a CRVideo `sdkErr` code and an optional cause. */
+export class CRVideoError extends Error {
+  readonly code: number;
+
+  constructor(code: number, message?: string, options?: { cause?: unknown }) {
+    super(message ?? sdkErrName(code), options);
+    this.name = 'CRVideoError';
+    this.code = code;
+  }
+
+  /** The code of any thrown value: a CRVideoError's own, otherwise 1 (unknown). */
+  static codeOf(err: unknown): number {
+    return err instanceof CRVideoError ? err.code : SdkErr.UNKNOWERR;
+  }
+}

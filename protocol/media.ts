@@ -1,0 +1,225 @@
+import { z } from 'zod';
+import { UID } from './schemas.js';
+
+// Media-plane signaling (mediasoup). Kept in its own file so the call/room protocol and the media
+// protocol each stay one concept. The RTP shapes below check structure and bounds; mediasoup (server)
+// and mediasoup-client (browser) validate the fine details themselves.
+
+const Id = z.string().min(1).max(64);
+const Str = z.string().max(256);
+const Params = z.record(z.string().max(64), z.union([z.string().max(256), z.number(), z.boolean()]));
+const Int = z.number().int();
+const Kind = z.enum(['audio', 'video']);
+
+export const MediaKind = Kind;
+export type MediaKind = z.infer<typeof Kind>;
+
+const RtcpFeedback = z.looseObject({ type: Str, parameter: Str.optional() });
+
+const RtpCodecCapability = z.looseObject({
+  kind: Kind,
+  mimeType: Str,
+  preferredPayloadType: Int.optional(),
+  clockRate: Int,
+  channels: Int.optional(),
+  parameters: Params.optional(),
+  rtcpFeedback: z.array(RtcpFeedback).max(32).optional(),
+});
+
+const RtpHeaderExtensionCapability = z.looseObject({
+  kind: Kind,
+  uri: Str,
+  preferredId: Int,
+  preferredEncrypt: z.boolean().optional(),
+  direction: z.enum(['sendrecv', 'sendonly', 'recvonly', 'inactive']).optional(),
+});
+
+/** A router's or a device's RTP capabilities. */
+export const RtpCapabilities = z.looseObject({
+  codecs: z.array(RtpCodecCapability).max(64).optional(),
+  headerExtensions: z.array(RtpHeaderExtensionCapability).max(64).optional(),
+});
+export type RtpCapabilities = z.infer<typeof RtpCapabilities>;
+
+/** RTP parameters of a producer (client → server) or a consumer (server → client). */
+export const RtpParameters = z.looseObject({
+  mid: Str.optional(),
+  codecs: z
+    .array(
+      z.looseObject({
+        mimeType: Str,
+        payloadType: Int,
+        clockRate: Int,
+        channels: Int.optional(),
+        parameters: Params.optional(),
+        rtcpFeedback: z.array(RtcpFeedback).max(32).optional(),
+      }),
+    )
+    .min(1)
+    .max(16),
+  headerExtensions: z
+    .array(z.looseObject({ uri: Str, id: Int, encrypt: z.boolean().optional(), parameters: Params.optional() }))
+    .max(32)
+    .optional(),
+  encodings: z
+    .array(
+      z.looseObject({
+        ssrc: Int.optional(),
+        rid: Str.optional(),
+        codecPayloadType: Int.optional(),
+        rtx: z.looseObject({ ssrc: Int }).optional(),
+        dtx: z.boolean().optional(),
+        scalabilityMode: Str.optional(),
+        maxBitrate: z.number().optional(),
+      }),
+    )
+    .max(8)
+    .optional(),
+  rtcp: z.looseObject({ cname: Str.optional(), reducedSize: z.boolean().optional() }).optional(),
+});
+export type RtpParameters = z.infer<typeof RtpParameters>;
+
+export const IceParameters = z.looseObject({ usernameFragment: Str, password: Str, iceLite: z.boolean().optional() });
+export type IceParameters = z.infer<typeof IceParameters>;
+
+export const IceCandidate = z.looseObject({
+  foundation: Str,
+  priority: z.number(),
+  address: Str,
+  protocol: z.enum(['udp', 'tcp']),
+  port: Int,
+  type: z.enum(['host', 'srflx', 'prflx', 'relay']),
+  tcpType: z.enum(['active', 'passive', 'so']).optional(),
+});
+export type IceCandidate = z.infer<typeof IceCandidate>;
+
+export const DtlsParameters = z.looseObject({
+  role: z.enum(['auto', 'client', 'server']).optional(),
+  fingerprints: z
+    .array(z.looseObject({ algorithm: Str, value: Str }))
+    .min(1)
+    .max(8),
+});
+export type DtlsParameters = z.infer<typeof DtlsParameters>;
+
+/** API status of a member's mic or camera: 0 unknown, 1 no device, 2 closed, 3 open, 4 opening. */
+export const MediaStatus = z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3), z.literal(4)]);
+export type MediaStatus = z.infer<typeof MediaStatus>;
+
+/** What a member's media looks like to the others. */
+export const MediaPeerInfo = z.object({ peerId: Id, UID, audio: MediaStatus, video: MediaStatus });
+export type MediaPeerInfo = z.infer<typeof MediaPeerInfo>;
+
+const TransportDirection = z.enum(['send', 'recv']);
+export type TransportDirection = z.infer<typeof TransportDirection>;
+
+const empty = z.object({});
+
+/** Client → server media requests (only members of a room may send them, about their own objects). */
+export const mediaRequests = {
+  /** The room router's RTP capabilities (load the mediasoup-client Device with them). */
+  'media.getRouterRtpCapabilities': empty,
+  /** Creates (or replaces) this member's send or receive transport. */
+  'media.createTransport': z.object({ direction: TransportDirection }),
+  'media.connectTransport': z.object({ transportId: Id, dtlsParameters: DtlsParameters }),
+  /** New ICE credentials after the transport's ICE failed or the network changed. */
+  'media.restartIce': z.object({ transportId: Id }),
+  /**
+   * The device is loaded and the receive transport exists: the server now creates (paused) consumers
+   * for every producer in the room and announces them with `media.newConsumer`; later producers too.
+   */
+  'media.ready': z.object({ rtpCapabilities: RtpCapabilities }),
+  /** Starts sending a track (one producer per kind; a second one of the same kind replaces the first). */
+  'media.produce': z.object({
+    transportId: Id,
+    kind: Kind,
+    rtpParameters: RtpParameters,
+    paused: z.boolean().optional(),
+  }),
+  'media.closeProducer': z.object({ producerId: Id }),
+  'media.pauseProducer': z.object({ producerId: Id }),
+  'media.resumeProducer': z.object({ producerId: Id }),
+  /** Consumers are created paused; the client resumes each once its local consumer is ready. */
+  'media.resumeConsumer': z.object({ consumerId: Id }),
+  'media.pauseConsumer': z.object({ consumerId: Id }),
+  /** This member's mic / camera status as the API shows it (relayed to the others as `media.status`). */
+  'media.setStatus': z.object({ audio: MediaStatus.optional(), video: MediaStatus.optional() }),
+  /** Transport and stream health of this member (network-quality indicator). */
+  'media.getStats': empty,
+} as const satisfies Record<`media.${string}`, z.ZodType>;
+
+const TransportStats = z.object({
+  transportId: Id,
+  direction: TransportDirection,
+  iceState: Str,
+  dtlsState: Str,
+  bytesSent: z.number(),
+  bytesReceived: z.number(),
+  sendBitrate: z.number(),
+  recvBitrate: z.number(),
+  availableOutgoingBitrate: z.number().optional(),
+});
+
+/** mediasoup quality score 0..10 of a stream (10 = perfect). */
+const StreamScore = z.object({ kind: Kind, UID: UID.optional(), score: z.number() });
+
+/** Server → client: `data` of each successful media response. */
+export const mediaResponses = {
+  'media.getRouterRtpCapabilities': z.object({ rtpCapabilities: RtpCapabilities }),
+  'media.createTransport': z.object({
+    id: Id,
+    iceParameters: IceParameters,
+    iceCandidates: z.array(IceCandidate).max(16),
+    dtlsParameters: DtlsParameters,
+  }),
+  'media.connectTransport': empty,
+  'media.restartIce': z.object({ iceParameters: IceParameters }),
+  /** The other members of the room and their statuses. */
+  'media.ready': z.object({ peers: z.array(MediaPeerInfo) }),
+  'media.produce': z.object({ id: Id }),
+  'media.closeProducer': empty,
+  'media.pauseProducer': empty,
+  'media.resumeProducer': empty,
+  'media.resumeConsumer': empty,
+  'media.pauseConsumer': empty,
+  'media.setStatus': empty,
+  'media.getStats': z.object({
+    transports: z.array(TransportStats),
+    /** Scores of what this member sends (per own producer). */
+    producers: z.array(StreamScore),
+    /** Scores of what this member receives (per consumer, with the sender's UID). */
+    consumers: z.array(StreamScore),
+  }),
+} as const satisfies { [K in keyof typeof mediaRequests]: z.ZodType };
+
+/** Server → client media notifications. */
+export const mediaNotifications = {
+  /** A (paused) consumer of another member's track on this member's receive transport. */
+  'media.newConsumer': z.object({
+    id: Id,
+    producerId: Id,
+    peerId: Id,
+    UID,
+    kind: Kind,
+    rtpParameters: RtpParameters,
+    /** The sender has paused its producer (mic / camera closed). */
+    producerPaused: z.boolean(),
+  }),
+  /** The consumer ended (its producer closed, or the sender left). */
+  'media.consumerClosed': z.object({ id: Id }),
+  /** The sender paused / resumed the producer behind this consumer. */
+  'media.consumerPaused': z.object({ id: Id }),
+  'media.consumerResumed': z.object({ id: Id }),
+  /** A member's mic / camera status changed (sent to the other members). */
+  'media.status': MediaPeerInfo,
+  /** A member's media is gone (it left the room or was dropped). */
+  'media.peerLeft': z.object({ peerId: Id, UID }),
+  /** The loudest member right now ('' when everyone is silent). */
+  'media.activeSpeaker': z.object({ UID: z.union([UID, z.literal('')]) }),
+} as const satisfies Record<`media.${string}`, z.ZodType>;
+
+export type MediaRequestType = keyof typeof mediaRequests;
+export type MediaRequestPayload<T extends MediaRequestType> = z.infer<(typeof mediaRequests)[T]>;
+export type MediaResponseData<T extends MediaRequestType> = z.infer<(typeof mediaResponses)[T]>;
+export type MediaNotificationName = keyof typeof mediaNotifications;
+export type MediaNotificationData<N extends MediaNotificationName> = z.infer<(typeof mediaNotifications)[N]>;

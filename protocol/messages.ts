@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { mediaNotifications, mediaRequests, mediaResponses } from './media.js';
+import { AppID, CallID, CallRecord, MeetID, MeetObj, Nickname, UID, UserStatus, UsrExtDat } from './schemas.js';
+
+const empty = z.object({});
+const UserAuthCode = z.string().max(1024);
+
+/** Client → server requests: one schema per message type (the `payload` of a request frame). */
+export const requests = {
+  login: z.object({
+    appID: AppID,
+    md5AppSecret: z.string().min(1).max(64),
+    nickname: Nickname,
+    UID,
+    userAuthCode: UserAuthCode,
+  }),
+  loginByToken: z.object({ token: z.string().min(1).max(4096), nickname: Nickname, UID, userAuthCode: UserAuthCode }),
+  /** Re-attach a new socket to a session kept through a network drop. */
+  resume: z.object({ sessionToken: z.string().min(16).max(128), lastSeq: z.number().int().nonnegative() }),
+  updateToken: z.object({ token: z.string().min(1).max(4096) }),
+  logout: empty,
+  ping: empty,
+  createMeeting: z.object({ subject: z.string().max(256) }),
+  destroyMeeting: z.object({ meetID: MeetID }),
+  enterMeeting: z.object({ meetID: MeetID }),
+  exitMeeting: empty,
+  call: z.object({ callID: CallID, calledUID: UID, meetID: MeetID, usrExtDat: UsrExtDat }),
+  acceptCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
+  rejectCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
+  hangupCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
+  setDND: z.object({ DNDStatus: z.number().int().min(0).max(0x7fffffff) }),
+  getUserStatus: z.object({ UID: UID.optional() }),
+  startUserStatusNotify: empty,
+  stopUserStatusNotify: empty,
+  getCallRecords: empty,
+  ...mediaRequests,
+} as const;
+
+const LoginData = z.object({
+  UID,
+  sessionToken: z.string(),
+  /** How long the server keeps the session after the socket drops. */
+  graceMs: z.number().int().nonnegative(),
+  /** Token expiry (epoch ms) for token logins, else null. */
+  tokenExp: z.number().nullable(),
+});
+
+/** Server → client: the `data` of a successful response, per request type. */
+export const responses = {
+  login: LoginData,
+  loginByToken: LoginData,
+  resume: empty,
+  updateToken: z.object({ tokenExp: z.number() }),
+  logout: empty,
+  ping: z.object({ now: z.number() }),
+  createMeeting: z.object({ meetObj: MeetObj }),
+  destroyMeeting: empty,
+  enterMeeting: z.object({ meetObj: MeetObj, members: z.array(UID) }),
+  exitMeeting: empty,
+  call: empty,
+  acceptCall: empty,
+  rejectCall: empty,
+  hangupCall: empty,
+  setDND: empty,
+  getUserStatus: z.object({ statuses: z.array(UserStatus) }),
+  startUserStatusNotify: empty,
+  stopUserStatusNotify: empty,
+  getCallRecords: z.object({ records: z.array(CallRecord) }),
+  ...mediaResponses,
+} as const satisfies { [K in keyof typeof requests]: z.ZodType };
+
+/** Server → client notifications, by name. */
+export const notifications = {
+  lineOff: z.object({ sdkErr: z.number().int() }),
+  tokenWillExpire: z.object({ tokenExp: z.number() }),
+  callIn: z.object({ callID: CallID, meetObj: MeetObj, callerID: UID, usrExtDat: UsrExtDat }),
+  callAccepted: z.object({ callID: CallID, meetObj: MeetObj, usrExtDat: UsrExtDat }),
+  callRejected: z.object({ callID: CallID, sdkErr: z.number().int(), usrExtDat: UsrExtDat }),
+  callHungup: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
+  userStatus: UserStatus,
+  /** Own DND changed (from another device or the server): keeps every device's switch in sync. */
+  dndChanged: z.object({ DNDStatus: z.number().int() }),
+  userEnterMeeting: z.object({ meetID: MeetID, UID }),
+  userLeftMeeting: z.object({ meetID: MeetID, UID }),
+  meetingDropped: z.object({ meetID: MeetID, reason: z.number().int() }),
+  meetingStopped: z.object({ meetID: MeetID }),
+  ...mediaNotifications,
+} as const;
+
+export type RequestType = keyof typeof requests;
+export type RequestPayload<T extends RequestType> = z.infer<(typeof requests)[T]>;
+export type ResponseData<T extends RequestType> = z.infer<(typeof responses)[T]>;
+export type NotificationName = keyof typeof notifications;
+export type NotificationData<N extends NotificationName> = z.infer<(typeof notifications)[N]>;
+
+/** A request frame: `{ id, type, payload }`. */
+export const RequestFrame = z.object({
+  id: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  type: z.string().max(64),
+  payload: z.unknown().optional(),
+});
+export type RequestFrame = z.infer<typeof RequestFrame>;
+
+/** Response to request `id` (null when the frame was too broken to read an id). */
+export interface ResponseFrame {
+  t: 'rsp';
+  id: number | null;
+  err: number;
+  data?: unknown;
+  msg?: string;
+}
+
+/** A notification; `seq` grows by one per session, so a resumed session can replay what it missed. */
+export interface NotificationFrame {
+  t: 'ntf';
+  seq: number;
+  name: string;
+  data: unknown;
+}
+
+export type ServerFrame = ResponseFrame | NotificationFrame;
+
+export const ServerFrameSchema = z.union([
+  z.object({
+    t: z.literal('rsp'),
+    id: z.number().nullable(),
+    err: z.number().int(),
+    data: z.unknown().optional(),
+    msg: z.string().optional(),
+  }),
+  z.object({ t: z.literal('ntf'), seq: z.number().int(), name: z.string(), data: z.unknown() }),
+]);
+
+export function isRequestType(type: string): type is RequestType {
+  return Object.hasOwn(requests, type);
+}
+
+export function isNotificationName(name: string): name is NotificationName {
+  return Object.hasOwn(notifications, name);
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+/** Largest frame either side accepts; bigger ones are refused with sdkErr 5. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+export const UID = z.string().min(1).max(128);
+export const AppID = z.string().min(1).max(128);
+export const CallID = z.string().min(1).max(64);
+export const MeetID = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const UsrExtDat = z.string().max(8 * 1024);
+export const Nickname = z.string().max(128);
+
+/** A room ("meeting") as the API hands it to apps. `startTime` is in Unix seconds. */
+export const MeetObj = z.object({
+  ID: MeetID,
+  pswd: z.string().max(64),
+  subject: z.string().max(256),
+  pubMeetUrl: z.string().max(512),
+  creator: z.string().max(128),
+  memberCount: z.number().int().nonnegative(),
+  startTime: z.number().int().nonnegative(),
+});
+export type MeetObj = z.infer<typeof MeetObj>;
+
+/** 0 offline, 1 online and idle, 2 busy (ringing or in a call), 3 in a room. */
+export const UserStatusValue = z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]);
+
+/** `CRVideo_UserStatus`; `nickname` is an extension (the last name the user logged in with). */
+export const UserStatus = z.object({
+  userID: UID,
+  userStatus: UserStatusValue,
+  DNDType: z.number().int(),
+  nickname: Nickname,
+});
+export type UserStatus = z.infer<typeof UserStatus>;
+
+export const CallOutcome = z.enum(['ringing', 'ongoing', 'answered', 'rejected', 'missed', 'cancelled', 'failed']);
+export type CallOutcome = z.infer<typeof CallOutcome>;
+
+/** One call in a user's history (extension `CRVideo_GetCallRecords`). Times are epoch milliseconds. */
+export const CallRecord = z.object({
+  callID: CallID,
+  callerID: UID,
+  calleeID: UID,
+  meetID: z.number().int().nonnegative(),
+  usrExtDat: UsrExtDat,
+  ringAt: z.number(),
+  answerAt: z.number().nullable(),
+  endAt: z.number().nullable(),
+  outcome: CallOutcome,
+  /** 0, or the code the call failed or ended with (602, 603, 604, 605, 606 …). */
+  sdkErr: z.number().int(),
+});
+export type CallRecord = z.infer<typeof CallRecord>;

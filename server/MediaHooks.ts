@@ -1,0 +1,24 @@
+/**
+ * The seam between the signaling core (rooms, sessions) and the media plane (mediasoup). The core
+ * calls these; the media plane never reaches into the core, it only emits through `notify` and the
+ * room-dropped listener.
+ */
+export interface MediaPeer {
+  /** Unique per logged-in device session. */
+  readonly peerId: string;
+  readonly UID: string;
+  /** Sends a notification (a `media.*` name from protocol/media.ts) to this peer's client. */
+  notify(name: string, data: unknown): void;
+}
+
+export interface RoomMediaPlane {
+  /** A member entered room `meetID` (the router is created on the first one). */
+  join(meetID: number, peer: MediaPeer): Promise<void>;
+  /** A member left, was dropped or its session ended: close everything it owns; the router closes when the room empties. */
+  leave(meetID: number, peerId: string): void;
+  /** A `media.*` request from a member of `meetID`, its payload already validated against protocol/media.ts. Throws CRVideoError. */
+  handle(meetID: number, peerId: string, type: string, payload: unknown): Promise<unknown>;
+  /** Listener for rooms lost with a dead worker: the core tells those peers MeetingDropped and removes them from the room. */
+  onRoomDropped(listener: (meetID: number, peerIds: string[]) => void): void;
+  close(): Promise<void>;
+}

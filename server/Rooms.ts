@@ -1,0 +1,163 @@
+import { randomInt } from 'node:crypto';
+import type { Logger } from 'pino';
+import { CRVideoError, type MeetObj, SdkErr } from '../protocol/index.js';
+import type { RoomMediaPlane } from './MediaHooks.js';
+import type { Presence } from './Presence.js';
+import type { Session } from './Session.js';
+import type { Store } from './Store.js';
+
+/** Reason code sent with CRVideo_MeetingDropped when the media worker carrying the room died. */
+export const DROP_REASON_MEDIA = 204;
+
+interface LiveRoom {
+  readonly meetID: number;
+  readonly members: Map<string, Session>;
+}
+
+export interface RoomsOptions {
+  maxMembers: number;
+  /** Base URL used to build `pubMeetUrl`. */
+  publicUrl: () => string;
+}
+
+/** Rooms ("meetings"): stored until destroyed; live membership in memory. */
+export class Rooms {
+  readonly #live = new Map<number, LiveRoom>();
+  readonly #store: Store;
+  readonly #presence: Presence;
+  readonly #media: RoomMediaPlane | null;
+  readonly #opts: RoomsOptions;
+  readonly #log: Logger;
+
+  constructor(store: Store, presence: Presence, media: RoomMediaPlane | null, opts: RoomsOptions, log: Logger) {
+    this.#store = store;
+    this.#presence = presence;
+    this.#media = media;
+    this.#opts = opts;
+    this.#log = log.child({ mod: 'Rooms' });
+    media?.onRoomDropped((meetID, peerIds) => this.#dropped(meetID, peerIds));
+  }
+
+  /** The room as the API shows it, or throws 800 when it does not exist for this app. */
+  meetObj(appID: string, meetID: number): MeetObj {
+    const row = this.#store.getRoom(meetID);
+    if (!row || row.appID !== appID) throw new CRVideoError(SdkErr.MEETNOTEXIST, `room ${meetID} does not exist`);
+    const live = this.#live.get(meetID);
+    const uids = new Set<string>();
+    for (const s of live?.members.values() ?? []) uids.add(s.UID);
+    return {
+      ID: row.ID,
+      pswd: row.pswd,
+      subject: row.subject,
+      pubMeetUrl: `${this.#opts.publicUrl()}/#/meet/${row.ID}`,
+      creator: row.creator,
+      memberCount: uids.size,
+      startTime: row.startTime,
+    };
+  }
+
+  create(s: Session, subject: string): MeetObj {
+    let ID = 0;
+    // Random 9-digit IDs: not guessable in sequence.
+    do ID = randomInt(100_000_000, 1_000_000_000);
+    while (this.#store.roomExists(ID));
+    const meet: MeetObj = {
+      ID,
+      pswd: '',
+      subject,
+      pubMeetUrl: `${this.#opts.publicUrl()}/#/meet/${ID}`,
+      creator: s.UID,
+      memberCount: 0,
+      startTime: Math.floor(Date.now() / 1000),
+    };
+    this.#store.insertRoom(s.appID, meet);
+    this.#log.info({ meetID: ID, UID: s.UID, appID: s.appID }, 'room created');
+    return meet;
+  }
+
+  /** Lets a user into a room (the creator is let in on creation; callees when they accept). */
+  grant(meetID: number, UID: string): void {
+    this.#store.grantRoom(meetID, UID);
+  }
+
+  mayEnter(meetID: number, UID: string): boolean {
+    return this.#store.mayEnter(meetID, UID);
+  }
+
+  async enter(s: Session, meetID: number): Promise<{ meetObj: MeetObj; members: string[] }> {
+    this.meetObj(s.appID, meetID);
+    if (!this.#store.mayEnter(meetID, s.UID)) throw new CRVideoError(SdkErr.AUTHERROR, 'not invited to this room');
+    if (s.meetID === meetID) return { meetObj: this.meetObj(s.appID, meetID), members: this.#others(meetID, s) };
+    const live = this.#live.get(meetID);
+    if (live && live.members.size >= this.#opts.maxMembers) throw new CRVideoError(SdkErr.MEMBEROVERFLOWERROR);
+    if (s.meetID !== null) this.exit(s);
+    const room = live ?? { meetID, members: new Map() };
+    this.#live.set(meetID, room);
+    room.members.set(s.id, s);
+    s.meetID = meetID;
+    const u = this.#presence.user(s.appID, s.UID);
+    u.inRoom++;
+    this.#presence.touch(u);
+    try {
+      await this.#media?.join(meetID, { peerId: s.id, UID: s.UID, notify: (name, data) => s.notify(name, data) });
+    } catch (err) {
+      this.exit(s);
+      throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'media plane refused the member', { cause: err });
+    }
+    if (s.meetID !== meetID) throw new CRVideoError(SdkErr.MEETNOTEXIST, 'room went away while entering');
+    for (const other of room.members.values())
+      if (other !== s) other.notify('userEnterMeeting', { meetID, UID: s.UID });
+    this.#log.info({ meetID, UID: s.UID }, 'member entered');
+    return { meetObj: this.meetObj(s.appID, meetID), members: this.#others(meetID, s) };
+  }
+
+  #others(meetID: number, s: Session): string[] {
+    const uids = new Set<string>();
+    for (const m of this.#live.get(meetID)?.members.values() ?? []) if (m !== s) uids.add(m.UID);
+    return [...uids];
+  }
+
+  /** Removes a device from its room (exit, drop, session end). Safe to call when not in a room. */
+  exit(s: Session, opts: { mediaGone?: boolean } = {}): void {
+    const meetID = s.meetID;
+    if (meetID === null) return;
+    s.meetID = null;
+    const room = this.#live.get(meetID);
+    room?.members.delete(s.id);
+    if (!opts.mediaGone) this.#media?.leave(meetID, s.id);
+    if (room && room.members.size === 0) this.#live.delete(meetID);
+    const u = this.#presence.user(s.appID, s.UID);
+    u.inRoom = Math.max(0, u.inRoom - 1);
+    this.#presence.touch(u);
+    for (const other of room?.members.values() ?? []) other.notify('userLeftMeeting', { meetID, UID: s.UID });
+    this.#log.info({ meetID, UID: s.UID }, 'member left');
+  }
+
+  destroy(s: Session, meetID: number): void {
+    const meet = this.meetObj(s.appID, meetID);
+    if (meet.creator !== s.UID) throw new CRVideoError(SdkErr.AUTHERROR, 'only the creator destroys a room');
+    for (const m of [...(this.#live.get(meetID)?.members.values() ?? [])]) {
+      this.exit(m);
+      m.notify('meetingStopped', { meetID });
+    }
+    this.#store.deleteRoom(meetID);
+    this.#log.info({ meetID, UID: s.UID }, 'room destroyed');
+  }
+
+  /** The media worker of a room died: its members are out and must enter again. */
+  #dropped(meetID: number, peerIds: string[]): void {
+    const room = this.#live.get(meetID);
+    if (!room) return;
+    const ids = new Set(peerIds);
+    for (const m of [...room.members.values()]) {
+      if (!ids.has(m.id) && peerIds.length > 0) continue;
+      this.exit(m, { mediaGone: true });
+      m.notify('meetingDropped', { meetID, reason: DROP_REASON_MEDIA });
+    }
+    this.#log.warn({ meetID, peers: peerIds.length }, 'room dropped by the media plane');
+  }
+
+  liveCount(): number {
+    return this.#live.size;
+  }
+}

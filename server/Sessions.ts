@@ -1,0 +1,163 @@
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import { CRVideoError, SdkErr } from '../protocol/index.js';
+import { checkMd5Secret, peekTokenAppID, verifyToken } from './Auth.js';
+import type { Calls } from './Calls.js';
+import type { Presence } from './Presence.js';
+import type { Rooms } from './Rooms.js';
+import { Session } from './Session.js';
+import type { AppRow, Store } from './Store.js';
+
+export interface SessionsOptions {
+  /** How long a session outlives its socket. */
+  graceMs: number;
+  /** NotifyTokenWillExpire is sent this long before a token expires. */
+  tokenWarnMs: number;
+  /** Several devices per UID; otherwise a new login kicks the old one (LineOff 10). */
+  multiDevice: boolean;
+}
+
+export interface LoginResult {
+  session: Session;
+  data: { UID: string; sessionToken: string; graceMs: number; tokenExp: number | null };
+}
+
+/** Logged-in devices: login, resume after a drop, kick, token expiry, grace period, logout. */
+export class Sessions {
+  readonly #byToken = new Map<string, Session>();
+  readonly #apps: Map<string, AppRow>;
+  readonly #store: Store;
+  readonly #presence: Presence;
+  readonly #rooms: Rooms;
+  readonly #calls: Calls;
+  readonly #opts: SessionsOptions;
+  readonly #log: Logger;
+
+  constructor(
+    apps: Map<string, AppRow>,
+    store: Store,
+    presence: Presence,
+    rooms: Rooms,
+    calls: Calls,
+    opts: SessionsOptions,
+    log: Logger,
+  ) {
+    this.#apps = apps;
+    this.#store = store;
+    this.#presence = presence;
+    this.#rooms = rooms;
+    this.#calls = calls;
+    this.#opts = opts;
+    this.#log = log.child({ mod: 'Sessions' });
+  }
+
+  get size(): number {
+    return this.#byToken.size;
+  }
+
+  loginBySecret(appID: string, md5AppSecret: string, UID: string, nickname: string): LoginResult {
+    const app = this.#apps.get(appID);
+    if (!app || !checkMd5Secret(app, md5AppSecret)) {
+      this.#log.info({ appID, UID }, 'login refused: wrong appID or secret');
+      throw new CRVideoError(SdkErr.ANCTPSWD_ERR, 'wrong appID or secret');
+    }
+    return this.#open(app, UID, nickname, null);
+  }
+
+  async loginByToken(token: string, UID: string, nickname: string): Promise<LoginResult> {
+    const appID = peekTokenAppID(token);
+    const app = appID === undefined ? undefined : this.#apps.get(appID);
+    if (!app) {
+      this.#log.info({ UID }, 'token login refused: unknown app');
+      throw new CRVideoError(SdkErr.TOKEN_AUTH_FAILED, 'token names no known app');
+    }
+    const claims = await verifyToken(token, app, UID);
+    return this.#open(app, UID, nickname, claims.expMs);
+  }
+
+  #open(app: AppRow, UID: string, nickname: string, tokenExpMs: number | null): LoginResult {
+    const live = this.#presence.peek(app.appID, UID);
+    if (!this.#opts.multiDevice && live) {
+      for (const old of [...live.sessions]) this.end(old, 'kicked by a new login', SdkErr.USER_BEEN_KICKOUT);
+    }
+    this.#store.recordLogin(app.appID, UID, nickname || UID);
+    const s = new Session(app.appID, UID, nickname || UID, this.#log);
+    this.#byToken.set(s.resumeToken, s);
+    this.#presence.addSession(s);
+    this.#armToken(s, tokenExpMs);
+    s.log.info({ appID: app.appID, token: tokenExpMs !== null }, 'logged in');
+    return {
+      session: s,
+      data: { UID, sessionToken: s.resumeToken, graceMs: this.#opts.graceMs, tokenExp: tokenExpMs },
+    };
+  }
+
+  #armToken(s: Session, expMs: number | null): void {
+    for (const t of s.tokenTimers) clearTimeout(t);
+    s.tokenTimers = [];
+    s.tokenExpMs = expMs;
+    if (expMs === null) return;
+    const now = Date.now();
+    const warn = setTimeout(
+      () => s.notify('tokenWillExpire', { tokenExp: expMs }),
+      Math.max(0, expMs - this.#opts.tokenWarnMs - now),
+    );
+    const expire = setTimeout(() => this.end(s, 'token expired', SdkErr.TOKEN_TIMEOUT), Math.max(0, expMs - now));
+    s.tokenTimers.push(warn, expire);
+  }
+
+  async updateToken(s: Session, token: string): Promise<{ tokenExp: number }> {
+    const app = this.#apps.get(s.appID);
+    if (!app || peekTokenAppID(token) !== s.appID)
+      throw new CRVideoError(SdkErr.TOKEN_AUTH_FAILED, 'token names another app');
+    const claims = await verifyToken(token, app, s.UID);
+    this.#armToken(s, claims.expMs);
+    s.log.info({ tokenExp: claims.expMs }, 'token updated');
+    return { tokenExp: claims.expMs };
+  }
+
+  /** Re-attaches a new socket to a session kept through a drop. 207 when it is gone. */
+  resume(token: string, lastSeq: number, socket: WebSocket): Session {
+    const s = this.#byToken.get(token);
+    if (!s || s.ended) throw new CRVideoError(SdkErr.CONNECTIONLOST, 'session is gone');
+    if (s.graceTimer) clearTimeout(s.graceTimer);
+    s.graceTimer = null;
+    const old = s.socket;
+    if (old && old !== socket) old.terminate();
+    if (!s.attach(socket, lastSeq)) {
+      this.end(s, 'resume gap too old');
+      throw new CRVideoError(SdkErr.CONNECTIONLOST, 'too much was missed');
+    }
+    s.log.info({ lastSeq }, 'session resumed');
+    return s;
+  }
+
+  /** The socket dropped without a logout: keep the session for the grace period. */
+  socketLost(s: Session, socket: WebSocket): void {
+    if (s.ended || s.socket !== socket) return;
+    s.detach();
+    s.log.info({ graceMs: this.#opts.graceMs }, 'socket lost; session kept for the grace period');
+    s.graceTimer = setTimeout(() => this.end(s, 'grace period over'), this.#opts.graceMs);
+  }
+
+  /** Ends a session for good; `lineOff` tells the client why (10 kicked, 18 token expired). */
+  end(s: Session, why: string, lineOff?: number, opts: { abrupt?: boolean } = {}): void {
+    if (s.ended) return;
+    if (lineOff !== undefined) s.notify('lineOff', { sdkErr: lineOff });
+    s.ended = true;
+    s.clearTimers();
+    this.#byToken.delete(s.resumeToken);
+    this.#calls.sessionEnded(s);
+    this.#rooms.exit(s);
+    this.#presence.removeSession(s);
+    const ws = s.socket;
+    s.detach();
+    // 4000 tells the SDK the session is over (do not resume); an abrupt end (server shutdown) lets it reconnect.
+    if (ws) opts.abrupt ? ws.terminate() : ws.close(4000, why.slice(0, 100));
+    s.log.info({ why, lineOff }, 'session ended');
+  }
+
+  closeAll(): void {
+    for (const s of [...this.#byToken.values()]) this.end(s, 'server closing', undefined, { abrupt: true });
+  }
+}

@@ -1,0 +1,225 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { CallOutcome, CallRecord, MeetObj } from '../protocol/index.js';
+
+export interface AppRow {
+  appID: string;
+  appSecret: string;
+}
+
+export interface UserRow {
+  appID: string;
+  UID: string;
+  nickname: string;
+}
+
+export interface RoomRow {
+  appID: string;
+  meet: MeetObj;
+}
+
+/** A call record as stored (records are per app). */
+export interface CallRow extends CallRecord {
+  appID: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS apps (
+  appID TEXT PRIMARY KEY,
+  appSecret TEXT NOT NULL,
+  createdAt INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+  appID TEXT NOT NULL,
+  UID TEXT NOT NULL,
+  nickname TEXT NOT NULL,
+  firstLoginAt INTEGER NOT NULL,
+  lastLoginAt INTEGER NOT NULL,
+  PRIMARY KEY (appID, UID)
+);
+CREATE TABLE IF NOT EXISTS rooms (
+  meetID INTEGER PRIMARY KEY,
+  appID TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  pswd TEXT NOT NULL,
+  creator TEXT NOT NULL,
+  startTime INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS room_access (
+  meetID INTEGER NOT NULL,
+  UID TEXT NOT NULL,
+  PRIMARY KEY (meetID, UID)
+);
+CREATE TABLE IF NOT EXISTS call_records (
+  callID TEXT NOT NULL,
+  appID TEXT NOT NULL,
+  callerID TEXT NOT NULL,
+  calleeID TEXT NOT NULL,
+  meetID INTEGER NOT NULL,
+  usrExtDat TEXT NOT NULL,
+  ringAt INTEGER NOT NULL,
+  answerAt INTEGER,
+  endAt INTEGER,
+  outcome TEXT NOT NULL,
+  sdkErr INTEGER NOT NULL,
+  PRIMARY KEY (appID, callID)
+);
+CREATE INDEX IF NOT EXISTS call_records_caller ON call_records (appID, callerID, ringAt);
+CREATE INDEX IF NOT EXISTS call_records_callee ON call_records (appID, calleeID, ringAt);
+`;
+
+type Stmt = Database.Statement<unknown[], unknown>;
+
+/**
+ * The server's SQLite store (WAL). Every write is its own transaction, so a `kill -9` loses
+ * nothing that was already answered to a client.
+ */
+export class Store {
+  readonly #db: Database.Database;
+  readonly #stmts = new Map<string, Stmt>();
+  #closed = false;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+  }
+
+  static open(dataDir: string): Store {
+    mkdirSync(dataDir, { recursive: true });
+    const db = new Database(join(dataDir, 'crvideo.sqlite'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    return new Store(db);
+  }
+
+  #stmt(sql: string): Stmt {
+    let s = this.#stmts.get(sql);
+    if (!s) {
+      s = this.#db.prepare(sql);
+      this.#stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  // ---- apps ----
+  listApps(): AppRow[] {
+    return this.#stmt('SELECT appID, appSecret FROM apps ORDER BY createdAt').all() as AppRow[];
+  }
+
+  upsertApp(app: AppRow): void {
+    this.#stmt(
+      'INSERT INTO apps (appID, appSecret, createdAt) VALUES (?, ?, ?) ON CONFLICT(appID) DO UPDATE SET appSecret = excluded.appSecret',
+    ).run(app.appID, app.appSecret, Date.now());
+  }
+
+  // ---- users ----
+  getUser(appID: string, UID: string): UserRow | undefined {
+    return this.#stmt('SELECT appID, UID, nickname FROM users WHERE appID = ? AND UID = ?').get(appID, UID) as
+      | UserRow
+      | undefined;
+  }
+
+  listUsers(appID: string): UserRow[] {
+    return this.#stmt('SELECT appID, UID, nickname FROM users WHERE appID = ? ORDER BY UID').all(appID) as UserRow[];
+  }
+
+  recordLogin(appID: string, UID: string, nickname: string): void {
+    const now = Date.now();
+    this.#stmt(
+      `INSERT INTO users (appID, UID, nickname, firstLoginAt, lastLoginAt) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(appID, UID) DO UPDATE SET nickname = excluded.nickname, lastLoginAt = excluded.lastLoginAt`,
+    ).run(appID, UID, nickname, now, now);
+  }
+
+  // ---- rooms ----
+  insertRoom(appID: string, meet: MeetObj): void {
+    this.#stmt('INSERT INTO rooms (meetID, appID, subject, pswd, creator, startTime) VALUES (?, ?, ?, ?, ?, ?)').run(
+      meet.ID,
+      appID,
+      meet.subject,
+      meet.pswd,
+      meet.creator,
+      meet.startTime,
+    );
+    this.grantRoom(meet.ID, meet.creator);
+  }
+
+  roomExists(meetID: number): boolean {
+    return this.#stmt('SELECT 1 FROM rooms WHERE meetID = ?').get(meetID) !== undefined;
+  }
+
+  getRoom(
+    meetID: number,
+  ): { appID: string; ID: number; subject: string; pswd: string; creator: string; startTime: number } | undefined {
+    return this.#stmt('SELECT appID, meetID AS ID, subject, pswd, creator, startTime FROM rooms WHERE meetID = ?').get(
+      meetID,
+    ) as { appID: string; ID: number; subject: string; pswd: string; creator: string; startTime: number } | undefined;
+  }
+
+  deleteRoom(meetID: number): void {
+    this.#db.transaction(() => {
+      this.#stmt('DELETE FROM rooms WHERE meetID = ?').run(meetID);
+      this.#stmt('DELETE FROM room_access WHERE meetID = ?').run(meetID);
+    })();
+  }
+
+  grantRoom(meetID: number, UID: string): void {
+    this.#stmt('INSERT OR IGNORE INTO room_access (meetID, UID) VALUES (?, ?)').run(meetID, UID);
+  }
+
+  mayEnter(meetID: number, UID: string): boolean {
+    return this.#stmt('SELECT 1 FROM room_access WHERE meetID = ? AND UID = ?').get(meetID, UID) !== undefined;
+  }
+
+  // ---- call records ----
+  insertCall(row: CallRow): void {
+    this.#stmt(
+      `INSERT INTO call_records (callID, appID, callerID, calleeID, meetID, usrExtDat, ringAt, answerAt, endAt, outcome, sdkErr)
+       VALUES (@callID, @appID, @callerID, @calleeID, @meetID, @usrExtDat, @ringAt, @answerAt, @endAt, @outcome, @sdkErr)`,
+    ).run(row);
+  }
+
+  updateCall(
+    appID: string,
+    callID: string,
+    patch: { answerAt?: number; endAt?: number; outcome: CallOutcome; sdkErr?: number },
+  ): void {
+    this.#stmt(
+      `UPDATE call_records SET answerAt = COALESCE(@answerAt, answerAt), endAt = COALESCE(@endAt, endAt),
+       outcome = @outcome, sdkErr = COALESCE(@sdkErr, sdkErr) WHERE appID = @appID AND callID = @callID`,
+    ).run({
+      appID,
+      callID,
+      answerAt: patch.answerAt ?? null,
+      endAt: patch.endAt ?? null,
+      outcome: patch.outcome,
+      sdkErr: patch.sdkErr ?? null,
+    });
+  }
+
+  callRecordsFor(appID: string, UID: string, limit = 200): CallRecord[] {
+    return this.#stmt(
+      `SELECT callID, callerID, calleeID, meetID, usrExtDat, ringAt, answerAt, endAt, outcome, sdkErr FROM call_records
+       WHERE appID = ? AND (callerID = ? OR calleeID = ?) ORDER BY ringAt DESC LIMIT ?`,
+    ).all(appID, UID, UID, limit) as CallRecord[];
+  }
+
+  /** After a restart no call is live any more: close the records the last run left open. */
+  closeDanglingCalls(now: number): number {
+    const a = this.#stmt(`UPDATE call_records SET endAt = ?, outcome = 'answered' WHERE outcome = 'ongoing'`).run(
+      now,
+    ).changes;
+    const b = this.#stmt(
+      `UPDATE call_records SET endAt = ?, outcome = 'failed', sdkErr = 8 WHERE outcome = 'ringing'`,
+    ).run(now).changes;
+    return a + b;
+  }
+}

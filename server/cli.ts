@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { startServer } from './index.js';
+
+const HELP = `crvideo-phone server
+
+  --host HOST             listen address            (CRVIDEO_HOST, default 127.0.0.1)
+  --port PORT             listen port, 0 = any free  (CRVIDEO_PORT, default 8080)
+  --data DIR              data folder (SQLite)       (CRVIDEO_DATA, default ./data)
+  --app ID:SECRET         an app (repeatable)        (CRVIDEO_APPS, comma separated)
+  --call-timeout MS       no-answer timeout          (CRVIDEO_CALL_TIMEOUT_MS, default 30000)
+  --grace MS              session grace on drop      (CRVIDEO_GRACE_MS, default 20000)
+  --multi-device          several devices per UID    (CRVIDEO_MULTI_DEVICE=1)
+  --no-media              signaling only, no mediasoup (CRVIDEO_MEDIA=0)
+  --announced-address A   public/LAN IP for media    (CRVIDEO_ANNOUNCED_ADDRESS)
+  --media-listen-ip IP    media listen IP            (CRVIDEO_MEDIA_LISTEN_IP, default 127.0.0.1)
+  --rtc-port PORT         first media port           (CRVIDEO_RTC_PORT, default 40000)
+  --workers N             mediasoup workers          (CRVIDEO_WORKERS, default: CPU cores)
+  --log-level LEVEL       pino level                 (CRVIDEO_LOG_LEVEL, default info)
+`;
+
+const { values } = parseArgs({
+  options: {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    data: { type: 'string' },
+    app: { type: 'string', multiple: true },
+    'call-timeout': { type: 'string' },
+    grace: { type: 'string' },
+    'multi-device': { type: 'boolean' },
+    'no-media': { type: 'boolean' },
+    'announced-address': { type: 'string' },
+    'media-listen-ip': { type: 'string' },
+    'rtc-port': { type: 'string' },
+    workers: { type: 'string' },
+    'log-level': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+const env = process.env;
+const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
+const appSpecs = values.app ?? (env.CRVIDEO_APPS ? env.CRVIDEO_APPS.split(',') : []);
+const apps = appSpecs.map((spec) => {
+  const i = spec.indexOf(':');
+  if (i <= 0) throw new Error(`--app wants ID:SECRET, got ${spec}`);
+  return { appID: spec.slice(0, i), appSecret: spec.slice(i + 1) };
+});
+const noMedia = values['no-media'] ?? env.CRVIDEO_MEDIA === '0';
+const media: Record<string, unknown> = {};
+const announced = values['announced-address'] ?? env.CRVIDEO_ANNOUNCED_ADDRESS;
+if (announced) media.announcedAddress = announced;
+const listenIp = values['media-listen-ip'] ?? env.CRVIDEO_MEDIA_LISTEN_IP;
+if (listenIp) media.listenIp = listenIp;
+const rtcPort = num(values['rtc-port'] ?? env.CRVIDEO_RTC_PORT);
+if (rtcPort !== undefined) media.rtcMinPort = rtcPort;
+const workers = num(values.workers ?? env.CRVIDEO_WORKERS);
+if (workers !== undefined) media.numWorkers = workers;
+
+const server = await startServer({
+  host: values.host ?? env.CRVIDEO_HOST ?? '127.0.0.1',
+  port: num(values.port ?? env.CRVIDEO_PORT) ?? 8080,
+  dataDir: values.data ?? env.CRVIDEO_DATA ?? './data',
+  apps,
+  callTimeoutMs: num(values['call-timeout'] ?? env.CRVIDEO_CALL_TIMEOUT_MS),
+  graceMs: num(values.grace ?? env.CRVIDEO_GRACE_MS),
+  multiDevice: values['multi-device'] ?? env.CRVIDEO_MULTI_DEVICE === '1',
+  logLevel: values['log-level'] ?? env.CRVIDEO_LOG_LEVEL ?? 'info',
+  media: noMedia ? false : media,
+});
+
+const app = server.devApp ?? server.apps[0];
+process.stdout.write(
+  `\nCRVideo Phone server: ${server.url}\n  web app:  ${server.url}/\n  SDK:      ${server.url}/sdk/crvideo.js\n` +
+    (app ? `  app ID:   ${app.appID}\n  secret:   ${app.appSecret}\n` : '') +
+    '\n',
+);
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    void server.close().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,45 @@
+import type { AppRow } from './Store.js';
+
+/** Settings of `startServer`; the CLI reads the same from flags and CRVIDEO_* environment variables. */
+export interface ServerOptions {
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Port; 0 picks a free one (default 0). */
+  port?: number;
+  /** Where the SQLite store lives (default ./data). */
+  dataDir?: string;
+  /** Apps to create or update. With none stored and none given, a dev app is created and printed. */
+  apps?: AppRow[];
+  /** No answer within this time → 604 / missed (default 30 000). */
+  callTimeoutMs?: number;
+  /** How long a session outlives a dropped socket (default 20 000). */
+  graceMs?: number;
+  /** NotifyTokenWillExpire lead time (default 30 000). */
+  tokenWarnMs?: number;
+  /** Keep several devices per UID logged in (default false: a new login kicks the old one). */
+  multiDevice?: boolean;
+  /** Members per room (default 16). */
+  maxMembers?: number;
+  /** Base URL in `pubMeetUrl` (default the server's own URL). */
+  publicUrl?: string;
+  /** pino level (default info); ignored when `logger` is given. */
+  logLevel?: string;
+  /** The mediasoup media plane's settings, or false for a signaling-only server. */
+  media?: false | Record<string, unknown>;
+  /** Folders served over HTTP (default dist/sdk-browser and dist/renderer of this package). */
+  staticRoutes?: { sdkBundleDir: string; rendererDir: string };
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 0,
+  dataDir: './data',
+  callTimeoutMs: 30_000,
+  graceMs: 20_000,
+  tokenWarnMs: 30_000,
+  multiDevice: false,
+  maxMembers: 16,
+  logLevel: 'info',
+} as const;
+
+export const DEV_APP_ID = 'crvideo-dev';

@@ -1,0 +1,133 @@
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { type Logger, pino } from 'pino';
+import { newSecret } from './Auth.js';
+import { Calls } from './Calls.js';
+import { DEFAULTS, DEV_APP_ID, type ServerOptions } from './config.js';
+import { createHttpServer, defaultStaticRoutes } from './HttpServer.js';
+import type { RoomMediaPlane } from './MediaHooks.js';
+import { Presence } from './Presence.js';
+import { Rooms } from './Rooms.js';
+import { Sessions } from './Sessions.js';
+import { SignalingServer } from './SignalingServer.js';
+import { type AppRow, Store } from './Store.js';
+
+export type { ServerOptions } from './config.js';
+export { DEV_APP_ID } from './config.js';
+export type { RoomMediaPlane } from './MediaHooks.js';
+export type { AppRow } from './Store.js';
+
+export interface RunningServer {
+  /** `http://host:port` (the WebSocket is at `ws://host:port/ws`). */
+  readonly url: string;
+  readonly port: number;
+  /** The apps this server accepts. */
+  readonly apps: AppRow[];
+  /** The dev app created on first start, when no app was configured. */
+  readonly devApp: AppRow | null;
+  /** The media plane, when enabled (tests read its stats). */
+  readonly media: RoomMediaPlane | null;
+  readonly logger: Logger;
+  /** Live counts, for tests and benchmarks. */
+  stats(): { sessions: number; sockets: number; calls: number; rooms: number };
+  close(): Promise<void>;
+}
+
+async function createMediaPlane(options: Record<string, unknown>): Promise<RoomMediaPlane> {
+  // Loaded lazily: a signaling-only server never loads mediasoup.
+  const path = './media/MediaPlane.js';
+  const mod = (await import(path)) as { MediaPlane: { create(o: Record<string, unknown>): Promise<RoomMediaPlane> } };
+  return mod.MediaPlane.create(options);
+}
+
+/** Starts the CRVideo server: HTTP + WebSocket signaling, SQLite store, optional mediasoup media plane. */
+export async function startServer(options: ServerOptions & { logger?: Logger } = {}): Promise<RunningServer> {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const o = { ...DEFAULTS, ...(defined as ServerOptions) };
+  const logger = options.logger ?? pino({ level: o.logLevel, base: { svc: 'crvideo' } });
+  const store = Store.open(resolve(o.dataDir));
+  const closed = store.closeDanglingCalls(Date.now());
+  if (closed > 0) logger.info({ records: closed }, 'closed call records left open by the last run');
+
+  for (const app of options.apps ?? []) store.upsertApp(app);
+  let devApp: AppRow | null = null;
+  if (store.listApps().length === 0) {
+    devApp = { appID: DEV_APP_ID, appSecret: newSecret() };
+    store.upsertApp(devApp);
+    logger.info({ appID: devApp.appID }, 'created the dev app');
+  }
+  const apps = new Map(store.listApps().map((a) => [a.appID, a]));
+
+  let media: RoomMediaPlane | null = null;
+  if (o.media !== false) {
+    try {
+      media = await createMediaPlane(o.media ?? {});
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+  }
+
+  let url = '';
+  const presence = new Presence(store, logger);
+  const rooms = new Rooms(
+    store,
+    presence,
+    media,
+    { maxMembers: o.maxMembers, publicUrl: () => o.publicUrl ?? url },
+    logger,
+  );
+  const calls = new Calls(store, presence, rooms, { callTimeoutMs: o.callTimeoutMs }, logger);
+  const sessions = new Sessions(
+    apps,
+    store,
+    presence,
+    rooms,
+    calls,
+    { graceMs: o.graceMs, tokenWarnMs: o.tokenWarnMs, multiDevice: o.multiDevice },
+    logger,
+  );
+  const http = createHttpServer(options.staticRoutes ?? defaultStaticRoutes(), logger);
+  const signaling = new SignalingServer(http, { sessions, presence, rooms, calls, media, store, log: logger });
+
+  await new Promise<void>((resolveListen, reject) => {
+    http.once('error', reject);
+    http.listen(o.port, o.host, () => {
+      http.off('error', reject);
+      resolveListen();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const host = o.host.includes(':') ? `[${o.host}]` : o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
+  url = `http://${host}:${port}`;
+  logger.info({ url, dataDir: resolve(o.dataDir), media: media !== null }, 'server listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    apps: [...apps.values()],
+    devApp,
+    media,
+    logger,
+    stats: () => ({
+      sessions: sessions.size,
+      sockets: signaling.connectionCount,
+      calls: calls.liveCount(),
+      rooms: rooms.liveCount(),
+    }),
+    close() {
+      closing ??= (async () => {
+        sessions.closeAll();
+        calls.closeAll();
+        await signaling.close();
+        await new Promise<void>((r) => http.close(() => r()));
+        http.closeAllConnections();
+        await media?.close();
+        store.close();
+        logger.info({ url }, 'server closed');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { CALLBACK_NAMES, type CallbackName, type CRVideoCallbacks, type CRVideoHolders } from './api.js';
+
+export type EmitListener = (name: CallbackName, args: unknown[]) => void;
+
+/** Fresh callback holders, one per API callback name. */
+export function createHolders(): CRVideoHolders {
+  const holders = {} as Record<CallbackName, { callback: null }>;
+  for (const name of CALLBACK_NAMES) holders[name] = { callback: null };
+  return holders as unknown as CRVideoHolders;
+}
+
+/**
+ * Calls a holder's `.callback` (or the `.call` function an app assigned, as the seed's example
+ * does). A throwing app callback is logged and never breaks the SDK.
+ */
+export function fire<K extends CallbackName>(
+  holders: CRVideoHolders,
+  listeners: Set<EmitListener>,
+  onError: (name: string, err: unknown) => void,
+  name: K,
+  args: CRVideoCallbacks[K],
+): void {
+  for (const l of listeners) {
+    try {
+      l(name, args);
+    } catch (err) {
+      onError(name, err);
+    }
+  }
+  const holder = holders[name] as { callback?: unknown; call?: unknown } | undefined;
+  if (!holder) return;
+  const fn =
+    typeof holder.callback === 'function'
+      ? holder.callback
+      : typeof holder.call === 'function' && holder.call !== Function.prototype.call
+        ? holder.call
+        : null;
+  if (!fn) return;
+  try {
+    (fn as (...a: unknown[]) => void)(...args);
+  } catch (err) {
+    onError(name, err);
+  }
+}

@@ -224,7 +224,10 @@ export class Line {
       }
       const delay = policy.nextDelayMs(attempt++, Date.now() - droppedAt);
       if (delay === null) return this.#giveUp();
-      this.#reconnectTimer = setTimeout(() => void tryOnce(), Math.max(delay, this.#blockedUntil - Date.now()));
+      // Never wait past the grace period: after it the session is gone and the app must hear so.
+      const left = Math.max(0, this.#graceMs - (Date.now() - droppedAt));
+      const wait = Math.min(Math.max(delay, this.#blockedUntil - Date.now()), left);
+      this.#reconnectTimer = setTimeout(() => void tryOnce(), wait);
     };
     void tryOnce();
   }

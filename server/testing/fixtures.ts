@@ -60,6 +60,7 @@ export function next<K extends CallbackName>(
       off();
       reject(new Error(`timed out waiting for ${name}`));
     }, ms);
+    timer.unref();
     const off = c.$core.onEmit((n, args) => {
       if (n !== name || !where(...(args as CRVideoCallbacks[K]))) return;
       clearTimeout(timer);
@@ -86,13 +87,18 @@ export async function login(
   opts: { requestTimeoutMs?: number } = {},
 ): Promise<CRVideoClient> {
   const c = newClient(server, opts);
-  const ok = next(c, 'CRVideo_LoginSuccess');
-  const fail = next(c, 'CRVideo_LoginFail').then(([code]) => {
-    throw new Error(`login of ${UID} failed with ${code}`);
+  const outcome = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`login of ${UID} timed out`)), 5000);
+    const off = c.$core.onEmit((n, args) => {
+      if (n !== 'CRVideo_LoginSuccess' && n !== 'CRVideo_LoginFail') return;
+      clearTimeout(timer);
+      off();
+      if (n === 'CRVideo_LoginSuccess') resolve();
+      else reject(new Error(`login of ${UID} failed with ${String(args[0])}`));
+    });
   });
   c.CRVideo_Login(app.appID, md5Hex(app.appSecret), `${UID} nick`, UID, '', 'login-cookie');
-  await Promise.race([ok, fail]);
-  fail.catch(() => undefined);
+  await outcome;
   return c;
 }
 

@@ -5,7 +5,7 @@ import { newSecret } from './Auth.js';
 import { Calls } from './Calls.js';
 import { DEFAULTS, DEV_APP_ID, type ServerOptions } from './config.js';
 import { createHttpServer, defaultStaticRoutes } from './HttpServer.js';
-import type { RoomMediaPlane } from './MediaHooks.js';
+import type { MediaPlane } from './media/MediaPlane.js';
 import { Presence } from './Presence.js';
 import { Rooms } from './Rooms.js';
 import { Sessions } from './Sessions.js';
@@ -15,6 +15,7 @@ import { type AppRow, Store } from './Store.js';
 export type { ServerOptions } from './config.js';
 export { DEV_APP_ID } from './config.js';
 export type { RoomMediaPlane } from './MediaHooks.js';
+export type { MediaPlaneOptions, MediaPlaneStats } from './media/MediaPlane.js';
 export type { AppRow } from './Store.js';
 
 export interface RunningServer {
@@ -26,18 +27,17 @@ export interface RunningServer {
   /** The dev app created on first start, when no app was configured. */
   readonly devApp: AppRow | null;
   /** The media plane, when enabled (tests read its stats). */
-  readonly media: RoomMediaPlane | null;
+  readonly media: MediaPlane | null;
   readonly logger: Logger;
   /** Live counts, for tests and benchmarks. */
   stats(): { sessions: number; sockets: number; calls: number; rooms: number };
   close(): Promise<void>;
 }
 
-async function createMediaPlane(options: Record<string, unknown>): Promise<RoomMediaPlane> {
+async function createMediaPlane(options: Record<string, unknown>, logger: Logger): Promise<MediaPlane> {
   // Loaded lazily: a signaling-only server never loads mediasoup.
-  const path = './media/MediaPlane.js';
-  const mod = (await import(path)) as { MediaPlane: { create(o: Record<string, unknown>): Promise<RoomMediaPlane> } };
-  return mod.MediaPlane.create(options);
+  const { MediaPlane } = await import('./media/MediaPlane.js');
+  return MediaPlane.create({ logger, ...options });
 }
 
 /** Starts the CRVideo server: HTTP + WebSocket signaling, SQLite store, optional mediasoup media plane. */
@@ -58,10 +58,10 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   }
   const apps = new Map(store.listApps().map((a) => [a.appID, a]));
 
-  let media: RoomMediaPlane | null = null;
+  let media: MediaPlane | null = null;
   if (o.media !== false) {
     try {
-      media = await createMediaPlane(o.media ?? {});
+      media = await createMediaPlane(o.media ?? {}, logger);
     } catch (err) {
       store.close();
       throw err;

@@ -1,0 +1,51 @@
+import { i18n, type Lang, matchLang } from '../i18n/i18n.svelte.js';
+import { installDispatcher } from '../lib/crvideo.js';
+import { loadSdk, SDK_PATH } from '../lib/sdk.js';
+import { session } from './session.svelte.js';
+import { settings } from './settings.svelte.js';
+
+export type View = 'home' | 'history' | 'settings';
+
+/** Start-up and navigation. */
+export class AppState {
+  boot = $state<'loading' | 'ready' | 'failed'>('loading');
+  view = $state<View>('home');
+  readonly sdkUrl = SDK_PATH;
+
+  constructor() {
+    session.onSignedIn(() => {
+      this.view = 'home';
+    });
+  }
+
+  /** Language: `?lang=` in the URL, else the saved choice, else the system's. */
+  pickLanguage(): void {
+    const fromUrl = matchLang(new URLSearchParams(location.search).get('lang'));
+    const fromSystem = navigator.languages?.map((l) => matchLang(l)).find((l) => l) ?? matchLang(navigator.language);
+    i18n.set(fromUrl ?? settings.lang ?? fromSystem ?? 'en');
+  }
+
+  setLanguage(lang: Lang): void {
+    i18n.set(lang);
+    settings.setLang(lang);
+  }
+
+  async start(): Promise<void> {
+    try {
+      const api = await loadSdk(window);
+      installDispatcher(api);
+      try {
+        api.CRVideo_Init();
+      } catch (err) {
+        console.warn('[ui] CRVideo_Init', err);
+      }
+      this.boot = 'ready';
+      session.autoSignIn();
+    } catch (err) {
+      console.error('[ui] SDK not available', err);
+      this.boot = 'failed';
+    }
+  }
+}
+
+export const app = new AppState();

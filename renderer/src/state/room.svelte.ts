@@ -1,0 +1,249 @@
+import { SvelteMap } from 'svelte/reactivity';
+import type { MeetObj } from '../../../protocol/schemas.js';
+import { LevelMeter } from '../lib/audio.js';
+import { cookie, crv, on } from '../lib/crvideo.js';
+import { session } from './session.svelte.js';
+
+/** CRVideo mic / camera statuses. */
+export const MediaStatus = { UNKNOWN: 0, NO_DEVICE: 1, CLOSED: 2, OPEN: 3, OPENING: 4 } as const;
+
+/** One person in the room, as the tiles show them. */
+export class Member {
+  readonly UID: string;
+  /** Seen in the room (entered, or any media event); false while we still wait for a called peer. */
+  present = $state(false);
+  audio = $state<number>(MediaStatus.UNKNOWN);
+  video = $state<number>(MediaStatus.UNKNOWN);
+  videoStream = $state.raw<MediaStream | null>(null);
+  audioStream = $state.raw<MediaStream | null>(null);
+  /** Remote video frames per second, measured by the tile (drives the network indicator). */
+  fps = $state<number | null>(null);
+  meter: LevelMeter | null = null;
+
+  constructor(UID: string) {
+    this.UID = UID;
+  }
+}
+
+export type RoomPhase = 'idle' | 'entering' | 'in' | 'dropped';
+export type NetQuality = 'good' | 'fair' | 'poor' | 'reconnecting';
+
+const SPEAKING_LEVEL = 0.06;
+const SPEAKER_HOLD_MS = 1200;
+
+/**
+ * The room the user sits in: members, their streams and mic / camera states, the active speaker, the
+ * call timer and the network indicator. Fed by EnterMeetingRslt, User{Enter,Left}Meeting, the
+ * {Audio,Video}StatusChanged notifications and Notify{Video,Audio}Stream.
+ */
+export class Room {
+  phase = $state<RoomPhase>('idle');
+  meetObj = $state.raw<MeetObj | null>(null);
+  readonly members = new SvelteMap<string, Member>();
+  enteredAt = $state<number | null>(null);
+  speaker = $state<string | null>(null);
+  /** The last enter failure or media problem (sdkErr), for the UI to show. */
+  error = $state<number | null>(null);
+
+  #cookie = '';
+  #levelTimer: ReturnType<typeof setInterval> | null = null;
+  #speakerSince = 0;
+  #reenterTimer: ReturnType<typeof setTimeout> | null = null;
+  #onResult: ((sdkErr: number) => void) | null = null;
+
+  readonly me = $derived(this.members.get(session.UID) ?? null);
+  readonly muted = $derived(
+    this.me ? this.me.audio !== MediaStatus.OPEN && this.me.audio !== MediaStatus.OPENING : true,
+  );
+  readonly cameraOff = $derived(
+    this.me ? this.me.video !== MediaStatus.OPEN && this.me.video !== MediaStatus.OPENING : true,
+  );
+
+  readonly quality = $derived.by((): NetQuality => {
+    if (session.reconnecting || this.phase === 'dropped') return 'reconnecting';
+    let worst: number | null = null;
+    for (const m of this.members.values()) {
+      if (m.UID === session.UID || m.video !== MediaStatus.OPEN || m.fps === null) continue;
+      worst = worst === null ? m.fps : Math.min(worst, m.fps);
+    }
+    if (worst === null || worst >= 12) return 'good';
+    return worst >= 5 ? 'fair' : 'poor';
+  });
+
+  constructor() {
+    on('CRVideo_EnterMeetingRslt', (code, c) => {
+      if (c !== this.#cookie) return;
+      const done = this.#onResult;
+      this.#onResult = null;
+      if (code !== 0) {
+        console.warn(`[ui] enter meeting failed meetID=${this.meetObj?.ID} sdkErr=${code}`);
+        this.error = code;
+        done?.(code);
+        return;
+      }
+      console.info(`[ui] in room meetID=${this.meetObj?.ID}`);
+      this.phase = 'in';
+      this.enteredAt ??= Date.now();
+      this.error = null;
+      this.#member(session.UID).present = true;
+      const api = crv();
+      api.CRVideo_OpenMic(session.UID);
+      api.CRVideo_OpenVideo(session.UID);
+      done?.(0);
+    });
+    on('CRVideo_UserEnterMeeting', (UID) => {
+      if (this.phase !== 'idle') this.#member(UID).present = true;
+    });
+    on('CRVideo_UserLeftMeeting', (UID) => {
+      const m = this.members.get(UID);
+      if (!m || UID === session.UID) return;
+      m.meter?.close();
+      this.members.delete(UID);
+    });
+    on('CRVideo_AudioStatusChanged', (UID, _old, status) => {
+      if (this.phase === 'idle') return;
+      const m = this.#member(UID);
+      m.present = true;
+      m.audio = status;
+    });
+    on('CRVideo_VideoStatusChanged', (UID, _old, status) => {
+      if (this.phase === 'idle') return;
+      const m = this.#member(UID);
+      m.present = true;
+      m.video = status;
+    });
+    on('CRVideo_NotifyVideoStream', (UID, stream) => {
+      if (this.phase === 'idle') return;
+      const m = this.#member(UID);
+      m.present = true;
+      m.videoStream = stream;
+    });
+    on('CRVideo_NotifyAudioStream', (UID, stream) => {
+      if (this.phase === 'idle') return;
+      const m = this.#member(UID);
+      m.present = true;
+      m.audioStream = stream;
+      m.meter?.close();
+      try {
+        m.meter = new LevelMeter(stream);
+      } catch {
+        m.meter = null;
+      }
+    });
+    on('CRVideo_MeetingDropped', (reason) => {
+      if (this.phase === 'idle' || !this.meetObj) return;
+      console.warn(`[ui] dropped from room meetID=${this.meetObj.ID} reason=${reason}`);
+      this.phase = 'dropped';
+      this.#clearMedia();
+      const ID = this.meetObj.ID;
+      this.#reenterTimer = setTimeout(() => {
+        this.#reenterTimer = null;
+        if (this.phase === 'dropped' && this.meetObj?.ID === ID) this.#enter(ID);
+      }, 1000);
+    });
+  }
+
+  /** Enters a call's room; `done(sdkErr)` fires with EnterMeetingRslt. `peers` get tiles at once. */
+  enter(meetObj: MeetObj, peers: string[], done: (sdkErr: number) => void): void {
+    this.leave();
+    this.meetObj = meetObj;
+    this.#member(session.UID).present = true;
+    for (const p of peers) this.#member(p);
+    this.#onResult = done;
+    this.#enter(meetObj.ID);
+    this.#levelTimer = setInterval(() => this.#pickSpeaker(), 150);
+  }
+
+  /** Someone was called into this room: show their tile as "waiting" until they arrive. */
+  expect(UID: string): void {
+    if (this.phase !== 'idle') this.#member(UID);
+  }
+
+  /** Drops the tile of someone who will not come (their call ended before they entered). */
+  forget(UID: string): void {
+    const m = this.members.get(UID);
+    if (m && !m.present) this.members.delete(UID);
+  }
+
+  /** Exits the room (if in one) and releases everything. Safe to call twice. */
+  leave(): void {
+    if (this.#reenterTimer) clearTimeout(this.#reenterTimer);
+    this.#reenterTimer = null;
+    if (this.#levelTimer) clearInterval(this.#levelTimer);
+    this.#levelTimer = null;
+    if (this.phase !== 'idle') {
+      console.info(`[ui] leaving room meetID=${this.meetObj?.ID}`);
+      if (session.phase === 'signedIn') crv().CRVideo_ExitMeeting();
+    }
+    this.#clearMedia();
+    this.members.clear();
+    this.phase = 'idle';
+    this.meetObj = null;
+    this.enteredAt = null;
+    this.speaker = null;
+    this.error = null;
+    this.#onResult = null;
+  }
+
+  toggleMic(): void {
+    const api = crv();
+    if (this.muted) api.CRVideo_OpenMic(session.UID);
+    else api.CRVideo_CloseMic(session.UID);
+  }
+
+  toggleCamera(): void {
+    const api = crv();
+    if (this.cameraOff) api.CRVideo_OpenVideo(session.UID);
+    else api.CRVideo_CloseVideo(session.UID);
+  }
+
+  #enter(meetID: number): void {
+    this.phase = 'entering';
+    this.#cookie = cookie('enter');
+    console.info(`[ui] entering room meetID=${meetID}`);
+    crv().CRVideo_EnterMeeting3(meetID, this.#cookie);
+  }
+
+  #member(UID: string): Member {
+    let m = this.members.get(UID);
+    if (!m) {
+      m = new Member(UID);
+      this.members.set(UID, m);
+    }
+    return m;
+  }
+
+  #clearMedia(): void {
+    for (const m of this.members.values()) {
+      m.meter?.close();
+      m.meter = null;
+      m.videoStream = null;
+      m.audioStream = null;
+      m.fps = null;
+    }
+  }
+
+  #pickSpeaker(): void {
+    let best: string | null = null;
+    let bestLevel = SPEAKING_LEVEL;
+    for (const m of this.members.values()) {
+      if (!m.meter || m.audio !== MediaStatus.OPEN) continue;
+      const level = m.meter.level();
+      if (level > bestLevel) {
+        best = m.UID;
+        bestLevel = level;
+      }
+    }
+    const now = Date.now();
+    if (best && best !== this.speaker) {
+      this.speaker = best;
+      this.#speakerSince = now;
+    } else if (best) {
+      this.#speakerSince = now;
+    } else if (this.speaker && now - this.#speakerSince > SPEAKER_HOLD_MS) {
+      this.speaker = null;
+    }
+  }
+}
+
+export const room = new Room();

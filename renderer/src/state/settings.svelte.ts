@@ -1,0 +1,115 @@
+import type { CRVideoDevice } from '../../../sdk/api.js';
+import type { Lang } from '../i18n/i18n.svelte.js';
+
+const STORAGE_KEY = 'crvideo-phone.settings.v1';
+
+/** What the sign-in form remembers. Never the secret itself: only its MD5, which is what CRVideo_Login takes. */
+export interface SavedLogin {
+  serverAddr: string;
+  appID: string;
+  method: 'secret' | 'token';
+  secretMd5: string;
+  token: string;
+  UID: string;
+  nickname: string;
+}
+
+interface Persisted {
+  login: SavedLogin;
+  autoSignIn: boolean;
+  ringVolume: number;
+  lang: Lang | null;
+  devices: Partial<Record<CRVideoDevice['kind'], string>>;
+  /** Per UID: epoch ms of the newest call record seen in the History view (drives the missed badge). */
+  historySeen: Record<string, number>;
+}
+
+const DEFAULTS: Persisted = {
+  login: { serverAddr: '', appID: '', method: 'secret', secretMd5: '', token: '', UID: '', nickname: '' },
+  autoSignIn: false,
+  ringVolume: 0.8,
+  lang: null,
+  devices: {},
+  historySeen: {},
+};
+
+function load(): Persisted {
+  try {
+    const raw = localStorage.getItem(STORAGE_KEY);
+    if (!raw) return structuredClone(DEFAULTS);
+    const parsed = JSON.parse(raw) as Partial<Persisted>;
+    return {
+      ...structuredClone(DEFAULTS),
+      ...parsed,
+      login: { ...DEFAULTS.login, ...parsed.login },
+    };
+  } catch {
+    return structuredClone(DEFAULTS);
+  }
+}
+
+/** Preferences kept in localStorage across starts. */
+export class Settings {
+  #data = $state<Persisted>(load());
+
+  get login(): SavedLogin {
+    return this.#data.login;
+  }
+  get autoSignIn(): boolean {
+    return this.#data.autoSignIn;
+  }
+  get ringVolume(): number {
+    return this.#data.ringVolume;
+  }
+  get lang(): Lang | null {
+    return this.#data.lang;
+  }
+  get devices(): Partial<Record<CRVideoDevice['kind'], string>> {
+    return this.#data.devices;
+  }
+
+  saveLogin(login: SavedLogin, autoSignIn: boolean): void {
+    this.#data.login = { ...login };
+    this.#data.autoSignIn = autoSignIn;
+    this.#persist();
+  }
+
+  setAutoSignIn(on: boolean): void {
+    this.#data.autoSignIn = on;
+    this.#persist();
+  }
+
+  setRingVolume(v: number): void {
+    this.#data.ringVolume = Math.max(0, Math.min(1, v));
+    this.#persist();
+  }
+
+  setLang(lang: Lang): void {
+    this.#data.lang = lang;
+    this.#persist();
+  }
+
+  setDevice(kind: CRVideoDevice['kind'], deviceId: string): void {
+    this.#data.devices = { ...this.#data.devices, [kind]: deviceId };
+    this.#persist();
+  }
+
+  historySeen(UID: string): number {
+    return this.#data.historySeen[UID] ?? 0;
+  }
+
+  setHistorySeen(UID: string, at: number): void {
+    this.#data.historySeen = { ...this.#data.historySeen, [UID]: at };
+    this.#persist();
+  }
+
+  #persist(): void {
+    try {
+      localStorage.setItem(STORAGE_KEY, JSON.stringify($state.snapshot(this.#data)));
+    } catch (err) {
+      console.warn('[ui] settings not saved', err);
+    }
+  }
+}
+
+export const settings = new Settings();

@@ -211,7 +211,8 @@ export class MediaRoom {
     if (direction === 'send') m.send = t;
     else m.recv = t;
     t.on('dtlsstatechange', (state) => {
-      if (state === 'failed' || state === 'closed') this.#log.warn({ UID: m.UID, direction, state }, 'DTLS state');
+      if (state === 'failed') this.#log.warn({ UID: m.UID, direction, state }, 'DTLS failed');
+      else if (state === 'closed') this.#log.debug({ UID: m.UID, direction }, 'DTLS closed by the client');
     });
     t.on('icestatechange', (state) => {
       if (state === 'disconnected') this.#log.info({ UID: m.UID, direction, state }, 'ICE state');

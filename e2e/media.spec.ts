@@ -1,0 +1,253 @@
+// Room audio and video end to end: real Chromium with fake capture devices, the real server with real
+// mediasoup workers, each user in its own browser context driving only the CRVideo_* globals of
+// /sdk/crvideo.js.
+import { expect, test } from '@playwright/test';
+import {
+  expectAudioFlowing,
+  expectVideoFlowing,
+  type MediaServer,
+  startMediaServer,
+  User,
+  until,
+} from './mediaHarness.js';
+
+let ms: MediaServer;
+const users: User[] = [];
+let seq = 0;
+
+test.beforeAll(async () => {
+  ms = await startMediaServer({ numWorkers: 1 });
+});
+
+test.afterAll(async () => {
+  await ms?.close();
+});
+
+test.afterEach(async () => {
+  for (const u of users.splice(0)) await u.close();
+});
+
+async function user(browser: import('@playwright/test').Browser, name: string): Promise<User> {
+  const u = await User.open(browser, ms, `${name}-${++seq}`);
+  users.push(u);
+  await u.login();
+  return u;
+}
+
+type MeetObj = { ID: number; subject: string; creator: string };
+
+async function createRoom(a: User): Promise<MeetObj> {
+  const since = await a.eventCount();
+  await a.fn('CRVideo_CreateMeeting', 'media e2e', 'create');
+  const [meetObj] = await a.waitFor('CRVideo_CreateMeetingSuccess', [], since);
+  return meetObj as MeetObj;
+}
+
+/** `caller` calls `callee` into `meet`; the callee accepts. Returns the callID. */
+async function callAndAccept(caller: User, callee: User, meet: MeetObj): Promise<string> {
+  const sinceCallee = await callee.eventCount();
+  const sinceCaller = await caller.eventCount();
+  const callID = (await caller.fn('CRVideo_Call', callee.UID, meet, 'hello', 'dial')) as string;
+  expect(typeof callID).toBe('string');
+  const [inID, inMeet, callerID, ext] = await callee.waitFor('CRVideo_NotifyCallIn', [], sinceCallee);
+  expect(inID).toBe(callID);
+  expect((inMeet as MeetObj).ID).toBe(meet.ID);
+  expect(callerID).toBe(caller.UID);
+  expect(ext).toBe('hello');
+  await callee.fn('CRVideo_AcceptCall', callID, inMeet, '', 'accept');
+  await callee.waitFor('CRVideo_AcceptCallSuccess', [callID], sinceCallee);
+  await caller.waitFor('CRVideo_NotifyCallAccepted', [callID], sinceCaller);
+  return callID;
+}
+
+async function expectRoomMediaClosed(meetID: number): Promise<void> {
+  await until(`every media object of room ${meetID} closed`, async () => {
+    const s = await ms.plane.stats();
+    const room = s.rooms.find((r) => r.meetID === meetID);
+    return !room && s.totals.transports === 0 && s.totals.producers === 0 && s.totals.consumers === 0 ? s : null;
+  });
+  const s = await ms.plane.stats();
+  expect(s.totals).toMatchObject({ rooms: 0, routers: 0, transports: 0, producers: 0, consumers: 0 });
+  expect(s.workers.every((w) => w.routers === 0 && w.transports === 0)).toBe(true);
+}
+
+test('the seed flow: call, accept, both see and hear each other, hang up, everything is closed', async ({
+  browser,
+}) => {
+  const a = await user(browser, 'A');
+  const b = await user(browser, 'B');
+  const meet = await createRoom(a);
+  const callID = await callAndAccept(a, b, meet);
+
+  await a.enter(meet.ID);
+  await b.enter(meet.ID);
+  await a.openMicAndCamera();
+  await b.openMicAndCamera();
+
+  // Own statuses: opening, then open; the other side hears of it too.
+  await a.waitFor('CRVideo_AudioStatusChanged', [a.UID, 4, 3]);
+  await a.waitFor('CRVideo_VideoStatusChanged', [a.UID, 4, 3]);
+  await a.waitFor('CRVideo_VideoStatusChanged', [b.UID]);
+  await b.waitFor('CRVideo_VideoStatusChanged', [a.UID]);
+  await until('A sees B video open', async () =>
+    (await a.events('CRVideo_VideoStatusChanged')).some((e) => e.args[0] === b.UID && e.args[2] === 3),
+  );
+  await until('B sees A mic open', async () =>
+    (await b.events('CRVideo_AudioStatusChanged')).some((e) => e.args[0] === a.UID && e.args[2] === 3),
+  );
+
+  // Streams: each side is handed the other's video and audio, and its own camera for the preview.
+  await a.waitFor('CRVideo_NotifyVideoStream', [b.UID]);
+  await a.waitFor('CRVideo_NotifyAudioStream', [b.UID]);
+  await b.waitFor('CRVideo_NotifyVideoStream', [a.UID]);
+  await b.waitFor('CRVideo_NotifyAudioStream', [a.UID]);
+  await a.waitFor('CRVideo_NotifyVideoStream', [a.UID]);
+
+  await expectVideoFlowing(a, b.UID);
+  await expectVideoFlowing(b, a.UID);
+  await expectAudioFlowing(a, b.UID);
+  await expectAudioFlowing(b, a.UID);
+  // The SDK plays the remote audio itself: one playing <audio> element per member.
+  const players = (await a.fn('CRVideo_GetRemoteAudioElements')) as unknown[];
+  expect(players.length).toBe(1);
+
+  let s = await ms.plane.stats();
+  const room = s.rooms.find((r) => r.meetID === meet.ID);
+  expect(room).toMatchObject({ members: 2, transports: 4, producers: 4, consumers: 4 });
+
+  // A hangs up; B is told; both leave the room.
+  const sinceB = await b.eventCount();
+  await a.fn('CRVideo_HungupCall', callID, 'bye', 'hangup');
+  await a.waitFor('CRVideo_HangupCallSuccess', [callID]);
+  await b.waitFor('CRVideo_NotifyCallHungup', [callID, 'bye'], sinceB);
+  await a.fn('CRVideo_ExitMeeting');
+  await b.fn('CRVideo_ExitMeeting');
+  await expectRoomMediaClosed(meet.ID);
+
+  // Leaving released the capture: the camera light is off (every local track ended).
+  const live = await a.page.evaluate(() => {
+    return [...document.querySelectorAll('video')].flatMap((el) =>
+      el.srcObject instanceof MediaStream ? el.srcObject.getTracks().filter((t) => t.readyState === 'live') : [],
+    ).length;
+  });
+  expect(live).toBe(0);
+  s = await ms.plane.stats();
+  expect(s.totals.consumers).toBe(0);
+});
+
+test('camera off and on again mid-call is seen on the other side', async ({ browser }) => {
+  const a = await user(browser, 'A');
+  const b = await user(browser, 'B');
+  const meet = await createRoom(a);
+  await callAndAccept(a, b, meet);
+  await a.enter(meet.ID);
+  await b.enter(meet.ID);
+  await a.openMicAndCamera();
+  await b.openMicAndCamera();
+  await expectVideoFlowing(b, a.UID);
+
+  let since = await b.eventCount();
+  await a.fn('CRVideo_CloseVideo', a.UID);
+  await a.waitFor('CRVideo_VideoStatusChanged', [a.UID, 3, 2]);
+  await b.waitFor('CRVideo_VideoStatusChanged', [a.UID, 3, 2], since);
+  // Closing stopped A's camera: its preview track has ended.
+  const previewLive = await a.page.evaluate((uid) => {
+    const v = document.getElementById(`v-${uid}`) as HTMLVideoElement | null;
+    const s = v?.srcObject;
+    return s instanceof MediaStream ? s.getVideoTracks().some((t) => t.readyState === 'live') : false;
+  }, a.UID);
+  expect(previewLive).toBe(false);
+  // The producer is paused on the server, the consumer kept.
+  const frozen = await b.video(a.UID);
+
+  since = await b.eventCount();
+  await a.fn('CRVideo_OpenVideo', a.UID);
+  await a.waitFor('CRVideo_VideoStatusChanged', [a.UID, 4, 3]);
+  await b.waitFor('CRVideo_VideoStatusChanged', [a.UID, 4, 3], since);
+  await until('frames from A flow again', async () => {
+    const v = await b.video(a.UID);
+    return v && frozen && v.frames > frozen.frames + 10 ? v : null;
+  });
+  // Mic off is seen too.
+  since = await b.eventCount();
+  await a.fn('CRVideo_CloseMic', a.UID);
+  await b.waitFor('CRVideo_AudioStatusChanged', [a.UID, 3, 2], since);
+});
+
+test('three members: A calls B and C, each receives the two others', async ({ browser }) => {
+  const a = await user(browser, 'A');
+  const b = await user(browser, 'B');
+  const c = await user(browser, 'C');
+  const meet = await createRoom(a);
+  await callAndAccept(a, b, meet);
+  await a.enter(meet.ID);
+  await b.enter(meet.ID);
+  await callAndAccept(a, c, meet);
+  await c.enter(meet.ID);
+  for (const u of [a, b, c]) await u.openMicAndCamera();
+
+  for (const viewer of [a, b, c]) {
+    for (const other of [a, b, c]) {
+      if (other === viewer) continue;
+      await expectVideoFlowing(viewer, other.UID);
+      await expectAudioFlowing(viewer, other.UID);
+    }
+  }
+  const room = (await ms.plane.stats()).rooms.find((r) => r.meetID === meet.ID);
+  expect(room).toMatchObject({ members: 3, transports: 6, producers: 6, consumers: 12 });
+
+  // C leaves: A and B keep each other, and C's objects are gone.
+  await c.fn('CRVideo_ExitMeeting');
+  await a.waitFor('CRVideo_UserLeftMeeting', [c.UID]);
+  await until('C objects closed', async () => {
+    const r = (await ms.plane.stats()).rooms.find((x) => x.meetID === meet.ID);
+    return r && r.members === 2 && r.transports === 4 && r.producers === 4 && r.consumers === 4;
+  });
+  await expectVideoFlowing(a, b.UID);
+  await a.fn('CRVideo_ExitMeeting');
+  await b.fn('CRVideo_ExitMeeting');
+  await expectRoomMediaClosed(meet.ID);
+});
+
+test('a media worker killed mid-call: MeetingDropped, enter again, media flows again', async ({ browser }) => {
+  const a = await user(browser, 'A');
+  const b = await user(browser, 'B');
+  const meet = await createRoom(a);
+  await callAndAccept(a, b, meet);
+  await a.enter(meet.ID);
+  await b.enter(meet.ID);
+  await a.openMicAndCamera();
+  await b.openMicAndCamera();
+  await expectVideoFlowing(a, b.UID);
+  await expectVideoFlowing(b, a.UID);
+
+  const pid = ms.plane.workerPidOf(meet.ID);
+  expect(pid).toBeTruthy();
+  const sinceA = await a.eventCount();
+  const sinceB = await b.eventCount();
+  process.kill(pid as number, 'SIGKILL');
+  await a.waitFor('CRVideo_MeetingDropped', [], sinceA);
+  await b.waitFor('CRVideo_MeetingDropped', [], sinceB);
+  // Dropping released the capture (statuses back to closed).
+  await a.waitFor('CRVideo_VideoStatusChanged', [a.UID, 3, 2], sinceA);
+
+  await until('a replacement worker is up', async () => {
+    const pids = ms.plane.workerPids();
+    return pids.length === 1 && pids[0] !== pid;
+  });
+  const since2A = await a.eventCount();
+  const since2B = await b.eventCount();
+  await a.enter(meet.ID);
+  await b.enter(meet.ID);
+  await a.openMicAndCamera();
+  await b.openMicAndCamera();
+  await a.waitFor('CRVideo_NotifyVideoStream', [b.UID], since2A);
+  await b.waitFor('CRVideo_NotifyVideoStream', [a.UID], since2B);
+  await expectVideoFlowing(a, b.UID);
+  await expectVideoFlowing(b, a.UID);
+  await expectAudioFlowing(a, b.UID);
+  expect(ms.plane.workerPidOf(meet.ID)).not.toBe(pid);
+  await a.fn('CRVideo_ExitMeeting');
+  await b.fn('CRVideo_ExitMeeting');
+  await expectRoomMediaClosed(meet.ID);
+});

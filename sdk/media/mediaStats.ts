@@ -1,0 +1,101 @@
+/** What this client receives from one member, per kind (from the browser's inbound-rtp stats). */
+export interface InboundStats {
+  bytesReceived: number;
+  packetsReceived: number;
+  packetsLost: number;
+  /** Seconds. */
+  jitter: number;
+  framesDecoded?: number;
+  frameWidth?: number;
+  frameHeight?: number;
+  framesPerSecond?: number;
+}
+
+/** What this client sends, per kind (outbound-rtp). */
+export interface OutboundStats {
+  bytesSent: number;
+  packetsSent: number;
+  framesEncoded?: number;
+  frameWidth?: number;
+  frameHeight?: number;
+}
+
+/** The extension `CRVideo_GetMediaStats()`: health of the room connection, for a network-quality indicator. */
+export interface MediaStatsReport {
+  meetID: number | null;
+  /** Both transports have a working ICE + DTLS connection. */
+  connected: boolean;
+  /** Round-trip time to the media server (ms), when known. */
+  rttMs: number | null;
+  /** Estimated bandwidth the send transport may use (bits/s), when known. */
+  availableOutgoingBitrate: number | null;
+  /** 0 not connected, 1 bad … 5 excellent (from loss and round-trip time). */
+  quality: 0 | 1 | 2 | 3 | 4 | 5;
+  sent: { audio: OutboundStats | null; video: OutboundStats | null };
+  /** Per member UID. */
+  members: Record<string, { audio: InboundStats | null; video: InboundStats | null }>;
+}
+
+type StatsRecord = Record<string, unknown> & { type: string };
+
+function n(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+function opt(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function each(report: RTCStatsReport, type: string): StatsRecord[] {
+  const out: StatsRecord[] = [];
+  report.forEach((s: StatsRecord) => {
+    if (s.type === type) out.push(s);
+  });
+  return out;
+}
+
+export function inboundOf(report: RTCStatsReport): InboundStats | null {
+  const s = each(report, 'inbound-rtp')[0];
+  if (!s) return null;
+  const r: InboundStats = {
+    bytesReceived: n(s.bytesReceived),
+    packetsReceived: n(s.packetsReceived),
+    packetsLost: n(s.packetsLost),
+    jitter: n(s.jitter),
+  };
+  for (const k of ['framesDecoded', 'frameWidth', 'frameHeight', 'framesPerSecond'] as const) {
+    const v = opt(s[k]);
+    if (v !== undefined) r[k] = v;
+  }
+  return r;
+}
+
+export function outboundOf(report: RTCStatsReport): OutboundStats | null {
+  const s = each(report, 'outbound-rtp')[0];
+  if (!s) return null;
+  const r: OutboundStats = { bytesSent: n(s.bytesSent), packetsSent: n(s.packetsSent) };
+  for (const k of ['framesEncoded', 'frameWidth', 'frameHeight'] as const) {
+    const v = opt(s[k]);
+    if (v !== undefined) r[k] = v;
+  }
+  return r;
+}
+
+/** RTT and bandwidth estimate of the selected ICE candidate pair of a transport's report. */
+export function candidatePairOf(report: RTCStatsReport): { rttMs: number | null; outgoing: number | null } {
+  const pairs = each(report, 'candidate-pair').filter((p) => p.state === 'succeeded');
+  const pair = pairs.find((p) => p.nominated === true) ?? pairs[0];
+  const rtt = opt(pair?.currentRoundTripTime);
+  const out = opt(pair?.availableOutgoingBitrate);
+  return { rttMs: rtt === undefined ? null : Math.round(rtt * 1000), outgoing: out ?? null };
+}
+
+/** 1..5 from the worst receive loss ratio and the round-trip time. */
+export function qualityOf(lossRatio: number, rttMs: number | null): 1 | 2 | 3 | 4 | 5 {
+  const rtt = rttMs ?? 0;
+  if (lossRatio < 0.01 && rtt < 150) return 5;
+  if (lossRatio < 0.03 && rtt < 300) return 4;
+  if (lossRatio < 0.08 && rtt < 500) return 3;
+  if (lossRatio < 0.15 && rtt < 1000) return 2;
+  return 1;
+}

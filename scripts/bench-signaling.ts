@@ -1,7 +1,9 @@
-// npm run bench:signaling -- [--users N] [--pairs P] [--seconds S]
+// npm run bench:signaling -- [--users N] [--pairs P] [--seconds S] [--rate R]
 // Starts the real server in its own process, logs in N SDK clients over real WebSockets, then runs
 // call cycles (call → ring → accept → hang up) from P pairs at once for S seconds. Prints JSON and a
 // table: dial→ring and accept→accepted latency percentiles, cycles per second, server RSS per user.
+// --rate R paces the pairs to R cycles per second in all (default: as fast as they go), so latency can
+// be read at a stated load instead of at saturation, where it only measures queueing.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,11 +17,13 @@ const { values } = parseArgs({
     users: { type: 'string', default: '2000' },
     pairs: { type: 'string' },
     seconds: { type: 'string', default: '10' },
+    rate: { type: 'string' },
   },
 });
 const N = Number(values.users);
 const PAIRS = Math.min(Math.floor(N / 2), Number(values.pairs ?? 200));
 const SECONDS = Number(values.seconds);
+const RATE = values.rate ? Number(values.rate) : 0;
 const APP = { appID: 'bench', appSecret: 'bench-secret' };
 const ROOT = join(import.meta.dirname, '..');
 
@@ -134,8 +138,17 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const deadline = t0 + SECONDS * 1000;
   await Promise.all(
-    pairs.map(async ({ a, b, bUID, meet }) => {
+    pairs.map(async ({ a, b, bUID, meet }, p) => {
+      // With --rate each pair starts a cycle every PAIRS/RATE seconds, staggered across pairs.
+      const period = RATE > 0 ? (1000 * PAIRS) / RATE : 0;
+      let nextStart = t0 + (period * p) / PAIRS;
       while (performance.now() < deadline) {
+        if (period > 0) {
+          const now = performance.now();
+          if (nextStart > now) await new Promise((r) => setTimeout(r, nextStart - now));
+          nextStart += period;
+          if (performance.now() >= deadline) break;
+        }
         const ring = wait(b, 'CRVideo_NotifyCallIn');
         const failed = wait(a, 'CRVideo_CallFail');
         const tDial = performance.now();
@@ -167,6 +180,7 @@ async function main(): Promise<void> {
   const result = {
     users: N,
     pairs: PAIRS,
+    rate: RATE || 'unpaced',
     seconds: Number(elapsed.toFixed(2)),
     loginSeconds: Number(loginSeconds.toFixed(2)),
     dialToRingMs: { p50: pct(dialRing, 50), p90: pct(dialRing, 90), p99: pct(dialRing, 99) },
@@ -190,7 +204,7 @@ async function main(): Promise<void> {
   console.log(
     [
       '',
-      `signaling benchmark: ${N} logged-in users, ${PAIRS} pairs calling at once for ${result.seconds} s`,
+      `signaling benchmark: ${N} logged-in users, ${PAIRS} pairs calling at once for ${result.seconds} s (${RATE ? `paced at ${RATE}/s` : 'unpaced'})`,
       '  metric                     p50      p90      p99',
       `  dial → ring (ms)       ${[result.dialToRingMs.p50, result.dialToRingMs.p90, result.dialToRingMs.p99].map((x) => String(x).padStart(8)).join(' ')}`,
       `  accept → accepted (ms) ${[result.acceptToAcceptedMs.p50, result.acceptToAcceptedMs.p90, result.acceptToAcceptedMs.p99].map((x) => String(x).padStart(8)).join(' ')}`,

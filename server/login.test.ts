@@ -152,3 +152,28 @@ describe('login, tokens, kick, app isolation', () => {
     assert.deepEqual(await enter, [800, 'e'], "another app's room does not exist for it");
   });
 });
+
+describe('dev app', () => {
+  test('with no app configured the first start creates a dev app, stores it and keeps it', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dataDir = mkdtempSync(join(tmpdir(), 'crvideo-devapp-'));
+    try {
+      const first = await startTestServer({ dataDir, apps: [] });
+      const dev = first.devApp;
+      assert.ok(dev, 'a dev app was created');
+      assert.equal(dev.appID, 'crvideo-dev');
+      assert.ok(dev.appSecret.length >= 16);
+      await first.close();
+      const second = await startTestServer({ dataDir, apps: [] });
+      assert.equal(second.devApp, null, 'not created twice');
+      assert.deepEqual(second.apps, [dev]);
+      const c = await login(second, 'alice', dev);
+      c.CRVideo_Logout();
+      await second.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { BRIDGED_FUNCTION_NAMES } from './functions.js';
+
+/**
+ * The one IPC channel registry of the desktop app. Main, the preloads and the renderer side of the
+ * bridge all import the names and payload schemas from here; nothing else crosses the process line.
+ * Direction: R→M renderer to main (invoke = request/response), M→R main to renderer (send = event).
+ */
+export const Channels = {
+  /** R→M invoke: call a `CRVideo_*` function of the core in main. Payload InvokeRequest → InvokeReply. */
+  invoke: 'crvideo:invoke',
+  /** M→R send: a `CRVideo_*` callback fired by the core. Payload CallbackEvent. */
+  callback: 'crvideo:callback',
+  /** R→M invoke: the page (re)started; main drops a session left by a previous page. Payload none → HelloReply. */
+  hello: 'crvideo:hello',
+  /** R→M invoke: a `media.*` signaling request of the renderer's media engine. MediaRequest → MediaReply. */
+  mediaRequest: 'media:request',
+  /** M→R send: drive the renderer's media engine (enter, exit, notifications…). Payload MediaCommand. */
+  mediaCommand: 'media:command',
+  /** M→R send: start or stop the incoming-call ringtone. Payload RingtoneCommand. */
+  ringtone: 'ringtone:set',
+  /** M→incoming window send: who is calling. Payload IncomingInfo. */
+  incomingShow: 'incoming:show',
+  /** incoming window→M send: the user pressed Answer or Reject. Payload IncomingAction. */
+  incomingAction: 'incoming:action',
+} as const;
+
+export type ChannelName = (typeof Channels)[keyof typeof Channels];
+
+/** Largest JSON size of one IPC payload we accept (same budget as a signaling frame). */
+export const MAX_IPC_BYTES = 64 * 1024;
+
+type Json = string | number | boolean | null | undefined | Json[] | { [key: string]: Json };
+
+/** A structured-clone-safe, JSON-like value (what app data such as meetObj or usrExtDat may be). */
+export const JsonValue: z.ZodType<Json> = z.lazy(() =>
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.undefined(),
+    z.array(JsonValue).max(1000),
+    z.record(z.string(), JsonValue),
+  ]),
+);
+export type JsonValue = Json;
+
+/** A cookie never crosses IPC: the renderer keeps it and sends this number instead (null: no cookie). */
+export const CookieRef = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullable();
+export type CookieRef = z.infer<typeof CookieRef>;
+
+function withinSize(value: unknown): boolean {
+  try {
+    return JSON.stringify(value ?? null).length <= MAX_IPC_BYTES;
+  } catch {
+    return false;
+  }
+}
+
+export const InvokeRequest = z
+  .object({
+    fn: z.enum(BRIDGED_FUNCTION_NAMES),
+    /** The API arguments, the cookie position replaced by a CookieRef. */
+    args: z.array(JsonValue).max(8),
+    /** CRVideo_Call only: the callID the renderer already returned to the app. */
+    callID: z.string().min(1).max(64).optional(),
+  })
+  .refine(withinSize, { message: 'payload too large' });
+export type InvokeRequest = z.infer<typeof InvokeRequest>;
+
+/** `sdkErr` 0 when main handed the call to the core; otherwise why it did not (the app gets the Fail callback). */
+export const InvokeReply = z.object({ sdkErr: z.number().int(), value: JsonValue.optional() });
+export type InvokeReply = z.infer<typeof InvokeReply>;
+
+export const CallbackEvent = z
+  .object({
+    name: z.string().regex(/^CRVideo_[A-Za-z0-9]+$/),
+    args: z.array(JsonValue).max(8),
+    /** Set on result callbacks of renderer calls: which argument is the cookie and its ref. */
+    cookie: z.object({ index: z.number().int().min(0).max(7), ref: CookieRef }).optional(),
+  })
+  .refine(withinSize, { message: 'payload too large' });
+export type CallbackEvent = z.infer<typeof CallbackEvent>;
+
+export const HelloReply = z.object({
+  /** Whether the main process plays the incoming ringtone (through this page): the app should not. */
+  hostRingtone: z.boolean(),
+});
+export type HelloReply = z.infer<typeof HelloReply>;
+
+export const MediaRequest = z
+  .object({
+    type: z
+      .string()
+      .regex(/^media\.[A-Za-z0-9.]+$/)
+      .max(64),
+    payload: JsonValue,
+  })
+  .refine(withinSize, { message: 'payload too large' });
+export type MediaRequest = z.infer<typeof MediaRequest>;
+
+export const MediaReply = z.object({ err: z.number().int(), data: JsonValue.optional(), msg: z.string().optional() });
+export type MediaReply = z.infer<typeof MediaReply>;
+
+export const MediaCommand = z.discriminatedUnion('op', [
+  z.object({
+    op: z.literal('enter'),
+    meetID: z.number().int().positive(),
+    members: z.array(z.string()),
+    myUID: z.string(),
+  }),
+  z.object({ op: z.literal('exit') }),
+  z.object({ op: z.literal('notification'), name: z.string().max(64), data: JsonValue }),
+  z.object({ op: z.literal('resumed') }),
+  z.object({ op: z.literal('openMic') }),
+  z.object({ op: z.literal('closeMic') }),
+  z.object({ op: z.literal('openVideo') }),
+  z.object({ op: z.literal('closeVideo') }),
+  z.object({ op: z.literal('close') }),
+]);
+export type MediaCommand = z.infer<typeof MediaCommand>;
+
+export const RingtoneCommand = z.object({ playing: z.boolean() });
+export type RingtoneCommand = z.infer<typeof RingtoneCommand>;
+
+export const IncomingInfo = z.object({
+  callID: z.string().min(1).max(64),
+  callerName: z.string().max(256),
+  callerID: z.string().max(128),
+  note: z.string().max(1024),
+  /** UI language of the labels ('en' | 'zh-CN'). */
+  lang: z.string().max(16),
+});
+export type IncomingInfo = z.infer<typeof IncomingInfo>;
+
+export const IncomingAction = z.object({
+  callID: z.string().min(1).max(64),
+  action: z.enum(['answer', 'reject']),
+});
+export type IncomingAction = z.infer<typeof IncomingAction>;

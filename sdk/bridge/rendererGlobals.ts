@@ -1,0 +1,228 @@
+import { CRVideoError, SdkErr } from '../../protocol/index.js';
+import { CALLBACK_NAMES, type CallbackName, type CRVideoCallbacks, type CRVideoDevice } from '../api.js';
+import { newCallID as coreNewCallID } from '../CRVideoClient.js';
+import type { MediaEngine, MediaEngineFactory } from '../media/MediaEngine.js';
+import type { CRVideoBridge } from './BridgeApi.js';
+import { CookieJar } from './CookieJar.js';
+import { CallbackEvent, HelloReply, JsonValue, MediaCommand, MediaReply, RingtoneCommand } from './channels.js';
+import { BRIDGED_FUNCTIONS, type BridgedFunctionName, DESKTOP_CALLBACK_NAMES, failArgs } from './functions.js';
+import type { Ringtone } from './Ringtone.js';
+
+export interface BridgeGlobalsOptions {
+  /** The renderer's media engine (mediasoup-client); without one, media calls are no-ops. */
+  mediaEngine?: MediaEngineFactory;
+  /** Plays the incoming ringtone when main says so. */
+  ringtone?: Ringtone;
+  /** Makes the callID `CRVideo_Call` returns at once (main places the call under that id). */
+  newCallID?: () => string;
+  log?: (line: string) => void;
+}
+
+interface Holder {
+  callback: unknown;
+  call?: unknown;
+}
+
+/** What `installBridgeGlobals` returns: `close()` detaches from the bridge and releases media. */
+export interface BridgeGlobals {
+  /** Fires a holder as if main had (used by the media engine for stream callbacks). */
+  dispatch(name: string, args: unknown[]): void;
+  close(): void;
+}
+
+/**
+ * Installs every `CRVideo_*` function and callback holder on `target` (the page's window), backed by the
+ * preload bridge: functions forward to the core in main, callbacks come back and are dispatched to the
+ * holders (`.callback`, or `.call` as the seed's example assigns). Cookies never leave the page, and
+ * `CRVideo_Call` returns its callID synchronously, as in CloudRoom's H5 SDK.
+ */
+export function installBridgeGlobals(
+  bridge: CRVideoBridge,
+  target: Record<string, unknown>,
+  options: BridgeGlobalsOptions = {},
+): BridgeGlobals {
+  const log = options.log ?? ((line: string) => console.info(line));
+  const newCallID = options.newCallID ?? coreNewCallID;
+  const cookies = new CookieJar();
+  const holders = new Map<string, Holder>();
+  let myUID = '';
+  let closed = false;
+
+  for (const name of [...CALLBACK_NAMES, ...DESKTOP_CALLBACK_NAMES]) {
+    const holder: Holder = { callback: null };
+    holders.set(name, holder);
+    target[name] = holder;
+  }
+
+  const dispatch = (name: string, args: unknown[]): void => {
+    if (name === 'CRVideo_LoginSuccess' && typeof args[0] === 'string') myUID = args[0];
+    if (name === 'CRVideo_LineOff') myUID = '';
+    const holder = holders.get(name);
+    if (!holder) {
+      log(`[bridge] unknown callback ${name} dropped`);
+      return;
+    }
+    const fn = typeof holder.callback === 'function' ? holder.callback : holder.call;
+    if (typeof fn !== 'function') return;
+    try {
+      fn(...args);
+    } catch (err) {
+      // A throwing app callback must never break the bridge.
+      console.error(`[bridge] ${name} callback threw`, err);
+    }
+  };
+
+  const emit = <K extends CallbackName>(name: K, ...args: CRVideoCallbacks[K]): void => dispatch(name, args);
+
+  const engine: MediaEngine | null = options.mediaEngine
+    ? options.mediaEngine({
+        async request(type, payload) {
+          const reply = MediaReply.parse(await bridge.mediaRequest({ type, payload: payload as JsonValue }));
+          if (reply.err !== 0) throw new CRVideoError(reply.err, reply.msg);
+          // biome-ignore lint/suspicious/noExplicitAny: the response type is the one the engine asked for
+          return reply.data as any;
+        },
+        emit,
+        myUID: () => myUID,
+      })
+    : null;
+
+  const failLocally = (fn: BridgedFunctionName, sdkErr: number, args: unknown[], cookie: unknown, callID?: string) => {
+    const fail = failArgs(fn, sdkErr, args, cookie, callID);
+    log(`[bridge] ${fn} not delivered: sdkErr ${sdkErr}`);
+    if (fail) queueMicrotask(() => dispatch(fail.callback, fail.args));
+  };
+
+  const forward = (fn: BridgedFunctionName, rawArgs: unknown[]): string | number | undefined => {
+    const spec: { cookie: number } = BRIDGED_FUNCTIONS[fn];
+    const args = [...rawArgs];
+    const callID = fn === 'CRVideo_Call' ? newCallID() : undefined;
+    let cookie: unknown;
+    let ref: number | null = null;
+    if (spec.cookie >= 0) {
+      cookie = args[spec.cookie];
+      ref = cookie === undefined ? null : cookies.put(cookie);
+      args[spec.cookie] = ref;
+      while (args.length <= spec.cookie) args.push(undefined);
+    }
+    const takeCookie = () => (ref === null ? undefined : cookies.take(ref));
+    if (closed) {
+      failLocally(fn, SdkErr.NOT_INIT, rawArgs, takeCookie(), callID);
+    } else if (!JsonValue.array().safeParse(args).success) {
+      // Something the app passed cannot cross IPC (a function, a DOM node…): bad parameters, like the core says.
+      failLocally(fn, SdkErr.MEETPARAM_ERR, rawArgs, takeCookie(), callID);
+    } else {
+      bridge
+        .invoke({ fn, args: args as JsonValue[], callID })
+        .then((reply) => {
+          if (reply.sdkErr !== 0) failLocally(fn, reply.sdkErr, rawArgs, takeCookie(), callID);
+        })
+        .catch((err: unknown) => {
+          console.error(`[bridge] ${fn} failed`, err);
+          failLocally(fn, SdkErr.INNER_ERR, rawArgs, takeCookie(), callID);
+        });
+    }
+    if (fn === 'CRVideo_Call') return callID;
+    if (fn === 'CRVideo_Init') return SdkErr.NOERR;
+    return undefined;
+  };
+
+  for (const fn of Object.keys(BRIDGED_FUNCTIONS) as BridgedFunctionName[]) {
+    target[fn] = (...args: unknown[]) => forward(fn, args);
+  }
+  target.CRVideo_GetDevices = async (): Promise<CRVideoDevice[]> => (engine ? engine.getDevices() : []);
+  target.CRVideo_SetDevice = async (kind: CRVideoDevice['kind'], deviceId: string): Promise<number> =>
+    engine ? engine.setDevice(kind, deviceId) : SdkErr.NOERR;
+  // In the desktop app main rings for incoming calls (also while the window is hidden); the app should not.
+  target.CRVideo_HostRingtone = true;
+
+  const onCallback = (raw: unknown): void => {
+    const parsed = CallbackEvent.safeParse(raw);
+    if (!parsed.success) {
+      log(`[bridge] malformed callback event dropped: ${parsed.error.message}`);
+      return;
+    }
+    const { name, cookie } = parsed.data;
+    const args: unknown[] = [...parsed.data.args];
+    if (cookie) args[cookie.index] = cookie.ref === null ? undefined : cookies.take(cookie.ref);
+    dispatch(name, args);
+  };
+
+  const onMediaCommand = (raw: unknown): void => {
+    const parsed = MediaCommand.safeParse(raw);
+    if (!parsed.success) {
+      log(`[bridge] malformed media command dropped: ${parsed.error.message}`);
+      return;
+    }
+    const cmd = parsed.data;
+    if (!engine) return;
+    try {
+      switch (cmd.op) {
+        case 'enter':
+          myUID = cmd.myUID || myUID;
+          engine
+            .enter(cmd.meetID, cmd.members)
+            .catch((err: unknown) => console.error('[bridge] media enter failed', err));
+          break;
+        case 'exit':
+          engine.exit();
+          break;
+        case 'notification':
+          engine.onNotification(cmd.name, cmd.data);
+          break;
+        case 'resumed':
+          engine.onResumed();
+          break;
+        case 'openMic':
+          engine.openMic();
+          break;
+        case 'closeMic':
+          engine.closeMic();
+          break;
+        case 'openVideo':
+          engine.openVideo();
+          break;
+        case 'closeVideo':
+          engine.closeVideo();
+          break;
+        case 'close':
+          engine.exit();
+          break;
+      }
+    } catch (err) {
+      console.error(`[bridge] media ${cmd.op} threw`, err);
+    }
+  };
+
+  const onRingtone = (raw: unknown): void => {
+    const parsed = RingtoneCommand.safeParse(raw);
+    if (!parsed.success || !options.ringtone) return;
+    if (parsed.data.playing) options.ringtone.start();
+    else options.ringtone.stop();
+  };
+
+  const unsubscribe = [
+    bridge.onCallback(onCallback),
+    bridge.onMediaCommand(onMediaCommand),
+    bridge.onRingtone(onRingtone),
+  ];
+
+  bridge
+    .hello()
+    .then((raw) => {
+      const reply = HelloReply.safeParse(raw);
+      if (reply.success) target.CRVideo_HostRingtone = reply.data.hostRingtone;
+    })
+    .catch((err: unknown) => console.error('[bridge] hello failed', err));
+
+  return {
+    dispatch,
+    close() {
+      if (closed) return;
+      closed = true;
+      for (const off of unsubscribe) off();
+      options.ringtone?.stop();
+      engine?.close();
+    },
+  };
+}

@@ -105,13 +105,62 @@ function mtime(p) {
   }
 }
 
-function nodeModulesReason() {
-  const installed = mtime(path.join(ROOT, 'node_modules', '.package-lock.json'));
-  if (!installed) return 'node_modules missing';
-  const lock = path.join(ROOT, 'package-lock.json');
-  if (mtime(lock) > installed) return 'package-lock.json changed';
-  if (mtime(path.join(ROOT, 'package.json')) > installed) return 'package.json changed';
+const DEP_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
+
+function readJson(p) {
+  try {
+    return JSON.parse(fs.readFileSync(p, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function depsKey(manifest) {
+  return JSON.stringify(
+    DEP_FIELDS.map((f) => Object.entries(manifest?.[f] ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+  );
+}
+
+/** Does node_modules (npm's hidden lockfile) hold exactly the packages of package-lock.json? */
+function nodeModulesMatchLock(lock, hidden) {
+  if (!lock?.packages || !hidden?.packages) return false;
+  for (const [key, entry] of Object.entries(lock.packages)) {
+    if (key === '') continue;
+    const got = hidden.packages[key];
+    if (!got) {
+      if (entry.optional || entry.devOptional) continue; // optional deps for other platforms
+      return false;
+    }
+    if (entry.version && got.version !== entry.version) return false;
+  }
+  return Object.keys(hidden.packages).every((key) => key in lock.packages);
+}
+
+/**
+ * Returns { reason, command } when an install is needed, else null. Fast path: two stats. When package.json or
+ * package-lock.json is newer than the install, their contents decide (editing "scripts" must not reinstall).
+ */
+function nodeModulesState() {
+  const marker = path.join(ROOT, 'node_modules', '.package-lock.json');
+  const lockFile = path.join(ROOT, 'package-lock.json');
+  const installed = mtime(marker);
+  const hasLock = fs.existsSync(lockFile);
+  if (!installed) return { reason: 'node_modules missing', command: hasLock ? 'ci' : 'install' };
+  if (mtime(lockFile) <= installed && mtime(path.join(ROOT, 'package.json')) <= installed) return null;
+  const pkg = readJson(path.join(ROOT, 'package.json'));
+  const lock = hasLock ? readJson(lockFile) : null;
+  if (!lock) return { reason: 'package.json changed', command: 'install' };
+  if (depsKey(pkg) !== depsKey(lock.packages?.[''])) {
+    return { reason: 'package.json dependencies differ from package-lock.json', command: 'install' };
+  }
+  if (!nodeModulesMatchLock(lock, readJson(marker))) return { reason: 'package-lock.json changed', command: 'ci' };
+  touch(marker); // same dependencies: remember, so the next run takes the fast path
   return null;
+}
+
+function touch(p) {
+  const now = new Date();
+  fs.utimesSync(p, now, now);
 }
 
 /** Can Electron's postinstall download its binary? Cheap probe of the download host (5 s at most). */
@@ -127,10 +176,10 @@ async function electronDownloadPossible() {
 }
 
 async function ensureNodeModules() {
-  const reason = nodeModulesReason();
-  if (!reason) return;
-  const hasLock = fs.existsSync(path.join(ROOT, 'package-lock.json'));
-  const args = hasLock ? ['ci'] : ['install'];
+  const state = nodeModulesState();
+  if (!state) return;
+  const { reason, command } = state;
+  const args = [command];
   const env = {
     ...process.env,
     // mediasoup's postinstall does nothing when this is set (its fallback build would need PyPI and GitHub);
@@ -156,10 +205,7 @@ async function ensureNodeModules() {
   }
   // `npm install` may leave .package-lock.json untouched when nothing changed: mark the install as current.
   const marker = path.join(ROOT, 'node_modules', '.package-lock.json');
-  if (fs.existsSync(marker)) {
-    const now = new Date();
-    fs.utimesSync(marker, now, now);
-  }
+  if (fs.existsSync(marker)) touch(marker);
   console.log(`setup: npm ${args[0]} done in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 

@@ -1,7 +1,7 @@
 // Room audio and video end to end: real Chromium with fake capture devices, the real server with real
 // mediasoup workers, each user in its own browser context driving only the CRVideo_* globals of
 // /sdk/crvideo.js.
-import { expect, test } from '@playwright/test';
+import { chromium, expect, test } from '@playwright/test';
 import {
   expectAudioFlowing,
   expectVideoFlowing,
@@ -108,8 +108,17 @@ test('the seed flow: call, accept, both see and hear each other, hang up, everyt
   await expectAudioFlowing(a, b.UID);
   await expectAudioFlowing(b, a.UID);
   // The SDK plays the remote audio itself: one playing <audio> element per member.
-  const players = (await a.fn('CRVideo_GetRemoteAudioElements')) as unknown[];
-  expect(players.length).toBe(1);
+  const players = await a.page.evaluate(() =>
+    [...document.querySelectorAll('audio')].map((el) => ({
+      uid: el.dataset.crvideoUid,
+      playing: !el.paused,
+      live: el.srcObject instanceof MediaStream && el.srcObject.getAudioTracks()[0]?.readyState === 'live',
+    })),
+  );
+  expect(players).toEqual([{ uid: b.UID, playing: true, live: true }]);
+  // The server names the loudest member (the fake mic beeps): the extension CRVideo_NotifyActiveSpeaker.
+  const [speaker] = await a.waitFor('CRVideo_NotifyActiveSpeaker');
+  expect([a.UID, b.UID]).toContain(speaker);
 
   let s = await ms.plane.stats();
   const room = s.rooms.find((r) => r.meetID === meet.ID);
@@ -186,13 +195,14 @@ test('three members: A calls B and C, each receives the two others', async ({ br
   await c.enter(meet.ID);
   for (const u of [a, b, c]) await u.openMicAndCamera();
 
+  const checks: Promise<void>[] = [];
   for (const viewer of [a, b, c]) {
     for (const other of [a, b, c]) {
       if (other === viewer) continue;
-      await expectVideoFlowing(viewer, other.UID);
-      await expectAudioFlowing(viewer, other.UID);
+      checks.push(expectVideoFlowing(viewer, other.UID), expectAudioFlowing(viewer, other.UID));
     }
   }
+  await Promise.all(checks);
   const room = (await ms.plane.stats()).rooms.find((r) => r.meetID === meet.ID);
   expect(room).toMatchObject({ members: 3, transports: 6, producers: 6, consumers: 12 });
 
@@ -250,4 +260,119 @@ test('a media worker killed mid-call: MeetingDropped, enter again, media flows a
   await a.fn('CRVideo_ExitMeeting');
   await b.fn('CRVideo_ExitMeeting');
   await expectRoomMediaClosed(meet.ID);
+});
+
+/** Two users in a call with mic and camera open, media flowing both ways. */
+async function inCall(
+  browser: import('@playwright/test').Browser,
+): Promise<{ a: User; b: User; meet: MeetObj; callID: string }> {
+  const a = await user(browser, 'A');
+  const b = await user(browser, 'B');
+  const meet = await createRoom(a);
+  const callID = await callAndAccept(a, b, meet);
+  await a.enter(meet.ID);
+  await b.enter(meet.ID);
+  await a.openMicAndCamera();
+  await b.openMicAndCamera();
+  await expectVideoFlowing(a, b.UID);
+  await expectVideoFlowing(b, a.UID);
+  return { a, b, meet, callID };
+}
+
+test('devices: list them, switch mic and camera mid-call without renegotiating, pick a speaker', async ({
+  browser,
+}) => {
+  const { a, b, meet } = await inCall(browser);
+  const devices = (await a.fn('CRVideo_GetDevices')) as { deviceId: string; label: string; kind: string }[];
+  const of = (kind: string) => devices.filter((d) => d.kind === kind && d.deviceId !== 'default');
+  expect(of('audioinput').length).toBeGreaterThan(0);
+  expect(of('videoinput').length).toBeGreaterThan(0);
+  expect(of('audiooutput').length).toBeGreaterThan(0);
+  expect(devices.every((d) => d.label !== '')).toBe(true);
+  const before = (await ms.plane.stats()).rooms.find((r) => r.meetID === meet.ID);
+  const statusEvents = (await a.events('CRVideo_AudioStatusChanged')).length;
+
+  const mic = of('audioinput').at(-1)?.deviceId;
+  expect(await a.fn('CRVideo_SetDevice', 'audioinput', mic)).toBe(0);
+  expect(await a.fn('CRVideo_SetDevice', 'videoinput', of('videoinput')[0]?.deviceId)).toBe(0);
+  await expectAudioFlowing(b, a.UID);
+  await expectVideoFlowing(b, a.UID);
+  // Same transports and producers: the tracks were replaced, nothing renegotiated, no status flicker.
+  const after = (await ms.plane.stats()).rooms.find((r) => r.meetID === meet.ID);
+  expect(after).toEqual(before);
+  expect((await a.events('CRVideo_AudioStatusChanged')).length).toBe(statusEvents);
+
+  const speaker = of('audiooutput').at(-1)?.deviceId;
+  expect(await a.fn('CRVideo_SetDevice', 'audiooutput', speaker)).toBe(0);
+  const sinks = await a.page.evaluate(() =>
+    [...document.querySelectorAll('audio')].map((el) => (el as HTMLAudioElement & { sinkId: string }).sinkId),
+  );
+  expect(sinks).toEqual([speaker]);
+
+  expect(await a.fn('CRVideo_SetDevice', 'videoinput', 'no-such-camera')).toBe(5);
+  expect(await a.fn('CRVideo_SetDevice', 'printer', '')).toBe(5);
+  await expectVideoFlowing(b, a.UID);
+});
+
+test('denied mic and camera: status 1 and codes 808 / 811, the member still sees and hears the others', async ({
+  browser,
+}) => {
+  const use = test.info().project.use;
+  const args = (use.launchOptions?.args ?? []).map((f) =>
+    f === '--use-fake-ui-for-media-stream' ? '--use-fake-ui-for-media-stream=deny' : f,
+  );
+  const denying = await chromium.launch({ ...use.launchOptions, args });
+  try {
+    const a = await user(browser, 'A');
+    const d = await User.open(denying, ms, `D-${++seq}`);
+    users.push(d);
+    await d.login();
+    const meet = await createRoom(a);
+    await callAndAccept(a, d, meet);
+    await a.enter(meet.ID);
+    await d.enter(meet.ID);
+    await a.openMicAndCamera();
+    await d.openMicAndCamera();
+    await d.waitFor('CRVideo_AudioStatusChanged', [d.UID, 4, 1]);
+    await d.waitFor('CRVideo_VideoStatusChanged', [d.UID, 4, 1]);
+    await d.waitFor('CRVideo_NotifyDeviceError', [808, 'mic']);
+    await d.waitFor('CRVideo_NotifyDeviceError', [811, 'camera']);
+    await until('A sees D without devices', async () => {
+      const ev = await a.events();
+      const last = (name: string) => ev.filter((e) => e.name === name && e.args[0] === d.UID).at(-1)?.args[2];
+      return last('CRVideo_AudioStatusChanged') === 1 && last('CRVideo_VideoStatusChanged') === 1;
+    });
+    await expectVideoFlowing(d, a.UID);
+    await expectAudioFlowing(d, a.UID);
+    const room = (await ms.plane.stats()).rooms.find((r) => r.meetID === meet.ID);
+    expect(room).toMatchObject({ members: 2, producers: 2, consumers: 2 });
+  } finally {
+    for (const u of users.splice(0)) await u.close();
+    await denying.close();
+  }
+});
+
+test('network: a short signaling drop and an ICE restart do not end the call or the media', async ({ browser }) => {
+  const { a, b, callID } = await inCall(browser);
+  const sinceA = await a.eventCount();
+  const sinceB = await b.eventCount();
+  await a.page.evaluate(() =>
+    (
+      window as unknown as { CRVideoSDK: { client: { $core: { simulateNetworkDrop(ms: number): void } } } }
+    ).CRVideoSDK.client.$core.simulateNetworkDrop(1500),
+  );
+  await a.waitFor('CRVideo_NotifyReconnecting', [true], sinceA);
+  await expectVideoFlowing(a, b.UID);
+  await a.waitFor('CRVideo_NotifyReconnecting', [false], sinceA);
+  expect(await a.fn('CRVideo_RestartIce')).toBe(2);
+  await expectVideoFlowing(a, b.UID);
+  await expectVideoFlowing(b, a.UID);
+  await expectAudioFlowing(b, a.UID);
+  const ended = [...(await a.events()).slice(sinceA), ...(await b.events()).slice(sinceB)].filter((e) =>
+    ['CRVideo_MeetingDropped', 'CRVideo_NotifyCallHungup', 'CRVideo_LineOff'].includes(e.name),
+  );
+  expect(ended).toEqual([]);
+  await a.fn('CRVideo_HungupCall', callID, '', 'bye');
+  await a.fn('CRVideo_ExitMeeting');
+  await b.fn('CRVideo_ExitMeeting');
 });

@@ -16,7 +16,7 @@ function defaultServerAddr(): string {
   return loc && (loc.protocol === 'http:' || loc.protocol === 'https:') ? loc.origin : '';
 }
 
-const EXTENSION_HOLDERS = ['CRVideo_NotifyActiveSpeaker'] as const;
+const EXTENSION_HOLDERS = ['CRVideo_NotifyActiveSpeaker', 'CRVideo_NotifyDeviceError'] as const;
 
 /** Builds a browser client: native WebSocket, mediasoup-client media, extension functions. */
 export function createBrowserClient(serverAddr = defaultServerAddr()): CRVideoClient {
@@ -34,6 +34,7 @@ export function createBrowserClient(serverAddr = defaultServerAddr()): CRVideoCl
   ext.CRVideo_GetMediaStats ??= (): Promise<MediaStatsReport | null> =>
     engine ? engine.getStats() : Promise.resolve(null);
   ext.CRVideo_GetRemoteAudioElements ??= (): HTMLAudioElement[] => engine?.remotePlayers() ?? [];
+  ext.CRVideo_RestartIce ??= (): Promise<number> => engine?.restartIce() ?? Promise.resolve(0);
   return client;
 }
 

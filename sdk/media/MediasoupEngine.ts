@@ -191,12 +191,14 @@ export class MediasoupEngine implements MediaEngine {
     });
   }
 
-  async #restartIce(room: RoomSession, t: types.Transport): Promise<void> {
-    if (room.closed || t.closed) return;
+  async #restartIce(room: RoomSession, t: types.Transport): Promise<boolean> {
+    if (room.closed || t.closed) return false;
+    let done = false;
     try {
       const { iceParameters } = await this.#ctx.request('media.restartIce', { transportId: t.id });
-      if (room.closed || t.closed) return;
+      if (room.closed || t.closed) return false;
       await t.restartIce({ iceParameters: iceParameters as types.IceParameters });
+      done = true;
     } catch (err) {
       this.#log(`ICE restart of the ${t.direction} transport failed`, err);
     }
@@ -206,6 +208,7 @@ export class MediasoupEngine implements MediaEngine {
         void this.#restartIce(room, t);
       }
     });
+    return done;
   }
 
   #ownStatus(kind: LocalKind, old: MediaStatus, status: MediaStatus): void {
@@ -319,8 +322,7 @@ export class MediasoupEngine implements MediaEngine {
         const { UID } = data as MediaNotificationData<'media.activeSpeaker'>;
         if (UID === this.#speaker) return;
         this.#speaker = UID;
-        // Extension callback (CRVideo_NotifyActiveSpeaker); a client without that holder ignores it.
-        (this.#ctx.emit as unknown as (n: string, ...a: unknown[]) => void)('CRVideo_NotifyActiveSpeaker', UID);
+        this.#emitExt('CRVideo_NotifyActiveSpeaker', UID);
         return;
       }
       case 'media.consumerPaused':
@@ -381,7 +383,7 @@ export class MediasoupEngine implements MediaEngine {
   }
 
   openMic(): void {
-    if (!this.#closed) void this.#local.open('audio');
+    if (!this.#closed) void this.#open('audio');
   }
 
   closeMic(): void {
@@ -389,7 +391,29 @@ export class MediasoupEngine implements MediaEngine {
   }
 
   openVideo(): void {
-    if (!this.#closed) void this.#local.open('video');
+    if (!this.#closed) void this.#open('video');
+  }
+
+  /** Opens a capture; a failure (status 1) is also told as the extension CRVideo_NotifyDeviceError(sdkErr, kind). */
+  async #open(kind: LocalKind): Promise<number> {
+    const code = await this.#local.open(kind);
+    if (code !== SdkErr.NOERR) this.#emitExt('CRVideo_NotifyDeviceError', code, kind === 'audio' ? 'mic' : 'camera');
+    return code;
+  }
+
+  /** Fires an extension callback the core's API type may not list (a client without that holder ignores it). */
+  #emitExt(name: string, ...args: unknown[]): void {
+    (this.#ctx.emit as unknown as (n: string, ...a: unknown[]) => void)(name, ...args);
+  }
+
+  /** Restarts ICE on both transports (done by itself when ICE fails); for a known network change. Resolves to how many. */
+  async restartIce(): Promise<number> {
+    const room = this.#room;
+    if (!room || room.closed) return 0;
+    const done = await Promise.all(
+      [room.send, room.recv].map((t) => (t && !t.closed ? this.#restartIce(room, t) : false)),
+    );
+    return done.filter(Boolean).length;
   }
 
   closeVideo(): void {

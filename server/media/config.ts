@@ -6,7 +6,7 @@ import { type Logger, pino } from 'pino';
 export interface MediaPlaneOptions {
   /** mediasoup workers (processes); default one per CPU core. */
   numWorkers?: number;
-  /** IP the WebRtcServers listen on (default 127.0.0.1; 0.0.0.0 for LAN, with `announcedAddress`). */
+  /** IP the WebRtcServers listen on (default 127.0.0.1). With 0.0.0.0 the announced address defaults to the first LAN IPv4. */
   listenIp?: string;
   /** IP or host name put in ICE candidates when clients must reach another address than `listenIp`. */
   announcedAddress?: string;
@@ -47,17 +47,28 @@ function bool(v: unknown, fallback: boolean): boolean {
   return Boolean(v);
 }
 
+/** The first non-internal IPv4 address of this machine (what LAN clients can reach), if any. */
+export function firstLanAddress(): string | undefined {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
 /** Fills defaults and checks the settings (they may come from a CLI or environment as strings). */
 export function resolveMediaOptions(o: MediaPlaneOptions | Record<string, unknown> = {}): ResolvedMediaOptions {
   const r = o as Record<string, unknown>;
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const rtcMinPort = num(r.rtcMinPort, 40000, 1, 65535, 'rtcMinPort');
   const rtcMaxPort = num(r.rtcMaxPort, Math.min(65535, rtcMinPort + 999), rtcMinPort, 65535, 'rtcMaxPort');
-  const announced = r.announcedAddress;
+  const listenIp = typeof r.listenIp === 'string' && r.listenIp ? r.listenIp : '127.0.0.1';
+  let announced = typeof r.announcedAddress === 'string' && r.announcedAddress ? r.announcedAddress : undefined;
+  // Listening on every interface: ICE candidates need a reachable address, not 0.0.0.0.
+  if (!announced && (listenIp === '0.0.0.0' || listenIp === '::')) announced = firstLanAddress();
   return {
     numWorkers: num(r.numWorkers, Math.max(1, cores), 1, 256, 'numWorkers'),
-    listenIp: typeof r.listenIp === 'string' && r.listenIp ? r.listenIp : '127.0.0.1',
-    announcedAddress: typeof announced === 'string' && announced ? announced : undefined,
+    listenIp,
+    announcedAddress: announced,
     rtcMinPort,
     rtcMaxPort,
     enableTcp: bool(r.enableTcp, true),

@@ -61,3 +61,32 @@ export function cookie(tag: string): string {
   cookieSeq += 1;
   return `ui:${tag}:${cookieSeq}`;
 }
+
+/**
+ * Optional extensions some SDK builds add beyond sdk/api.ts (the browser bundle has them): the server's
+ * active-speaker notification and transport statistics. Feature-detected; the UI works without them.
+ */
+export interface MediaStatsLike {
+  connected: boolean;
+  /** 0 not connected, 1 bad … 5 excellent. */
+  quality: number;
+}
+
+export interface OptionalExtensions {
+  CRVideo_NotifyActiveSpeaker?: { callback: ((UID: string) => void) | null };
+  CRVideo_GetMediaStats?: () => Promise<MediaStatsLike | null>;
+}
+
+export function extensions(): OptionalExtensions {
+  const api = installed as unknown as Record<string, unknown> | null;
+  if (!api) return {};
+  const out: OptionalExtensions = {};
+  const holder = api.CRVideo_NotifyActiveSpeaker;
+  if (typeof holder === 'object' && holder !== null && 'callback' in holder) {
+    out.CRVideo_NotifyActiveSpeaker = holder as OptionalExtensions['CRVideo_NotifyActiveSpeaker'];
+  }
+  if (typeof api.CRVideo_GetMediaStats === 'function') {
+    out.CRVideo_GetMediaStats = api.CRVideo_GetMediaStats as OptionalExtensions['CRVideo_GetMediaStats'];
+  }
+  return out;
+}

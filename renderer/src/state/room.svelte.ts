@@ -1,7 +1,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { MeetObj } from '../../../protocol/schemas.js';
 import { LevelMeter } from '../lib/audio.js';
-import { cookie, crv, on } from '../lib/crvideo.js';
+import { cookie, crv, extensions, on } from '../lib/crvideo.js';
 import { session } from './session.svelte.js';
 
 /** CRVideo mic / camera statuses. */
@@ -50,6 +50,11 @@ export class Room {
   #speakerSince = 0;
   #reenterTimer: ReturnType<typeof setTimeout> | null = null;
   #onResult: ((sdkErr: number) => void) | null = null;
+  /** Quality 0…5 from the SDK's CRVideo_GetMediaStats extension, when it has one. */
+  #statsQuality = $state<number | null>(null);
+  #statsTimer: ReturnType<typeof setInterval> | null = null;
+  /** True once the SDK reported an active speaker itself (then the local level meters only fill in). */
+  #sdkSpeaker = false;
 
   readonly me = $derived(this.members.get(session.UID) ?? null);
   readonly muted = $derived(
@@ -59,8 +64,14 @@ export class Room {
     this.me ? this.me.video !== MediaStatus.OPEN && this.me.video !== MediaStatus.OPENING : true,
   );
 
+  /**
+   * Network indicator: reconnecting from the line state; otherwise the SDK's transport quality
+   * (CRVideo_GetMediaStats, loss and round-trip time) when available, else the frame rate of remote video.
+   */
   readonly quality = $derived.by((): NetQuality => {
     if (session.reconnecting || this.phase === 'dropped') return 'reconnecting';
+    const q = this.#statsQuality;
+    if (q !== null) return q >= 4 ? 'good' : q === 3 ? 'fair' : 'poor';
     let worst: number | null = null;
     for (const m of this.members.values()) {
       if (m.UID === session.UID || m.video !== MediaStatus.OPEN || m.fps === null) continue;
@@ -130,6 +141,7 @@ export class Room {
         m.meter = null;
       }
     });
+    on('CRVideo_EnterMeetingRslt', () => this.#hookExtensions());
     on('CRVideo_MeetingDropped', (reason) => {
       if (this.phase === 'idle' || !this.meetObj) return;
       console.warn(`[ui] dropped from room meetID=${this.meetObj.ID} reason=${reason}`);
@@ -141,6 +153,31 @@ export class Room {
         if (this.phase === 'dropped' && this.meetObj?.ID === ID) this.#enter(ID);
       }, 1000);
     });
+  }
+
+  #hookExtensions(): void {
+    const ext = extensions();
+    const holder = ext.CRVideo_NotifyActiveSpeaker;
+    if (holder && !holder.callback) {
+      holder.callback = (UID: string) => {
+        if (this.phase === 'idle') return;
+        this.#sdkSpeaker = true;
+        this.speaker = UID || null;
+      };
+    }
+    const getStats = ext.CRVideo_GetMediaStats;
+    if (getStats && !this.#statsTimer && this.phase !== 'idle') {
+      const poll = async () => {
+        try {
+          const r = await getStats();
+          if (this.phase === 'in') this.#statsQuality = r ? (r.connected ? r.quality : 1) : null;
+        } catch {
+          this.#statsQuality = null;
+        }
+      };
+      this.#statsTimer = setInterval(() => void poll(), 2000);
+      void poll();
+    }
   }
 
   /** Enters a call's room; `done(sdkErr)` fires with EnterMeetingRslt. `peers` get tiles at once. */
@@ -171,6 +208,10 @@ export class Room {
     this.#reenterTimer = null;
     if (this.#levelTimer) clearInterval(this.#levelTimer);
     this.#levelTimer = null;
+    if (this.#statsTimer) clearInterval(this.#statsTimer);
+    this.#statsTimer = null;
+    this.#statsQuality = null;
+    this.#sdkSpeaker = false;
     if (this.phase !== 'idle') {
       console.info(`[ui] leaving room meetID=${this.meetObj?.ID}`);
       if (session.phase === 'signedIn') crv().CRVideo_ExitMeeting();
@@ -224,6 +265,7 @@ export class Room {
   }
 
   #pickSpeaker(): void {
+    if (this.#sdkSpeaker) return;
     let best: string | null = null;
     let bestLevel = SPEAKING_LEVEL;
     for (const m of this.members.values()) {

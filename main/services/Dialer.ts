@@ -11,6 +11,8 @@ export interface DialerEvents {
   /** A call was placed for a link (callID, callee, room). */
   placed: [callID: string, UID: string, meetObj: MeetObj];
   failed: [UID: string, sdkErr: number];
+  /** The room of a link call that failed or was refused is gone again. */
+  roomDestroyed: [meetID: number];
 }
 
 export interface DialerOptions {
@@ -102,6 +104,9 @@ export class Dialer extends Emitter<DialerEvents> {
     const meetID = this.#rooms.get(String(callID));
     if (meetID === undefined) return;
     this.#rooms.delete(String(callID));
-    this.#o.host.request('CRVideo_DestroyMeeting', [meetID]).catch(() => {});
+    this.#o.host.request('CRVideo_DestroyMeeting', [meetID]).then(
+      () => this.safeEmit('roomDestroyed', meetID),
+      (err: unknown) => log(`room ${meetID} not destroyed: sdkErr ${CRVideoError.codeOf(err)}`),
+    );
   }
 }

@@ -1,5 +1,12 @@
 import { CRVideoError, SdkErr } from '../../protocol/index.js';
-import { CALLBACK_NAMES, type CallbackName, type CRVideoCallbacks, type CRVideoDevice } from '../api.js';
+import {
+  CALLBACK_NAMES,
+  type CallbackName,
+  type CRVideoAPI,
+  type CRVideoCallbacks,
+  type CRVideoDevice,
+} from '../api.js';
+import { installGlobals } from '../browser/globals.js';
 import { newCallID as coreNewCallID } from '../CRVideoClient.js';
 import type { MediaEngine, MediaEngineFactory } from '../media/MediaEngine.js';
 import type { CRVideoBridge } from './BridgeApi.js';
@@ -16,6 +23,10 @@ export interface BridgeGlobalsOptions {
   /** Makes the callID `CRVideo_Call` returns at once (main places the call under that id). */
   newCallID?: () => string;
   log?: (line: string) => void;
+  /** More holders the page's media engine fires (extensions of the browser SDK). */
+  extraHolders?: readonly string[];
+  /** More functions answered in the page (extensions working on the local media engine). */
+  extraFunctions?: Record<string, (...args: never[]) => unknown>;
 }
 
 interface Holder {
@@ -45,13 +56,15 @@ export function installBridgeGlobals(
   const newCallID = options.newCallID ?? coreNewCallID;
   const cookies = new CookieJar();
   const holders = new Map<string, Holder>();
+  /** The API object whose functions and holders become the page's globals. */
+  const api: Record<string, unknown> = {};
   let myUID = '';
   let closed = false;
 
-  for (const name of [...CALLBACK_NAMES, ...DESKTOP_CALLBACK_NAMES]) {
+  for (const name of [...CALLBACK_NAMES, ...DESKTOP_CALLBACK_NAMES, ...(options.extraHolders ?? [])]) {
     const holder: Holder = { callback: null };
     holders.set(name, holder);
-    target[name] = holder;
+    api[name] = holder;
   }
 
   const dispatch = (name: string, args: unknown[]): void => {
@@ -62,8 +75,13 @@ export function installBridgeGlobals(
       log(`[bridge] unknown callback ${name} dropped`);
       return;
     }
-    const fn = typeof holder.callback === 'function' ? holder.callback : holder.call;
-    if (typeof fn !== 'function') return;
+    const fn =
+      typeof holder.callback === 'function'
+        ? holder.callback
+        : typeof holder.call === 'function' && holder.call !== Function.prototype.call
+          ? holder.call
+          : null;
+    if (!fn) return;
     try {
       fn(...args);
     } catch (err) {
@@ -100,10 +118,10 @@ export function installBridgeGlobals(
     let cookie: unknown;
     let ref: number | null = null;
     if (spec.cookie >= 0) {
+      while (args.length <= spec.cookie) args.push(undefined);
       cookie = args[spec.cookie];
       ref = cookie === undefined ? null : cookies.put(cookie);
       args[spec.cookie] = ref;
-      while (args.length <= spec.cookie) args.push(undefined);
     }
     const takeCookie = () => (ref === null ? undefined : cookies.take(ref));
     if (closed) {
@@ -128,11 +146,14 @@ export function installBridgeGlobals(
   };
 
   for (const fn of Object.keys(BRIDGED_FUNCTIONS) as BridgedFunctionName[]) {
-    target[fn] = (...args: unknown[]) => forward(fn, args);
+    api[fn] = (...args: unknown[]) => forward(fn, args);
   }
-  target.CRVideo_GetDevices = async (): Promise<CRVideoDevice[]> => (engine ? engine.getDevices() : []);
-  target.CRVideo_SetDevice = async (kind: CRVideoDevice['kind'], deviceId: string): Promise<number> =>
-    engine ? engine.setDevice(kind, deviceId) : SdkErr.NOERR;
+  api.CRVideo_GetDevices = async (): Promise<CRVideoDevice[]> => (engine ? engine.getDevices() : []);
+  api.CRVideo_SetDevice = async (kind: CRVideoDevice['kind'], deviceId: string): Promise<number> =>
+    engine ? engine.setDevice(kind, deviceId) : SdkErr.MEETPARAM_ERR;
+  Object.assign(api, options.extraFunctions ?? {});
+  // Same global semantics as the browser SDK (holders replaceable, bare functions accepted…).
+  const uninstall = installGlobals(api as unknown as CRVideoAPI, target);
   // In the desktop app main rings for incoming calls (also while the window is hidden); the app should not.
   target.CRVideo_HostRingtone = true;
 
@@ -223,6 +244,7 @@ export function installBridgeGlobals(
       for (const off of unsubscribe) off();
       options.ringtone?.stop();
       engine?.close();
+      uninstall();
     },
   };
 }

@@ -1,0 +1,130 @@
+import type { MediaEngineFactory } from '../../sdk/media/MediaEngine.js';
+import { BridgeService } from './BridgeService.js';
+import { type CoreClient, CoreHost } from './CoreHost.js';
+import { parseLaunchArgs } from './DeepLink.js';
+import { Dialer } from './Dialer.js';
+import { IncomingCallNotifier } from './IncomingCallNotifier.js';
+import { createLog } from './log.js';
+import { MediaRelay } from './MediaRelay.js';
+import type {
+  IncomingWindowPort,
+  IpcPort,
+  LoginItemPort,
+  MainWindowPort,
+  NotificationPort,
+  PagePort,
+  RingtonePort,
+  SenderInfo,
+  TrayPort,
+} from './ports.js';
+import { SelfState } from './SelfState.js';
+import { Settings } from './Settings.js';
+import { stringsFor } from './strings.js';
+import { TrayService } from './TrayService.js';
+
+const log = createLog('Desktop');
+
+/** Where the core connects when neither the launch nor the settings name a server (the CLI's default port). */
+export const DEFAULT_SERVER_ADDR = 'localhost:8080';
+
+export interface DesktopOptions {
+  /** Builds the SDK core with the given media engine (the relay to the page's engine). */
+  createCore: (media: MediaEngineFactory, serverAddr: string) => CoreClient;
+  ipc: IpcPort;
+  page: () => PagePort | null;
+  isTrusted: (sender: SenderInfo) => boolean;
+  window: MainWindowPort;
+  tray: TrayPort;
+  notifications: NotificationPort;
+  incomingWindow: IncomingWindowPort;
+  ringtone: RingtonePort;
+  loginItem: LoginItemPort;
+  settingsFile: string;
+  /** A server address given at launch (e.g. by `npm start`'s local server); wins over the saved one. */
+  serverAddr?: string | null;
+  lang: 'en' | 'zh-CN';
+  pageOrigin: string;
+  /** Really quit the app (tray Quit). */
+  quit: () => void;
+}
+
+/**
+ * The desktop app's main-process services wired together, Electron kept behind ports: the app builds
+ * it from real Electron adapters, tests from recording fakes. Nothing here imports Electron.
+ */
+export class Desktop {
+  readonly settings: Settings;
+  readonly media: MediaRelay;
+  readonly core: CoreClient;
+  readonly host: CoreHost;
+  readonly self: SelfState;
+  readonly bridge: BridgeService;
+  readonly tray: TrayService;
+  readonly notifier: IncomingCallNotifier;
+  readonly dialer: Dialer;
+  #closed = false;
+
+  static create(options: DesktopOptions): Desktop {
+    return new Desktop(options);
+  }
+
+  private constructor(o: DesktopOptions) {
+    const strings = () => ({ ...stringsFor(o.lang), lang: o.lang });
+    this.settings = Settings.create({ file: o.settingsFile, loginItem: o.loginItem });
+    this.media = new MediaRelay();
+    const serverAddr = o.serverAddr || this.settings.data.serverAddr || DEFAULT_SERVER_ADDR;
+    this.core = o.createCore(this.media.factory, serverAddr);
+    this.host = CoreHost.create(this.core);
+    this.self = SelfState.create(this.host);
+    this.bridge = BridgeService.create({
+      ipc: o.ipc,
+      host: this.host,
+      self: this.self,
+      media: this.media,
+      page: o.page,
+      isTrusted: o.isTrusted,
+      pageOrigin: o.pageOrigin,
+      // A server the user typed in is remembered; the one `npm start` passed for this run is not.
+      onServerAddr: (addr) => {
+        if (addr !== o.serverAddr) this.settings.setServerAddr(addr);
+      },
+    });
+    const notifyPage = (name: string, args: unknown[]) => this.bridge.notifyPage(name, args);
+    this.tray = TrayService.create({
+      tray: o.tray,
+      self: this.self,
+      settings: this.settings,
+      strings,
+      showWindow: () => o.window.show(),
+      quit: o.quit,
+    });
+    this.notifier = IncomingCallNotifier.create({
+      host: this.host,
+      window: o.window,
+      notifications: o.notifications,
+      incomingWindow: o.incomingWindow,
+      ringtone: o.ringtone,
+      notifyPage,
+      strings,
+    });
+    this.dialer = Dialer.create({ host: this.host, showWindow: () => o.window.show(), notifyPage });
+    log(`ready (server ${serverAddr})`);
+  }
+
+  /** Acts on a command line (first launch or a second instance): deep links become calls. */
+  handleArgs(argv: readonly string[]): void {
+    for (const link of parseLaunchArgs(argv).links) this.dialer.dial(link);
+  }
+
+  /** Logs out cleanly (waiting briefly for the server) and releases every service; safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.notifier.close();
+    this.dialer.close();
+    this.tray.close();
+    this.bridge.close();
+    this.self.close();
+    await this.host.closeGracefully();
+  }
+}

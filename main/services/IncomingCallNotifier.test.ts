@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import type { MeetObj } from '../../protocol/index.js';
+import type { CRVideoClient } from '../../sdk/index.js';
+import { closeClients, login, next, startTestServer, type TestServer } from '../../server/testing/fixtures.js';
+import { startDesktop, type TestDesktop, until } from '../testing/harness.js';
+
+async function roomOf(c: CRVideoClient): Promise<MeetObj> {
+  const ok = next(c, 'CRVideo_CreateMeetingSuccess');
+  c.CRVideo_CreateMeeting('lunch', 'room');
+  return (await ok)[0];
+}
+
+/** alice calls bob (the desktop user) with a note; resolves once the desktop's page saw the call come in. */
+async function aliceCalls(alice: CRVideoClient, d: TestDesktop, note = 'about lunch') {
+  const meet = await roomOf(alice);
+  const callIn = d.pageNext('CRVideo_NotifyCallIn');
+  const callID = alice.CRVideo_Call('bob', meet, note, 'call');
+  const [inID] = await callIn;
+  assert.equal(inID, callID);
+  return { callID, meet };
+}
+
+describe('incoming call while the window is hidden', () => {
+  let server: TestServer;
+  let d: TestDesktop | null = null;
+  before(async () => {
+    server = await startTestServer({ callTimeoutMs: 1500 });
+  });
+  after(() => server.dispose());
+  afterEach(async () => {
+    closeClients();
+    await d?.close();
+    d = null;
+  });
+
+  test('macOS: a notification with Answer / Reject; Answer shows the window and accepts the call', async () => {
+    d = await startDesktop(server, { platform: 'darwin' });
+    await d.signIn('bob');
+    d.window.hide();
+    const alice = await login(server, 'alice');
+    const { callID } = await aliceCalls(alice, d);
+
+    await until('the notification is up', () => d?.notifications.open.length === 1);
+    const n = d.notifications.open[0]!;
+    assert.equal(n.options.title, 'alice nick is calling you');
+    assert.equal(n.options.body, 'about lunch');
+    assert.deepEqual(n.options.actions, ['Answer', 'Reject']);
+    assert.equal(d.incoming.opened.length, 0, 'no incoming window where notifications have buttons');
+    assert.equal(d.ringtone.playing, true, 'rings while hidden');
+    assert.equal(d.window.attentionOn, true, 'dock bounces');
+
+    const accepted = next(alice, 'CRVideo_NotifyCallAccepted');
+    const pageAccepted = d.pageNext('CRVideo_AcceptCallSuccess');
+    n.act(0);
+    const [acceptedID] = await accepted;
+    assert.equal(acceptedID, callID, 'the caller sees the call accepted');
+    const [pageID, pageCookie] = await pageAccepted;
+    assert.equal(pageID, callID, 'the page learns the call was accepted, so it enters the room');
+    assert.equal(pageCookie, undefined);
+    assert.equal(d.window.visible && d.window.focused, true, 'Answer brings the window up');
+    assert.equal(n.closed, true);
+    assert.equal(d.ringtone.playing, false);
+    assert.equal(d.window.attentionOn, false);
+  });
+
+  test('Linux: a small incoming window (no buttons on notifications); Reject refuses the call', async () => {
+    d = await startDesktop(server, { platform: 'linux' });
+    await d.signIn('bob');
+    d.window.hide();
+    const alice = await login(server, 'alice');
+    const { callID } = await aliceCalls(alice, d, '{"note":"quick question"}');
+
+    await until('the incoming window is open', () => d?.incoming.openWindows.length === 1);
+    const w = d.incoming.openWindows[0]!;
+    assert.deepEqual(w.info, {
+      callID,
+      callerName: 'alice nick',
+      callerID: 'alice',
+      note: 'quick question',
+      lang: 'en',
+    });
+    assert.equal(d.notifications.created.length, 0);
+    assert.equal(d.ringtone.playing, true);
+
+    const rejected = next(alice, 'CRVideo_NotifyCallRejected');
+    const pageOver = d.pageNext('CRVideo_NotifyCallHungup');
+    w.press('reject');
+    const [rejID, code] = await rejected;
+    assert.equal(rejID, callID);
+    assert.equal(code, 606, 'the caller hears "refused"');
+    assert.equal((await pageOver)[0], callID, "the page's incoming screen closes");
+    assert.equal(w.closed, true);
+    assert.equal(d.ringtone.playing, false);
+    assert.equal(d.window.visible, false, 'Reject leaves the window in the tray');
+  });
+
+  test('the caller cancels: the notification goes away and the ringtone stops', async () => {
+    d = await startDesktop(server, { platform: 'darwin' });
+    await d.signIn('bob');
+    d.window.focused = false; // visible but behind another app
+    const alice = await login(server, 'alice');
+    const { callID } = await aliceCalls(alice, d);
+    await until('the notification is up', () => d?.notifications.open.length === 1);
+    const n = d.notifications.open[0]!;
+
+    const over = d.pageNext('CRVideo_NotifyCallHungup');
+    alice.CRVideo_HungupCall(callID, '', 'cancel');
+    await over;
+    await until('the notification is closed', () => n.closed);
+    assert.equal(d.ringtone.playing, false);
+    assert.equal(d.window.attentionOn, false);
+    assert.deepEqual(d.desktop.notifier.ringing, []);
+  });
+
+  test('no answer: the incoming window closes when the call times out', async () => {
+    d = await startDesktop(server, { platform: 'linux' });
+    await d.signIn('bob');
+    d.window.hide();
+    const alice = await login(server, 'alice');
+    const { callID } = await aliceCalls(alice, d);
+    await until('the incoming window is open', () => d?.incoming.openWindows.length === 1);
+    const rejected = next(alice, 'CRVideo_NotifyCallRejected', 5000);
+    const [id, code] = await rejected;
+    assert.equal(id, callID);
+    assert.equal(code, 604);
+    await until('the incoming window is closed', () => d?.incoming.openWindows.length === 0);
+    assert.equal(d.ringtone.playing, false);
+  });
+
+  test('window in front: no alert, the page shows the call; the ring stops when the page answers', async () => {
+    d = await startDesktop(server, { platform: 'darwin' });
+    await d.signIn('bob');
+    const alice = await login(server, 'alice');
+    const { callID, meet } = await aliceCalls(alice, d);
+    await until('ringing', () => d?.ringtone.playing === true);
+    assert.equal(d.notifications.created.length, 0);
+    assert.equal(d.incoming.opened.length, 0);
+
+    const ok = d.pageNext('CRVideo_AcceptCallSuccess');
+    d.api.CRVideo_AcceptCall(callID, meet, '', 'page-accept');
+    const [, cookie] = await ok;
+    assert.equal(cookie, 'page-accept', "the page's own cookie comes back");
+    await until('the ring stopped', () => d?.ringtone.playing === false);
+  });
+
+  test('bringing the window to the front closes the incoming window; the call keeps ringing', async () => {
+    d = await startDesktop(server, { platform: 'linux' });
+    await d.signIn('bob');
+    d.window.hide();
+    const alice = await login(server, 'alice');
+    await aliceCalls(alice, d);
+    await until('the incoming window is open', () => d?.incoming.openWindows.length === 1);
+    d.window.show();
+    d.desktop.notifier.windowFocused();
+    assert.equal(d.incoming.openWindows.length, 0);
+    assert.equal(d.ringtone.playing, true);
+    assert.equal(d.window.attentionOn, false);
+  });
+});
+
+describe('incoming call answered on another device', () => {
+  let server: TestServer;
+  let d: TestDesktop | null = null;
+  before(async () => {
+    server = await startTestServer({ multiDevice: true });
+  });
+  after(() => server.dispose());
+  afterEach(async () => {
+    closeClients();
+    await d?.close();
+    d = null;
+  });
+
+  test('the notification goes away the moment another device of ours answers', async () => {
+    d = await startDesktop(server, { platform: 'darwin' });
+    await d.signIn('bob');
+    d.window.hide();
+    const bobPhone = await login(server, 'bob');
+    const alice = await login(server, 'alice');
+    const meet = await roomOf(alice);
+    const phoneRings = next(bobPhone, 'CRVideo_NotifyCallIn');
+    const callID = alice.CRVideo_Call('bob', meet, '', 'call');
+    await phoneRings;
+    await until('the notification is up', () => d?.notifications.open.length === 1);
+    const n = d.notifications.open[0]!;
+
+    const accepted = next(bobPhone, 'CRVideo_AcceptCallSuccess');
+    bobPhone.CRVideo_AcceptCall(callID, meet, '', 'phone');
+    await accepted;
+    await until('the notification is closed', () => n.closed);
+    assert.equal(d.ringtone.playing, false);
+  });
+});

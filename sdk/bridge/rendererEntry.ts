@@ -1,0 +1,32 @@
+// The desktop build's SDK script (out/renderer/crvideo-desktop.js, loaded by a classic <script> before the
+// app): the same CRVideo_* globals as the browser bundle, backed by the preload bridge to the core in
+// main, with room media (mediasoup-client) running here in the page.
+import { SdkErr } from '../../protocol/errors.js';
+import { createMediasoupEngine, type MediaStatsReport, type MediasoupEngine } from '../media/MediasoupEngine.js';
+import { BRIDGE_GLOBAL, type CRVideoBridge } from './BridgeApi.js';
+import { createWebAudioRingtone } from './Ringtone.js';
+import { installBridgeGlobals } from './rendererGlobals.js';
+
+const g = globalThis as unknown as Record<string, unknown>;
+const bridge = g[BRIDGE_GLOBAL] as CRVideoBridge | undefined;
+
+if (!bridge) {
+  console.error('[crvideo-desktop] the preload bridge is missing: this script only works in the desktop app');
+} else if (!g.CRVideo_Login) {
+  let engine: MediasoupEngine | null = null;
+  installBridgeGlobals(bridge, g, {
+    mediaEngine: createMediasoupEngine({}, (e) => {
+      engine = e;
+    }),
+    ringtone: createWebAudioRingtone(),
+    // The extensions the browser bundle has (sdk/browser/index.ts), answered by the local engine.
+    extraHolders: ['CRVideo_NotifyActiveSpeaker', 'CRVideo_NotifyDeviceError'],
+    extraFunctions: {
+      CRVideo_GetMediaStats: (): Promise<MediaStatsReport | null> =>
+        engine ? engine.getStats() : Promise.resolve(null),
+      CRVideo_GetRemoteAudioElements: (): HTMLAudioElement[] => engine?.remotePlayers() ?? [],
+      CRVideo_RestartIce: (): Promise<number> => engine?.restartIce() ?? Promise.resolve(0),
+    },
+  });
+  g.CRVideoSDK = { version: '0.1.0', SdkErr, desktop: true };
+}

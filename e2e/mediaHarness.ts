@@ -18,7 +18,7 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
 /**
  * The app page: loads the SDK like a CloudRoom H5 page would, records every callback in
- * `window.__ev`, and shows every NotifyVideoStream in a <video id="v-UID"> whose decoded frames it counts.
+ * `window.__ev` (then calls `window.__hooks[name]` if set), and shows every NotifyVideoStream in a <video id="v-UID"> whose decoded frames it counts.
  */
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>CRVideo media test</title></head>
@@ -59,6 +59,8 @@ const PAGE = `<!doctype html>
       window.__ev.push({ name, args: args.map(plain), at: performance.now() });
       if (name === 'CRVideo_NotifyVideoStream') showVideo(args[0], args[1]);
       if (name === 'CRVideo_NotifyAudioStream') window.__audio[args[0]] = args[1];
+      // An app reaction set by a benchmark (runs in the page, no round trip to the test).
+      window.__hooks?.[name]?.(...args);
     };
   }
 </script></body></html>`;

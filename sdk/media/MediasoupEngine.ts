@@ -43,7 +43,9 @@ class RoomSession {
   recv: types.Transport | null = null;
   readonly producers: Record<LocalKind, types.Producer | null> = { audio: null, video: null };
   readonly consumers = new Map<string, RemoteConsumer>();
-  /** Set once `media.ready` is answered: producing and status updates start then. */
+  /** Consumers being created: started at once (mediasoup-client batches them), awaited by their close. */
+  readonly consuming = new Map<string, Promise<void>>();
+  /** Set once `media.ready` is answered: status updates start then. */
   ready = false;
   closed = false;
   /** Notifications are handled one after another (a consumer's close never overtakes its creation). */
@@ -92,6 +94,7 @@ export class MediasoupEngine implements MediaEngine {
   readonly #local: LocalMedia;
   readonly #remote: RemoteMembers;
   #room: RoomSession | null = null;
+  #device: { key: string; device: Device } | null = null;
   #speaker = '';
   #closed = false;
 
@@ -140,15 +143,17 @@ export class MediasoupEngine implements MediaEngine {
   async #setUp(room: RoomSession): Promise<void> {
     const live = () => this.#room === room && !room.closed;
     const detecting = this.#local.detect();
-    const { rtpCapabilities } = await this.#ctx.request('media.getRouterRtpCapabilities', {});
+    // Everything that does not depend on the device runs at once: one round trip instead of four.
+    const [{ rtpCapabilities }, s, r] = await Promise.all([
+      this.#ctx.request('media.getRouterRtpCapabilities', {}),
+      this.#ctx.request('media.createTransport', { direction: 'send' }),
+      this.#ctx.request('media.createTransport', { direction: 'recv' }),
+    ]);
     if (!live()) return;
-    const device = await Device.factory();
-    await device.load({ routerRtpCapabilities: rtpCapabilities as types.RtpCapabilities });
+    const device = await this.#loadDevice(rtpCapabilities as types.RtpCapabilities);
     if (!live()) return;
     room.device = device;
 
-    const s = await this.#ctx.request('media.createTransport', { direction: 'send' });
-    if (!live()) return;
     const send = device.createSendTransport(s as types.TransportOptions);
     room.send = send;
     this.#wire(room, send);
@@ -157,11 +162,10 @@ export class MediasoupEngine implements MediaEngine {
         .request('media.produce', { transportId: send.id, kind, rtpParameters })
         .then(({ id }) => ok({ id }), fail);
     });
-
-    const r = await this.#ctx.request('media.createTransport', { direction: 'recv' });
-    if (!live()) return;
     room.recv = device.createRecvTransport(r as types.TransportOptions);
     this.#wire(room, room.recv);
+    // Publish what is already captured now: the others receive it while we finish setting up.
+    for (const kind of ['audio', 'video'] as const) if (this.#local.track(kind)) this.#publish(kind);
 
     const { peers } = await this.#ctx.request('media.ready', { rtpCapabilities: device.rtpCapabilities });
     if (!live()) return;
@@ -170,7 +174,16 @@ export class MediasoupEngine implements MediaEngine {
     if (!live()) return;
     room.ready = true;
     this.#pushStatus(room);
-    for (const kind of ['audio', 'video'] as const) if (this.#local.track(kind)) this.#publish(kind);
+  }
+
+  /** A Device loaded with these router capabilities (kept: every room offers the same codecs). */
+  async #loadDevice(caps: types.RtpCapabilities): Promise<Device> {
+    const key = JSON.stringify(caps);
+    if (this.#device?.key === key) return this.#device.device;
+    const device = await Device.factory();
+    await device.load({ routerRtpCapabilities: caps });
+    this.#device = { key, device };
+    return device;
   }
 
   /** connect + ICE supervision of a transport. */
@@ -243,7 +256,7 @@ export class MediasoupEngine implements MediaEngine {
   }
 
   async #syncProducer(room: RoomSession, kind: LocalKind): Promise<void> {
-    if (!room.ready || room.closed || !room.send || !room.device) return;
+    if (room.closed || !room.send || !room.device) return;
     const track = this.#local.track(kind);
     const producer = room.producers[kind];
     if (!track) {
@@ -286,6 +299,16 @@ export class MediasoupEngine implements MediaEngine {
     if (!isMediaNotification(name)) return this.#log(`unknown media notification ${name}`);
     const parsed = mediaNotifications[name].safeParse(data);
     if (!parsed.success) return this.#log(`malformed ${name} dropped`, parsed.error.message);
+    if (name === 'media.newConsumer') {
+      const d = parsed.data as MediaNotificationData<'media.newConsumer'>;
+      const p = this.#consume(room, d)
+        .catch((err: unknown) => {
+          if (!room.closed) this.#log(`receiving ${d.kind} of ${d.UID} failed`, err);
+        })
+        .finally(() => room.consuming.delete(d.id));
+      room.consuming.set(d.id, p);
+      return;
+    }
     room.inbox = room.inbox
       .then(() => this.#handle(room, name, parsed.data))
       .catch((err: unknown) => {
@@ -297,9 +320,10 @@ export class MediasoupEngine implements MediaEngine {
     if (room.closed) return;
     switch (name) {
       case 'media.newConsumer':
-        return this.#consume(room, data as MediaNotificationData<'media.newConsumer'>);
+        return;
       case 'media.consumerClosed': {
         const { id } = data as MediaNotificationData<'media.consumerClosed'>;
+        await room.consuming.get(id);
         const c = room.consumers.get(id);
         if (!c) return;
         room.consumers.delete(id);
@@ -311,6 +335,7 @@ export class MediasoupEngine implements MediaEngine {
         return this.#remote.update(data as MediaNotificationData<'media.status'>);
       case 'media.peerLeft': {
         const { UID, peerId } = data as MediaNotificationData<'media.peerLeft'>;
+        await Promise.all(room.consuming.values());
         for (const [id, c] of room.consumers) {
           if (c.peerId !== peerId) continue;
           room.consumers.delete(id);
@@ -348,8 +373,10 @@ export class MediasoupEngine implements MediaEngine {
       return;
     }
     room.consumers.set(d.id, { consumer, UID: d.UID, peerId: d.peerId });
-    await this.#ctx.request('media.resumeConsumer', { consumerId: d.id });
-    if (room.closed || consumer.closed) return;
+    // The server created it paused; resuming also asks the sender for a key frame.
+    this.#ctx.request('media.resumeConsumer', { consumerId: d.id }).catch((err: unknown) => {
+      if (!room.closed && !consumer.closed) this.#log(`resuming ${d.kind} of ${d.UID} failed`, err);
+    });
     const stream = new MediaStream([consumer.track]);
     if (d.kind === 'audio') {
       this.#remote.play(d.UID, d.peerId, stream);

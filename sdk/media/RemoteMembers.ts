@@ -23,6 +23,7 @@ export class RemoteMembers {
   readonly #members = new Map<string, Remote>();
   readonly #events: RemoteMembersEvents;
   #sinkId = '';
+  #waitingForGesture = false;
 
   constructor(events: RemoteMembersEvents) {
     this.#events = events;
@@ -72,7 +73,25 @@ export class RemoteMembers {
       if (this.#sinkId) void this.#applySink(el, this.#sinkId);
     }
     r.player.srcObject = stream;
-    r.player.play().catch((err: unknown) => this.#events.log(`remote audio of ${UID} did not start`, err));
+    r.player.play().catch((err: unknown) => {
+      this.#events.log(`remote audio of ${UID} did not start`, err);
+      if ((err as { name?: string })?.name === 'NotAllowedError') this.#playOnGesture();
+    });
+  }
+
+  /** The browser blocked autoplay: start every member's audio on the user's next click or key press. */
+  #playOnGesture(): void {
+    const doc = globalThis.document;
+    if (this.#waitingForGesture || !doc) return;
+    this.#waitingForGesture = true;
+    const resume = () => {
+      this.#waitingForGesture = false;
+      doc.removeEventListener('pointerdown', resume, true);
+      doc.removeEventListener('keydown', resume, true);
+      for (const el of this.players()) el.play().catch(() => {});
+    };
+    doc.addEventListener('pointerdown', resume, true);
+    doc.addEventListener('keydown', resume, true);
   }
 
   /** Stops playing a member's audio if it is that stream's track that ended. */

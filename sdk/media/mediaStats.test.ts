@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SdkErr } from '../../protocol/index.js';
+import { captureErrorCode } from './deviceErrors.js';
+import { candidatePairOf, inboundOf, qualityOf } from './mediaStats.js';
+
+const domError = (name: string) => Object.assign(new Error(name), { name });
+
+test('getUserMedia failures map to the 808–813 codes', () => {
+  assert.equal(captureErrorCode('audio', domError('NotAllowedError')), SdkErr.MIC_NORIGHT);
+  assert.equal(captureErrorCode('video', domError('NotAllowedError')), SdkErr.CAM_NORIGHT);
+  assert.equal(captureErrorCode('audio', domError('NotReadableError')), SdkErr.MIC_BEINGUSED);
+  assert.equal(captureErrorCode('video', domError('NotReadableError')), SdkErr.CAM_BEINGUSED);
+  assert.equal(captureErrorCode('audio', domError('NotFoundError')), SdkErr.MIC_UNKNOWERR);
+  assert.equal(captureErrorCode('video', domError('OverconstrainedError')), SdkErr.CAM_UNKNOWERR);
+  assert.equal(captureErrorCode('video', 'weird'), SdkErr.CAM_UNKNOWERR);
+});
+
+/** An RTCStatsReport is a Map of id → stats; that is all the readers use. */
+const report = (...stats: Record<string, unknown>[]) =>
+  new Map(stats.map((s, i) => [String(i), s])) as unknown as RTCStatsReport;
+
+test('stats readers pick inbound-rtp and the nominated candidate pair', () => {
+  const r = report(
+    { type: 'candidate-pair', state: 'in-progress', currentRoundTripTime: 9 },
+    {
+      type: 'candidate-pair',
+      state: 'succeeded',
+      nominated: true,
+      currentRoundTripTime: 0.012,
+      availableOutgoingBitrate: 2e6,
+    },
+    {
+      type: 'inbound-rtp',
+      kind: 'video',
+      bytesReceived: 5000,
+      packetsReceived: 40,
+      packetsLost: 1,
+      jitter: 0.01,
+      frameWidth: 640,
+    },
+  );
+  assert.deepEqual(candidatePairOf(r), { rttMs: 12, outgoing: 2e6 });
+  assert.deepEqual(inboundOf(r), {
+    bytesReceived: 5000,
+    packetsReceived: 40,
+    packetsLost: 1,
+    jitter: 0.01,
+    frameWidth: 640,
+  });
+  assert.equal(inboundOf(report({ type: 'outbound-rtp' })), null);
+  assert.deepEqual(candidatePairOf(report()), { rttMs: null, outgoing: null });
+});
+
+test('quality falls with loss and round-trip time', () => {
+  assert.equal(qualityOf(0, 20), 5);
+  assert.equal(qualityOf(0.02, 20), 4);
+  assert.equal(qualityOf(0, 400), 3);
+  assert.equal(qualityOf(0.1, 50), 2);
+  assert.equal(qualityOf(0.3, 50), 1);
+});

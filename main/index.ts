@@ -1,0 +1,155 @@
+// The Electron main process: thin wiring of Electron to the services in main/services (Desktop), which
+// hold the logic and are tested in Node with fakes. The SDK core lives here, so the phone rings with the
+// window closed to the tray.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, type BrowserWindow, session } from 'electron';
+import { Channels } from '../sdk/bridge/channelNames.js';
+import { createCRVideo } from '../sdk/index.js';
+import { registerAppScheme, serveApp } from './electron/appProtocol.js';
+import { createIncomingWindows } from './electron/incomingWindow.js';
+import { electronIpc } from './electron/ipc.js';
+import { createLoginItem } from './electron/loginItem.js';
+import { createMainWindow } from './electron/mainWindow.js';
+import { createElectronNotifications } from './electron/notifications.js';
+import { createElectronTray } from './electron/tray.js';
+import { PROTOCOL, parseDeepLink, parseLaunchArgs } from './services/DeepLink.js';
+import { Desktop } from './services/Desktop.js';
+import { createLog } from './services/log.js';
+import type { RingtonePort } from './services/ports.js';
+import { acquireSingleInstance } from './services/SingleInstance.js';
+import { pickLang } from './services/strings.js';
+import { APP_ORIGIN, guardSession, isAppUrl } from './services/WindowSecurity.js';
+
+const log = createLog('main');
+const OUT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const RENDERER_DIR = join(OUT, 'renderer');
+const PRELOAD = join(OUT, 'preload', 'index.cjs');
+const INCOMING_PRELOAD = join(OUT, 'preload', 'incoming.cjs');
+const ICON = join(OUT, 'main', 'icon.png');
+const PAGE_URL = `${APP_ORIGIN}/index.html`;
+const INCOMING_URL = `${APP_ORIGIN}/desktop-incoming.html`;
+
+app.setName('CRVideo Phone');
+// Its own profile (tests run two apps side by side with CRVIDEO_USER_DATA); the single-instance lock follows it.
+app.setPath('userData', process.env.CRVIDEO_USER_DATA || join(app.getPath('appData'), 'CRVideo Phone'));
+if (process.platform === 'win32') app.setAppUserModelId('com.crvideo.phone');
+// The ringtone must sound while the window sits hidden in the tray, without a click first.
+app.commandLine.appendSwitch('autoplay-policy', 'no-user-gesture-required');
+registerAppScheme();
+
+const launch = parseLaunchArgs(process.argv);
+/** `--server=ADDR` (npm start passes its local server) or CRVIDEO_SERVER; else the saved or default one. */
+const launchServer =
+  process.argv.find((a) => a.startsWith('--server='))?.slice('--server='.length) || process.env.CRVIDEO_SERVER || null;
+
+let desktop: Desktop | null = null;
+let mainWindow: BrowserWindow | null = null;
+let quitting = false;
+let loggedOut = false;
+/** Links that arrive (macOS open-url) before the app is ready. */
+const earlyLinks: string[] = [];
+
+function showWindow(): void {
+  if (!mainWindow || mainWindow.isDestroyed()) return;
+  if (mainWindow.isMinimized()) mainWindow.restore();
+  mainWindow.show();
+  mainWindow.focus();
+}
+
+if (
+  !acquireSingleInstance({
+    requestLock: () => app.requestSingleInstanceLock(),
+    onSecondInstance: (listener) => app.on('second-instance', (_event, argv) => listener(argv)),
+    focus: showWindow,
+    handleArgs: (argv) => desktop?.handleArgs(argv),
+  })
+) {
+  app.quit();
+} else {
+  // Development runs need the app path for the OS to start us with the link.
+  if (process.defaultApp && process.argv[1]) {
+    app.setAsDefaultProtocolClient(PROTOCOL, process.execPath, [resolve(process.argv[1])]);
+  } else {
+    app.setAsDefaultProtocolClient(PROTOCOL);
+  }
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    if (desktop) desktop.handleArgs([url]);
+    else earlyLinks.push(url);
+  });
+  app.on('before-quit', (event) => {
+    quitting = true;
+    if (!desktop || loggedOut) return;
+    // Log out cleanly first (the server hears it at once instead of after the grace period).
+    event.preventDefault();
+    const d = desktop;
+    d.close()
+      .catch((err: unknown) => log(`shutdown: ${String(err)}`))
+      .finally(() => {
+        loggedOut = true;
+        app.quit();
+      });
+  });
+  app.on('window-all-closed', () => {
+    // The app lives on in the tray; only Quit ends it.
+  });
+  app.on('activate', showWindow);
+  app.whenReady().then(start, (err: unknown) => {
+    log(`start failed: ${String(err)}`);
+    app.exit(1);
+  });
+}
+
+function start(): void {
+  const ses = session.defaultSession;
+  guardSession(ses);
+  serveApp(ses, RENDERER_DIR);
+  const icon = existsSync(ICON) ? ICON : undefined;
+  const { win, port } = createMainWindow({ preload: PRELOAD, ...(icon ? { icon } : {}) });
+  mainWindow = win;
+  const page = () => (win.isDestroyed() ? null : win.webContents);
+  const ringtone: RingtonePort = {
+    start: () => page()?.send(Channels.ringtone, { playing: true }),
+    stop: () => page()?.send(Channels.ringtone, { playing: false }),
+  };
+  desktop = Desktop.create({
+    createCore: (media, serverAddr) => createCRVideo({ serverAddr, media }),
+    ipc: electronIpc,
+    page,
+    isTrusted: (s) =>
+      !win.isDestroyed() && s.webContentsId === win.webContents.id && s.isMainFrame && isAppUrl(s.frameUrl),
+    window: port,
+    tray: createElectronTray(),
+    notifications: createElectronNotifications(icon),
+    incomingWindow: createIncomingWindows({
+      ipc: electronIpc,
+      preload: INCOMING_PRELOAD,
+      pageUrl: INCOMING_URL,
+      ...(icon ? { icon } : {}),
+    }),
+    ringtone,
+    loginItem: createLoginItem(),
+    settingsFile: join(app.getPath('userData'), 'settings.json'),
+    serverAddr: launchServer,
+    lang: pickLang(app.getLocale()),
+    pageOrigin: APP_ORIGIN,
+    quit: () => app.quit(),
+  });
+  const d = desktop;
+  win.on('close', (event) => {
+    if (quitting) return;
+    // Closing the window keeps the phone running in the tray.
+    event.preventDefault();
+    win.hide();
+  });
+  win.on('focus', () => d.notifier.windowFocused());
+  win.once('ready-to-show', () => {
+    if (!launch.hidden) showWindow();
+  });
+  win.loadURL(PAGE_URL).catch((err: unknown) => log(`cannot load ${PAGE_URL}: ${String(err)}`));
+  d.handleArgs(process.argv);
+  for (const url of earlyLinks.splice(0)) if (parseDeepLink(url)) d.handleArgs([url]);
+  log(`started${launch.hidden ? ' hidden in the tray' : ''}`);
+}

@@ -1,0 +1,63 @@
+// Preload of the small incoming-call window (sandboxed, context-isolated). Its page has no script at all
+// (CSP script-src 'none'): this preload fills in who is calling and sends Answer / Reject to main.
+// Nothing is exposed to the page.
+import { type IpcRendererEvent, ipcRenderer } from 'electron';
+import { Channels } from '../sdk/bridge/channelNames.js';
+
+const LABELS: Record<string, { title: string; answer: string; reject: string; incoming: string }> = {
+  en: { title: 'Incoming call', answer: 'Answer', reject: 'Reject', incoming: 'is calling you' },
+  'zh-CN': { title: '来电', answer: '接听', reject: '拒绝', incoming: '邀请你通话' },
+};
+
+let callID = '';
+let info: { callerName: string; callerID: string; note: string; lang: string } | null = null;
+
+function str(v: unknown, max: number): string {
+  return typeof v === 'string' ? v.slice(0, max) : '';
+}
+
+function render(): void {
+  if (!info || document.readyState === 'loading') return;
+  const l = LABELS[info.lang] ?? LABELS.en!;
+  const set = (id: string, text: string) => {
+    const el = document.getElementById(id);
+    if (el) el.textContent = text;
+  };
+  document.title = `${l.title}: ${info.callerName}`;
+  document.documentElement.lang = info.lang;
+  set('caller', info.callerName);
+  set('uid', info.callerName === info.callerID ? '' : info.callerID);
+  set('what', l.incoming);
+  set('note', info.note);
+  set('answer', l.answer);
+  set('reject', l.reject);
+  document.getElementById('answer')?.focus();
+}
+
+function act(action: 'answer' | 'reject'): void {
+  if (!callID) return;
+  ipcRenderer.send(Channels.incomingAction, { callID, action });
+  callID = '';
+}
+
+ipcRenderer.on(Channels.incomingShow, (_event: IpcRendererEvent, payload: unknown) => {
+  const p = (payload ?? {}) as Record<string, unknown>;
+  callID = str(p.callID, 64);
+  info = {
+    callerName: str(p.callerName, 256),
+    callerID: str(p.callerID, 128),
+    note: str(p.note, 1024),
+    lang: str(p.lang, 16),
+  };
+  render();
+});
+
+window.addEventListener('DOMContentLoaded', () => {
+  document.getElementById('answer')?.addEventListener('click', () => act('answer'));
+  document.getElementById('reject')?.addEventListener('click', () => act('reject'));
+  window.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') act('answer');
+    else if (e.key === 'Escape') act('reject');
+  });
+  render();
+});

@@ -121,6 +121,8 @@ test('a full call by clicking: ring, accept, video both ways, mute seen by the o
   await a.expectMovingVideo(b.name);
   await b.expectMovingVideo(a.name);
   await expect(b.tile(a.name).getByRole('img', { name: 'Microphone on' })).toBeVisible();
+  // The fake microphones beep: someone is highlighted as the active speaker.
+  await expect(a.page.getByRole('img', { name: 'Speaking' }).first()).toBeVisible();
 
   const mute = a.page.getByRole('toolbar', { name: 'Call controls' }).getByRole('button', { name: 'Mute' });
   await mute.click();
@@ -288,5 +290,42 @@ test('call waiting: a second call during a call can be rejected, or accepted whi
   await c.expectMovingVideo(b.name);
   await expect(b.tile(a.name)).toBeHidden();
   await c.page.getByRole('button', { name: 'Hang up' }).click();
+  await expect(b.page.getByRole('heading', { name: 'People' })).toBeVisible();
+});
+
+test('three in one room: "Add person" calls a third user into the call; the grid shows three tiles', async ({
+  browser,
+}) => {
+  const a = await person(browser, 'Alice');
+  const b = await person(browser, 'Bob');
+  const c = await person(browser, 'Carol');
+  await a.signIn();
+  await b.signIn();
+  await c.signIn();
+
+  await a.call(b.name);
+  await b.incoming().getByRole('button', { name: 'Accept' }).click();
+  await a.expectMovingVideo(b.name);
+
+  await a.page.getByRole('button', { name: 'Add person' }).click();
+  await a.page.getByRole('textbox', { name: 'User ID to add' }).fill(c.UID);
+  await a.page.getByRole('button', { name: 'Invite' }).click();
+  await expect(c.incoming()).toContainText(`${a.name} is calling`);
+  await c.incoming().getByRole('button', { name: 'Accept' }).click();
+
+  for (const [viewer, others] of [
+    [a, [b, c]],
+    [b, [a, c]],
+    [c, [a, b]],
+  ] as const) {
+    await expect(viewer.page.getByRole('figure')).toHaveCount(3);
+    for (const o of others) await viewer.expectMovingVideo(o.name);
+  }
+
+  // Carol leaves: the others stay in the call together.
+  await c.page.getByRole('button', { name: 'Hang up' }).click();
+  await expect(a.page.getByRole('figure')).toHaveCount(2);
+  await expect(b.tile(a.name)).toBeVisible();
+  await a.page.getByRole('button', { name: 'Hang up' }).click();
   await expect(b.page.getByRole('heading', { name: 'People' })).toBeVisible();
 });

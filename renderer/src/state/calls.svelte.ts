@@ -2,6 +2,7 @@ import type { MeetObj } from '../../../protocol/schemas.js';
 import type { MessageKey } from '../i18n/en.js';
 import { cookie, crv, on } from '../lib/crvideo.js';
 import type { ToneKind } from '../lib/tones.js';
+import { presence } from './presence.svelte.js';
 import { room } from './room.svelte.js';
 import { session } from './session.svelte.js';
 
@@ -59,6 +60,9 @@ export class Calls {
   #callCookie = '';
   #noticeTimer: ReturnType<typeof setTimeout> | null = null;
   #outgoingTimer: ReturnType<typeof setTimeout> | null = null;
+  #watchdog: ReturnType<typeof setInterval> | null = null;
+  /** Seconds each active call's peer has looked idle or offline in presence. */
+  #idleStrikes = new Map<string, number>();
 
   /** True while the user is in (or entering) a call's room. */
   readonly inCall = $derived(this.active.length > 0);
@@ -261,6 +265,7 @@ export class Calls {
   }
 
   #enterRoom(meetObj: MeetObj, peers: string[]): void {
+    this.#startWatchdog();
     room.enter(meetObj, peers, (code) => {
       if (code === 0) return;
       this.hangup();
@@ -288,6 +293,37 @@ export class Calls {
     this.#notify({ key: 'room.ended' }, 5000);
   }
 
+  /**
+   * A call can end without us hearing of it (e.g. the server restarted while we were cut off: the peer
+   * was told, we were not). In a call the peer's presence is busy or in a room; if it shows idle or
+   * offline for a few seconds, the call is over.
+   */
+  #startWatchdog(): void {
+    if (this.#watchdog) return;
+    this.#idleStrikes.clear();
+    this.#watchdog = setInterval(() => {
+      if (this.active.length === 0) return this.#stopWatchdog();
+      if (session.reconnecting) return;
+      for (const c of [...this.active]) {
+        const status = presence.statusOf(c.peerUID)?.userStatus;
+        const idle = status === 0 || status === 1;
+        const strikes = idle ? (this.#idleStrikes.get(c.callID) ?? 0) + 1 : 0;
+        this.#idleStrikes.set(c.callID, strikes);
+        if (strikes >= 5) {
+          console.warn(`[ui] peer ${c.peerUID} is no longer in callID=${c.callID}; ending it here`);
+          crv().CRVideo_HungupCall(c.callID, '', cookie('hangup-stale'));
+          this.#onHungup(c.callID);
+        }
+      }
+    }, 1000);
+  }
+
+  #stopWatchdog(): void {
+    if (this.#watchdog) clearInterval(this.#watchdog);
+    this.#watchdog = null;
+    this.#idleStrikes.clear();
+  }
+
   #destroyRoom(meetObj: MeetObj): void {
     crv().CRVideo_DestroyMeeting(meetObj.ID, cookie('destroy'));
   }
@@ -310,6 +346,7 @@ export class Calls {
   }
 
   #reset(): void {
+    this.#stopWatchdog();
     // Polite while the line still works (user signing out); harmless when it is gone (LineOff).
     if (this.#outgoingBusy()) this.cancel();
     if (this.inCall) this.hangup();

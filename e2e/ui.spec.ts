@@ -2,6 +2,7 @@
 // workers, the real renderer and browser SDK built from the sources. Each person has their own browser
 // context; elements are found only by role and accessible name, in English (?lang=en).
 import { type Browser, expect, test } from '@playwright/test';
+import { SignJWT } from 'jose';
 import { APP, buildApp, Person, UiServer } from './uiHarness.js';
 
 let routes: Awaited<ReturnType<typeof buildApp>>;
@@ -328,4 +329,35 @@ test('three in one room: "Add person" calls a third user into the call; the grid
   await expect(b.tile(a.name)).toBeVisible();
   await a.page.getByRole('button', { name: 'Hang up' }).click();
   await expect(b.page.getByRole('heading', { name: 'People' })).toBeVisible();
+});
+
+test('sign in with a token; a bad token is refused in words', async ({ browser }) => {
+  const a = await person(browser, 'Alice');
+  const token = (UID: string) =>
+    new SignJWT({ appID: APP.appID, UID })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('10m')
+      .sign(new TextEncoder().encode(APP.appSecret));
+  const page = a.page;
+  await page.getByRole('radio', { name: 'Token' }).check();
+  await page.getByRole('textbox', { name: 'Token' }).fill(await token('somebody-else'));
+  await page.getByRole('textbox', { name: 'User ID', exact: true }).fill(a.UID);
+  await page.getByRole('textbox', { name: 'Display name' }).fill(a.name);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page.getByRole('alert')).toContainText('The token is invalid for this app ID and user ID.');
+
+  await page.getByRole('textbox', { name: 'Token' }).fill(await token(a.UID));
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page.getByText(`Signed in as ${a.name}`)).toBeVisible();
+});
+
+test('signed in elsewhere: the first window returns to sign-in and says why', async ({ browser }) => {
+  const first = await person(browser, 'Alice');
+  await first.signIn();
+  const second = await Person.open(browser, srv.url, first.UID, first.name);
+  people.push(second);
+  await second.signIn();
+  await expect(first.page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expect(first.page.getByRole('alert')).toContainText('Your user ID signed in on another device');
+  await expect(second.page.getByText(`Signed in as ${first.name}`)).toBeVisible();
 });

@@ -2,37 +2,18 @@
 // out/ is missing or older than the sources), and proof that the check notices a weakened build.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { before, test } from 'node:test';
 // @ts-expect-error plain ESM script without type declarations
 import { checkElectronSecurity } from '../scripts/check-electron-security.mjs';
-
-const ROOT = resolve(import.meta.dirname, '..');
-const OUT = join(ROOT, 'out');
-const SOURCES = ['main', 'preload', 'sdk', 'protocol', 'renderer', 'electron.vite.config.ts'];
+import { ensureDesktopBuild, OUT, ROOT } from './testing/build.js';
 
 type Check = { name: string; ok: boolean; detail: string };
 const check = checkElectronSecurity as (dir: string) => { ok: boolean; results: Check[] };
 
-function newest(p: string): number {
-  const st = statSync(p, { throwIfNoEntry: false });
-  if (!st) return 0;
-  if (!st.isDirectory()) return /\.(test|spec)\.ts$/.test(p) ? 0 : st.mtimeMs;
-  let n = 0;
-  for (const e of readdirSync(p)) if (e !== 'node_modules' && !e.startsWith('.')) n = Math.max(n, newest(join(p, e)));
-  return n;
-}
-
-before(() => {
-  const built = statSync(join(OUT, 'main', 'index.js'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const sources = Math.max(...SOURCES.map((s) => newest(join(ROOT, s))));
-  if (built >= sources) return;
-  console.log(`security test: ${built ? 'out/ is older than the sources' : 'no out/'}; running electron-vite build`);
-  const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'electron-vite'), ['build'], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(r.status, 0, `electron-vite build failed:\n${r.stdout}\n${r.stderr}`);
-});
+before(ensureDesktopBuild);
 
 test('the built main and preloads keep every security setting', () => {
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'check-electron-security.mjs'), OUT], {

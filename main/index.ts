@@ -138,6 +138,8 @@ function start(): void {
     quit: () => app.quit(),
   });
   const d = desktop;
+  // Playwright's _electron tests reach the services (e.g. the tray, which they cannot click) this way.
+  if (process.env.CRVIDEO_E2E === '1') (globalThis as Record<string, unknown>).__crvideoDesktop = d;
   win.on('close', (event) => {
     if (quitting) return;
     // Closing the window keeps the phone running in the tray.

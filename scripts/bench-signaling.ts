@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { MeetObj } from '../protocol/index.js';
 import { type CRVideoClient, createCRVideo, md5Hex } from '../sdk/index.js';
@@ -135,6 +136,8 @@ async function main(): Promise<void> {
   let cycles = 0;
   let failures = 0;
   const cpu0 = cpuTicks(pid);
+  const lag = monitorEventLoopDelay({ resolution: 5 });
+  lag.enable();
   const t0 = performance.now();
   const deadline = t0 + SECONDS * 1000;
   await Promise.all(
@@ -174,6 +177,7 @@ async function main(): Promise<void> {
     }),
   );
   const elapsed = (performance.now() - t0) / 1000;
+  lag.disable();
   const cpuSeconds = (cpuTicks(pid) - cpu0) / 100;
   const rssEnd = rssKiB(pid);
 
@@ -191,6 +195,8 @@ async function main(): Promise<void> {
     serverCpuPercent: Number(((100 * cpuSeconds) / elapsed).toFixed(1)),
     serverRssMiB: { idle: rssBefore / 1024, loggedIn: rssAfter / 1024, end: rssEnd / 1024 },
     serverRssPerUserKiB: Number(((rssAfter - rssBefore) / N).toFixed(2)),
+    /** The load generator's own event-loop delay: when high, latencies include the client's queueing. */
+    clientLoopDelayMs: { p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
   };
   for (const k of ['dialToRingMs', 'acceptToAcceptedMs'] as const) {
     for (const p of ['p50', 'p90', 'p99'] as const) result[k][p] = Number(result[k][p].toFixed(2));
@@ -211,6 +217,7 @@ async function main(): Promise<void> {
       `  cycles per second      ${result.cyclesPerSecond} (${cycles} cycles, ${failures} failed dials)`,
       `  server RSS             ${result.serverRssMiB.idle} MiB idle → ${result.serverRssMiB.loggedIn} MiB logged in (${result.serverRssPerUserKiB} KiB per user)`,
       `  server CPU             ${result.serverCpuPercent} % of one core during the cycles`,
+      `  load generator lag     p50 ${result.clientLoopDelayMs.p50.toFixed(1)} ms, p99 ${result.clientLoopDelayMs.p99.toFixed(1)} ms, max ${result.clientLoopDelayMs.max.toFixed(1)} ms`,
     ].join('\n'),
   );
 

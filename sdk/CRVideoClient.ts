@@ -351,8 +351,9 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
         (d) => {
           if (meetID !== null && meetID !== d.meetObj.ID) leaveMediaRoom();
           meetID = d.meetObj.ID;
-          emit('CRVideo_EnterMeetingRslt', 0, cookie);
+          // Media starts before the app hears of it, so an OpenMic in the callback finds it under way.
           media?.enter(d.meetObj.ID, d.members).catch((err: unknown) => log('media could not start', err));
+          emit('CRVideo_EnterMeetingRslt', 0, cookie);
         },
         (code) => emit('CRVideo_EnterMeetingRslt', code, cookie),
       );

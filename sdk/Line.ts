@@ -1,6 +1,7 @@
 import {
   CRVideoError,
   isNotificationName,
+  isRequestType,
   MAX_FRAME_BYTES,
   notifications,
   type RequestType,
@@ -120,6 +121,8 @@ export class Line {
   }
 
   request<T extends RequestType>(type: T, payload: unknown): Promise<ResponseData<T>> {
+    if (!isRequestType(type))
+      return Promise.reject(new CRVideoError(SdkErr.MEETPARAM_ERR, `unknown request ${String(type)}`));
     const parsed = requests[type].safeParse(payload);
     if (!parsed.success) {
       return Promise.reject(

@@ -55,6 +55,10 @@ export interface CRVideoCallbacks {
   CRVideo_NotifyDNDStatus: [DNDStatus: number];
   /** The line dropped and the SDK is reconnecting (true) / the session resumed (false). */
   CRVideo_NotifyReconnecting: [reconnecting: boolean];
+  /** The loudest member of the room changed. */
+  CRVideo_NotifyActiveSpeaker: [UID: string];
+  /** Opening the own mic or camera failed (808–813); its status went to 1. */
+  CRVideo_NotifyDeviceError: [sdkErr: number, device: 'mic' | 'camera'];
 }
 
 export type CallbackName = keyof CRVideoCallbacks;
@@ -100,6 +104,8 @@ export const CALLBACK_NAMES = [
   'CRVideo_GetCallRecordsRslt',
   'CRVideo_NotifyDNDStatus',
   'CRVideo_NotifyReconnecting',
+  'CRVideo_NotifyActiveSpeaker',
+  'CRVideo_NotifyDeviceError',
 ] as const satisfies readonly CallbackName[];
 
 export type CRVideoHolders = { [K in CallbackName]: CallbackHolder<CRVideoCallbacks[K]> };

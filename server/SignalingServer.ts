@@ -22,7 +22,10 @@ import type { Store } from './Store.js';
 
 /** Path of the signaling WebSocket. */
 export const SIGNALING_PATH = '/ws';
+/** Each socket is pinged this often; a socket that missed the previous pong is dropped. */
 const PING_INTERVAL_MS = 15_000;
+/** Pings go out in small slices on this tick, so 10 000 sockets are never pinged in one burst. */
+const PING_TICK_MS = 500;
 
 /** Per-socket state. */
 interface Conn {
@@ -31,6 +34,8 @@ interface Conn {
   /** Requests of one socket are handled in order. */
   chain: Promise<void>;
   alive: boolean;
+  /** When this socket's next heartbeat ping is due (staggered by connect time). */
+  pingDue: number;
 }
 
 type Handler<T extends RequestType> = (conn: Conn, s: Session, p: RequestPayload<T>) => unknown;
@@ -60,7 +65,7 @@ export class SignalingServer {
     // ws closes the socket over maxPayload; frames between our limit and that get a 5 and the line stays up.
     this.#wss = new WebSocketServer({ server: http, path: SIGNALING_PATH, maxPayload: 4 * MAX_FRAME_BYTES });
     this.#wss.on('connection', (ws, req) => this.#onConnection(ws, req));
-    this.#ping = setInterval(() => this.#heartbeat(), PING_INTERVAL_MS);
+    this.#ping = setInterval(() => this.#heartbeat(), PING_TICK_MS);
     this.#ping.unref();
     this.#handlers = this.#makeHandlers();
   }
@@ -125,7 +130,13 @@ export class SignalingServer {
   }
 
   #onConnection(ws: WebSocket, req: IncomingMessage): void {
-    const conn: Conn = { ws, session: null, chain: Promise.resolve(), alive: true };
+    const conn: Conn = {
+      ws,
+      session: null,
+      chain: Promise.resolve(),
+      alive: true,
+      pingDue: Date.now() + PING_INTERVAL_MS,
+    };
     this.#conns.add(conn);
     this.#log.debug({ remote: req.socket.remoteAddress }, 'socket open');
     ws.on('pong', () => {
@@ -148,7 +159,10 @@ export class SignalingServer {
   }
 
   #heartbeat(): void {
+    const now = Date.now();
     for (const conn of this.#conns) {
+      if (conn.pingDue > now) continue;
+      conn.pingDue = now + PING_INTERVAL_MS;
       if (!conn.alive) {
         conn.ws.terminate();
         continue;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { startServer } from './index.js';
+import { type MediaPlaneOptions, startServer } from './index.js';
 
 const HELP = `crvideo-phone server
 
@@ -51,7 +51,7 @@ const apps = appSpecs.map((spec) => {
   return { appID: spec.slice(0, i), appSecret: spec.slice(i + 1) };
 });
 const noMedia = values['no-media'] ?? env.CRVIDEO_MEDIA === '0';
-const media: Record<string, unknown> = {};
+const media: MediaPlaneOptions = {};
 const announced = values['announced-address'] ?? env.CRVIDEO_ANNOUNCED_ADDRESS;
 if (announced) media.announcedAddress = announced;
 const listenIp = values['media-listen-ip'] ?? env.CRVIDEO_MEDIA_LISTEN_IP;

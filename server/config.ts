@@ -1,3 +1,4 @@
+import type { MediaPlaneOptions } from './media/config.js';
 import type { AppRow } from './Store.js';
 
 /** Settings of `startServer`; the CLI reads the same from flags and CRVIDEO_* environment variables. */
@@ -25,7 +26,7 @@ export interface ServerOptions {
   /** pino level (default info); ignored when `logger` is given. */
   logLevel?: string;
   /** The mediasoup media plane's settings, or false for a signaling-only server. */
-  media?: false | Record<string, unknown>;
+  media?: false | MediaPlaneOptions;
   /** Folders served over HTTP (default dist/sdk-browser and dist/renderer of this package). */
   staticRoutes?: { sdkBundleDir: string; rendererDir: string };
 }

@@ -5,7 +5,7 @@ import { newSecret } from './Auth.js';
 import { Calls } from './Calls.js';
 import { DEFAULTS, DEV_APP_ID, type ServerOptions } from './config.js';
 import { createHttpServer, defaultStaticRoutes } from './HttpServer.js';
-import type { MediaPlane } from './media/MediaPlane.js';
+import type { MediaPlane, MediaPlaneOptions } from './media/MediaPlane.js';
 import { Presence } from './Presence.js';
 import { Rooms } from './Rooms.js';
 import { Sessions } from './Sessions.js';
@@ -34,7 +34,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-async function createMediaPlane(options: Record<string, unknown>, logger: Logger): Promise<MediaPlane> {
+async function createMediaPlane(options: MediaPlaneOptions, logger: Logger): Promise<MediaPlane> {
   // Loaded lazily: a signaling-only server never loads mediasoup.
   const { MediaPlane } = await import('./media/MediaPlane.js');
   return MediaPlane.create({ logger, ...options });

@@ -9,7 +9,8 @@ test('screens in English and zh-CN: sign-in, home, incoming call, in-room with t
   const routes = await buildApp();
   const srv = await UiServer.start(routes);
   const a = await Person.open(browser, srv.url, 'alice', 'Alice');
-  const b = await Person.open(browser, srv.url, 'bob', 'Bob');
+  // Bob's system prefers the dark theme.
+  const b = await Person.open(browser, srv.url, 'bob', 'Bob', { colorScheme: 'dark' });
   /** Screenshot in English, switch to Chinese, screenshot, switch back (checking the switch took effect). */
   const both = async (p: Person, screen: string, zhCheck: () => Promise<void>) => {
     await p.screenshot(testInfo.outputPath(`en-${screen}.png`));
@@ -27,6 +28,8 @@ test('screens in English and zh-CN: sign-in, home, incoming call, in-room with t
     await b.signIn();
     await expect(a.person('Bob')).toContainText('Online');
     await both(a, '2-home', () => expect(a.page.getByRole('heading', { name: '联系人' })).toBeVisible());
+    expect(await a.background()).not.toEqual(await b.background());
+    await b.screenshot(testInfo.outputPath('en-2-home-dark.png'));
 
     // Incoming call in English; Escape rejects it.
     await b.call('Alice', 'Lunch at noon?');
@@ -48,6 +51,7 @@ test('screens in English and zh-CN: sign-in, home, incoming call, in-room with t
     await b.expectMovingVideo('Alice');
     await expect(a.page.getByRole('figure')).toHaveCount(2);
     await a.page.getByRole('button', { name: /Switch to English/ }).click();
+    await b.screenshot(testInfo.outputPath('en-4-in-room-dark.png'));
     await both(a, '4-in-room', () => expect(a.page.getByRole('button', { name: '挂断' })).toBeVisible());
 
     await a.page.getByRole('button', { name: 'Hang up' }).click();

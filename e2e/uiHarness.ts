@@ -113,10 +113,17 @@ export class Person {
     this.page = page;
   }
 
-  static async open(browser: Browser, url: string, UID: string, name: string, lang = 'en'): Promise<Person> {
+  static async open(
+    browser: Browser,
+    url: string,
+    UID: string,
+    name: string,
+    opts: { lang?: string; colorScheme?: 'light' | 'dark' } = {},
+  ): Promise<Person> {
     const context = await browser.newContext({
       permissions: ['camera', 'microphone'],
       viewport: { width: 1100, height: 760 },
+      colorScheme: opts.colorScheme ?? 'light',
     });
     const page = await context.newPage();
     const p = new Person(UID, name, context, page);
@@ -125,7 +132,7 @@ export class Person {
       if (/Content Security Policy/i.test(m.text())) p.problems.push(m.text());
     });
     page.on('pageerror', (err) => p.problems.push(`pageerror: ${err.message}`));
-    await page.goto(`${url}/?lang=${lang}`);
+    await page.goto(`${url}/?lang=${opts.lang ?? 'en'}`);
     return p;
   }
 
@@ -192,6 +199,11 @@ export class Person {
       })
       .toBe(true);
     await expect.poll(async () => (await this.framesIn(name)).frames).toBeGreaterThan(first + 5);
+  }
+
+  /** The page's background colour (to tell the light theme from the dark one). */
+  background(): Promise<string> {
+    return this.page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
   }
 
   async screenshot(path: string): Promise<void> {

@@ -147,11 +147,13 @@ function start(): void {
     win.hide();
   });
   win.on('focus', () => d.notifier.windowFocused());
+  // macOS login items pass no arguments: started at login means started in the tray there too.
+  const hidden = launch.hidden || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
   win.once('ready-to-show', () => {
-    if (!launch.hidden) showWindow();
+    if (!hidden) showWindow();
   });
   win.loadURL(PAGE_URL).catch((err: unknown) => log(`cannot load ${PAGE_URL}: ${String(err)}`));
   d.handleArgs(process.argv);
   for (const url of earlyLinks.splice(0)) if (parseDeepLink(url)) d.handleArgs([url]);
-  log(`started${launch.hidden ? ' hidden in the tray' : ''}`);
+  log(`started${hidden ? ' hidden in the tray' : ''}`);
 }

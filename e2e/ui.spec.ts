@@ -132,6 +132,16 @@ test('a full call by clicking: ring, accept, video both ways, mute seen by the o
   await mute.click();
   await expect(b.tile(a.name).getByRole('img', { name: 'Microphone on' })).toBeVisible();
 
+  // Device pickers list the (fake) devices; choosing one keeps the call going.
+  await a.page.getByRole('button', { name: 'Devices' }).click();
+  const camera = a.page.getByRole('combobox', { name: 'Camera' });
+  await expect(camera.getByRole('option')).not.toHaveCount(1);
+  const cameraIds = await camera.getByRole('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  await camera.selectOption(cameraIds[cameraIds.length - 1] ?? '');
+  await b.expectMovingVideo(a.name);
+  await expect(a.page.getByRole('combobox', { name: 'Microphone' })).toBeEnabled();
+  await expect(a.page.getByRole('combobox', { name: 'Speaker' })).toBeVisible();
+
   await expect(a.page.getByRole('timer', { name: 'Call duration' })).toHaveText(/0:0[2-9]|0:[1-5]\d/);
   await b.page.getByRole('button', { name: 'Hang up' }).click();
   await expect(b.page.getByRole('heading', { name: 'People' })).toBeVisible();

@@ -6,7 +6,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 
 /**
  * The renderer is served by our server at '/' and loaded from file:// inside Electron, so every asset
- * path is relative (base './'). In `vite dev`, '/sdk' and the signaling socket are proxied to a running
+ * path is relative (base './'). In `vite dev`, '/sdk' and the signaling socket ('/ws') are proxied to a running
  * server (CRVIDEO_SERVER, default http://localhost:8080).
  */
 const devServer = process.env.CRVIDEO_SERVER ?? 'http://localhost:8080';
@@ -31,6 +31,7 @@ export default defineConfig({
   server: {
     proxy: {
       '/sdk': devServer,
+      '/ws': { target: devServer, ws: true },
     },
   },
 });

@@ -147,6 +147,11 @@ function start(): void {
     win.hide();
   });
   win.on('focus', () => d.notifier.windowFocused());
+  // A crashed page is reloaded: it starts signed out (main drops the old session on its hello).
+  win.webContents.on('render-process-gone', (_event, details) => {
+    log(`page gone (${details.reason}): reloading`);
+    if (details.reason !== 'clean-exit' && !quitting) win.loadURL(PAGE_URL).catch(() => {});
+  });
   // macOS login items pass no arguments: started at login means started in the tray there too.
   const hidden = launch.hidden || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
   win.once('ready-to-show', () => {

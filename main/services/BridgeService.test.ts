@@ -114,9 +114,11 @@ describe('the page bridge', () => {
     assert.equal(d.desktop.host.UID, 'alice');
   });
 
-  test("the page's own origin is not taken as a server address", async () => {
+  test("the page's own origin (or nothing) is not taken as a server address", async () => {
     d = await startDesktop(server);
     d.api.CRVideo_SetServerAddr('app://crvideo');
+    d.api.CRVideo_SetServerAddr('');
+    d.api.CRVideo_Init({ serverAddr: '' });
     await d.signIn('alice');
     assert.equal(d.desktop.host.UID, 'alice', 'still signs in to the configured server');
   });

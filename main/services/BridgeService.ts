@@ -121,23 +121,27 @@ export class BridgeService {
     }
   }
 
-  /** False when the call should not reach the core (the page's own origin given as server). */
+  /**
+   * False when the call should not reach the core: an empty address or the page's own origin (a page
+   * defaulting to `location.origin`) would replace the configured server with nothing usable.
+   */
   #acceptServerAddr(fn: string, args: unknown[]): boolean {
-    const raw =
-      fn === 'CRVideo_SetServerAddr' ? args[0] : (args[0] as { serverAddr?: unknown } | undefined)?.serverAddr;
-    if (typeof raw !== 'string' || raw === '') return true;
+    const params = fn === 'CRVideo_Init' ? (args[0] as Record<string, unknown> | undefined) : undefined;
+    const raw = fn === 'CRVideo_SetServerAddr' ? args[0] : params?.serverAddr;
+    if (fn === 'CRVideo_Init' && raw === undefined) return true;
+    const addr = typeof raw === 'string' ? raw.trim() : '';
     const origin = this.#o.pageOrigin;
-    if (origin && raw.replace(/\/+$/, '') === origin) {
-      log(`${fn}(${raw}) ignored: the page's own origin is not a server; keeping the configured one`);
+    if (addr === '' || (origin && addr.replace(/\/+$/, '') === origin)) {
+      log(`${fn}(${JSON.stringify(raw)}) ignored: not a server address; keeping the configured one`);
       if (fn === 'CRVideo_Init') {
-        const params = { ...(args[0] as Record<string, unknown>) };
-        delete params.serverAddr;
-        args[0] = params;
+        const rest = { ...params };
+        delete rest.serverAddr;
+        args[0] = rest;
         return true;
       }
       return false;
     }
-    this.#o.onServerAddr?.(raw);
+    this.#o.onServerAddr?.(addr);
     return true;
   }
 

@@ -19,8 +19,7 @@ if (!bridge) {
       engine = e;
     }),
     ringtone: createWebAudioRingtone(),
-    // The extensions the browser bundle has (sdk/browser/index.ts), answered by the local engine.
-    extraHolders: ['CRVideo_NotifyActiveSpeaker', 'CRVideo_NotifyDeviceError'],
+    // The extension functions the browser bundle has (sdk/browser/index.ts), answered by the local engine.
     extraFunctions: {
       CRVideo_GetMediaStats: (): Promise<MediaStatsReport | null> =>
         engine ? engine.getStats() : Promise.resolve(null),

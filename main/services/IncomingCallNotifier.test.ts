@@ -95,6 +95,23 @@ describe('incoming call while the window is hidden', () => {
     assert.equal(d.window.visible, false, 'Reject leaves the window in the tray');
   });
 
+  test('Linux: Answer in the incoming window brings the main window up and accepts', async () => {
+    d = await startDesktop(server, { platform: 'linux' });
+    await d.signIn('bob');
+    d.window.hide();
+    const alice = await login(server, 'alice');
+    const { callID } = await aliceCalls(alice, d);
+    await until('the incoming window is open', () => d?.incoming.openWindows.length === 1);
+    const accepted = next(alice, 'CRVideo_NotifyCallAccepted');
+    const pageAccepted = d.pageNext('CRVideo_AcceptCallSuccess');
+    d.incoming.openWindows[0]?.press('answer');
+    assert.equal((await accepted)[0], callID);
+    assert.equal((await pageAccepted)[0], callID);
+    assert.equal(d.window.visible && d.window.focused, true);
+    assert.equal(d.incoming.openWindows.length, 0);
+    assert.equal(d.ringtone.playing, false);
+  });
+
   test('the caller cancels: the notification goes away and the ringtone stops', async () => {
     d = await startDesktop(server, { platform: 'darwin' });
     await d.signIn('bob');

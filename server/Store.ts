@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { CallOutcome, CallRecord, MeetObj } from '../protocol/index.js';
+import { Checkpointer } from './Checkpointer.js';
 
 export interface AppRow {
   appID: string;
@@ -77,21 +78,26 @@ type Stmt = Database.Statement<unknown[], unknown>;
  */
 export class Store {
   readonly #db: Database.Database;
+  readonly #checkpointer: Checkpointer;
   readonly #stmts = new Map<string, Stmt>();
   #closed = false;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, checkpointer: Checkpointer) {
     this.#db = db;
+    this.#checkpointer = checkpointer;
   }
 
   static open(dataDir: string): Store {
     mkdirSync(dataDir, { recursive: true });
-    const db = new Database(join(dataDir, 'crvideo.sqlite'));
+    const file = join(dataDir, 'crvideo.sqlite');
+    const db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    // Checkpoints happen on a background thread (Checkpointer), never inside a call's write.
+    db.pragma('wal_autocheckpoint = 0');
     db.exec(SCHEMA);
-    return new Store(db);
+    return new Store(db, new Checkpointer(file));
   }
 
   #stmt(sql: string): Stmt {
@@ -103,9 +109,15 @@ export class Store {
     return s;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#checkpointer.close();
+    try {
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // another process holds the file; the WAL stays and is replayed on the next open
+    }
     this.#db.close();
   }
 

@@ -63,7 +63,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     try {
       media = await createMediaPlane(o.media ?? {}, logger);
     } catch (err) {
-      store.close();
+      await store.close();
       throw err;
     }
   }
@@ -124,7 +124,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
         await new Promise<void>((r) => http.close(() => r()));
         http.closeAllConnections();
         await media?.close();
-        store.close();
+        await store.close();
         logger.info({ url }, 'server closed');
       })();
       return closing;

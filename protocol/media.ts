@@ -1,85 +1,90 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { UID } from './schemas.js';
+import './issues.js';
 
 // Media-plane signaling (mediasoup). Kept in its own file so the call/room protocol and the media
 // protocol each stay one concept. The RTP shapes below check structure and bounds; mediasoup (server)
 // and mediasoup-client (browser) validate the fine details themselves.
 
-const Id = z.string().min(1).max(64);
-const Str = z.string().max(256);
-const Params = z.record(z.string().max(64), z.union([z.string().max(256), z.number(), z.boolean()]));
-const Int = z.number().int();
+const Id = z.string().check(z.minLength(1), z.maxLength(64));
+const Str = z.string().check(z.maxLength(256));
+const Params = z.record(
+  z.string().check(z.maxLength(64)),
+  z.union([z.string().check(z.maxLength(256)), z.number(), z.boolean()]),
+);
+const Int = z.int();
 const Kind = z.enum(['audio', 'video']);
 
 export const MediaKind = Kind;
 export type MediaKind = z.infer<typeof Kind>;
 
-const RtcpFeedback = z.looseObject({ type: Str, parameter: Str.optional() });
+const RtcpFeedback = z.looseObject({ type: Str, parameter: z.optional(Str) });
 
 const RtpCodecCapability = z.looseObject({
   kind: Kind,
   mimeType: Str,
-  preferredPayloadType: Int.optional(),
+  preferredPayloadType: z.optional(Int),
   clockRate: Int,
-  channels: Int.optional(),
-  parameters: Params.optional(),
-  rtcpFeedback: z.array(RtcpFeedback).max(32).optional(),
+  channels: z.optional(Int),
+  parameters: z.optional(Params),
+  rtcpFeedback: z.optional(z.array(RtcpFeedback).check(z.maxLength(32))),
 });
 
 const RtpHeaderExtensionCapability = z.looseObject({
   kind: Kind,
   uri: Str,
   preferredId: Int,
-  preferredEncrypt: z.boolean().optional(),
-  direction: z.enum(['sendrecv', 'sendonly', 'recvonly', 'inactive']).optional(),
+  preferredEncrypt: z.optional(z.boolean()),
+  direction: z.optional(z.enum(['sendrecv', 'sendonly', 'recvonly', 'inactive'])),
 });
 
 /** A router's or a device's RTP capabilities. */
 export const RtpCapabilities = z.looseObject({
-  codecs: z.array(RtpCodecCapability).max(64).optional(),
-  headerExtensions: z.array(RtpHeaderExtensionCapability).max(64).optional(),
+  codecs: z.optional(z.array(RtpCodecCapability).check(z.maxLength(64))),
+  headerExtensions: z.optional(z.array(RtpHeaderExtensionCapability).check(z.maxLength(64))),
 });
 export type RtpCapabilities = z.infer<typeof RtpCapabilities>;
 
 /** RTP parameters of a producer (client → server) or a consumer (server → client). */
 export const RtpParameters = z.looseObject({
-  mid: Str.optional(),
+  mid: z.optional(Str),
   codecs: z
     .array(
       z.looseObject({
         mimeType: Str,
         payloadType: Int,
         clockRate: Int,
-        channels: Int.optional(),
-        parameters: Params.optional(),
-        rtcpFeedback: z.array(RtcpFeedback).max(32).optional(),
+        channels: z.optional(Int),
+        parameters: z.optional(Params),
+        rtcpFeedback: z.optional(z.array(RtcpFeedback).check(z.maxLength(32))),
       }),
     )
-    .min(1)
-    .max(16),
-  headerExtensions: z
-    .array(z.looseObject({ uri: Str, id: Int, encrypt: z.boolean().optional(), parameters: Params.optional() }))
-    .max(32)
-    .optional(),
-  encodings: z
-    .array(
-      z.looseObject({
-        ssrc: Int.optional(),
-        rid: Str.optional(),
-        codecPayloadType: Int.optional(),
-        rtx: z.looseObject({ ssrc: Int }).optional(),
-        dtx: z.boolean().optional(),
-        scalabilityMode: Str.optional(),
-        maxBitrate: z.number().optional(),
-      }),
-    )
-    .max(8)
-    .optional(),
-  rtcp: z.looseObject({ cname: Str.optional(), reducedSize: z.boolean().optional() }).optional(),
+    .check(z.minLength(1), z.maxLength(16)),
+  headerExtensions: z.optional(
+    z
+      .array(z.looseObject({ uri: Str, id: Int, encrypt: z.optional(z.boolean()), parameters: z.optional(Params) }))
+      .check(z.maxLength(32)),
+  ),
+  encodings: z.optional(
+    z
+      .array(
+        z.looseObject({
+          ssrc: z.optional(Int),
+          rid: z.optional(Str),
+          codecPayloadType: z.optional(Int),
+          rtx: z.optional(z.looseObject({ ssrc: Int })),
+          dtx: z.optional(z.boolean()),
+          scalabilityMode: z.optional(Str),
+          maxBitrate: z.optional(z.number()),
+        }),
+      )
+      .check(z.maxLength(8)),
+  ),
+  rtcp: z.optional(z.looseObject({ cname: z.optional(Str), reducedSize: z.optional(z.boolean()) })),
 });
 export type RtpParameters = z.infer<typeof RtpParameters>;
 
-export const IceParameters = z.looseObject({ usernameFragment: Str, password: Str, iceLite: z.boolean().optional() });
+export const IceParameters = z.looseObject({ usernameFragment: Str, password: Str, iceLite: z.optional(z.boolean()) });
 export type IceParameters = z.infer<typeof IceParameters>;
 
 export const IceCandidate = z.looseObject({
@@ -89,16 +94,13 @@ export const IceCandidate = z.looseObject({
   protocol: z.enum(['udp', 'tcp']),
   port: Int,
   type: z.enum(['host', 'srflx', 'prflx', 'relay']),
-  tcpType: z.enum(['active', 'passive', 'so']).optional(),
+  tcpType: z.optional(z.enum(['active', 'passive', 'so'])),
 });
 export type IceCandidate = z.infer<typeof IceCandidate>;
 
 export const DtlsParameters = z.looseObject({
-  role: z.enum(['auto', 'client', 'server']).optional(),
-  fingerprints: z
-    .array(z.looseObject({ algorithm: Str, value: Str }))
-    .min(1)
-    .max(8),
+  role: z.optional(z.enum(['auto', 'client', 'server'])),
+  fingerprints: z.array(z.looseObject({ algorithm: Str, value: Str })).check(z.minLength(1), z.maxLength(8)),
 });
 export type DtlsParameters = z.infer<typeof DtlsParameters>;
 
@@ -134,7 +136,7 @@ export const mediaRequests = {
     transportId: Id,
     kind: Kind,
     rtpParameters: RtpParameters,
-    paused: z.boolean().optional(),
+    paused: z.optional(z.boolean()),
   }),
   'media.closeProducer': z.object({ producerId: Id }),
   'media.pauseProducer': z.object({ producerId: Id }),
@@ -143,10 +145,10 @@ export const mediaRequests = {
   'media.resumeConsumer': z.object({ consumerId: Id }),
   'media.pauseConsumer': z.object({ consumerId: Id }),
   /** This member's mic / camera status as the API shows it (relayed to the others as `media.status`). */
-  'media.setStatus': z.object({ audio: MediaStatus.optional(), video: MediaStatus.optional() }),
+  'media.setStatus': z.object({ audio: z.optional(MediaStatus), video: z.optional(MediaStatus) }),
   /** Transport and stream health of this member (network-quality indicator). */
   'media.getStats': empty,
-} as const satisfies Record<`media.${string}`, z.ZodType>;
+} as const satisfies Record<`media.${string}`, z.ZodMiniType>;
 
 const TransportStats = z.object({
   transportId: Id,
@@ -157,11 +159,11 @@ const TransportStats = z.object({
   bytesReceived: z.number(),
   sendBitrate: z.number(),
   recvBitrate: z.number(),
-  availableOutgoingBitrate: z.number().optional(),
+  availableOutgoingBitrate: z.optional(z.number()),
 });
 
 /** mediasoup quality score 0..10 of a stream (10 = perfect). */
-const StreamScore = z.object({ kind: Kind, UID: UID.optional(), score: z.number() });
+const StreamScore = z.object({ kind: Kind, UID: z.optional(UID), score: z.number() });
 
 /** Server → client: `data` of each successful media response. */
 export const mediaResponses = {
@@ -169,7 +171,7 @@ export const mediaResponses = {
   'media.createTransport': z.object({
     id: Id,
     iceParameters: IceParameters,
-    iceCandidates: z.array(IceCandidate).max(16),
+    iceCandidates: z.array(IceCandidate).check(z.maxLength(16)),
     dtlsParameters: DtlsParameters,
   }),
   'media.connectTransport': empty,
@@ -190,7 +192,7 @@ export const mediaResponses = {
     /** Scores of what this member receives (per consumer, with the sender's UID). */
     consumers: z.array(StreamScore),
   }),
-} as const satisfies { [K in keyof typeof mediaRequests]: z.ZodType };
+} as const satisfies { [K in keyof typeof mediaRequests]: z.ZodMiniType };
 
 /** Server → client media notifications. */
 export const mediaNotifications = {
@@ -216,7 +218,7 @@ export const mediaNotifications = {
   'media.peerLeft': z.object({ peerId: Id, UID }),
   /** The loudest member right now ('' when everyone is silent). */
   'media.activeSpeaker': z.object({ UID: z.union([UID, z.literal('')]) }),
-} as const satisfies Record<`media.${string}`, z.ZodType>;
+} as const satisfies Record<`media.${string}`, z.ZodMiniType>;
 
 export type MediaRequestType = keyof typeof mediaRequests;
 export type MediaRequestPayload<T extends MediaRequestType> = z.infer<(typeof mediaRequests)[T]>;

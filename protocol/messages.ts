@@ -1,26 +1,35 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { mediaNotifications, mediaRequests, mediaResponses } from './media.js';
 import { AppID, CallID, CallRecord, MeetID, MeetObj, Nickname, UID, UserStatus, UsrExtDat } from './schemas.js';
+import './issues.js';
 
 const empty = z.object({});
-const UserAuthCode = z.string().max(1024);
+const UserAuthCode = z.string().check(z.maxLength(1024));
 
 /** Client → server requests: one schema per message type (the `payload` of a request frame). */
 export const requests = {
   login: z.object({
     appID: AppID,
-    md5AppSecret: z.string().min(1).max(64),
+    md5AppSecret: z.string().check(z.minLength(1), z.maxLength(64)),
     nickname: Nickname,
     UID,
     userAuthCode: UserAuthCode,
   }),
-  loginByToken: z.object({ token: z.string().min(1).max(4096), nickname: Nickname, UID, userAuthCode: UserAuthCode }),
+  loginByToken: z.object({
+    token: z.string().check(z.minLength(1), z.maxLength(4096)),
+    nickname: Nickname,
+    UID,
+    userAuthCode: UserAuthCode,
+  }),
   /** Re-attach a new socket to a session kept through a network drop. */
-  resume: z.object({ sessionToken: z.string().min(16).max(128), lastSeq: z.number().int().nonnegative() }),
-  updateToken: z.object({ token: z.string().min(1).max(4096) }),
+  resume: z.object({
+    sessionToken: z.string().check(z.minLength(16), z.maxLength(128)),
+    lastSeq: z.int().check(z.nonnegative()),
+  }),
+  updateToken: z.object({ token: z.string().check(z.minLength(1), z.maxLength(4096)) }),
   logout: empty,
   ping: empty,
-  createMeeting: z.object({ subject: z.string().max(256) }),
+  createMeeting: z.object({ subject: z.string().check(z.maxLength(256)) }),
   destroyMeeting: z.object({ meetID: MeetID }),
   enterMeeting: z.object({ meetID: MeetID }),
   exitMeeting: empty,
@@ -28,8 +37,8 @@ export const requests = {
   acceptCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
   rejectCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
   hangupCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
-  setDND: z.object({ DNDStatus: z.number().int().min(0).max(0x7fffffff) }),
-  getUserStatus: z.object({ UID: UID.optional() }),
+  setDND: z.object({ DNDStatus: z.int().check(z.gte(0), z.lte(0x7fffffff)) }),
+  getUserStatus: z.object({ UID: z.optional(UID) }),
   startUserStatusNotify: empty,
   stopUserStatusNotify: empty,
   getCallRecords: empty,
@@ -40,9 +49,9 @@ const LoginData = z.object({
   UID,
   sessionToken: z.string(),
   /** How long the server keeps the session after the socket drops. */
-  graceMs: z.number().int().nonnegative(),
+  graceMs: z.int().check(z.nonnegative()),
   /** Token expiry (epoch ms) for token logins, else null. */
-  tokenExp: z.number().nullable(),
+  tokenExp: z.nullable(z.number()),
 });
 
 /** Server → client: the `data` of a successful response, per request type. */
@@ -67,22 +76,22 @@ export const responses = {
   stopUserStatusNotify: empty,
   getCallRecords: z.object({ records: z.array(CallRecord) }),
   ...mediaResponses,
-} as const satisfies { [K in keyof typeof requests]: z.ZodType };
+} as const satisfies { [K in keyof typeof requests]: z.ZodMiniType };
 
 /** Server → client notifications, by name. */
 export const notifications = {
-  lineOff: z.object({ sdkErr: z.number().int() }),
+  lineOff: z.object({ sdkErr: z.int() }),
   tokenWillExpire: z.object({ tokenExp: z.number() }),
   callIn: z.object({ callID: CallID, meetObj: MeetObj, callerID: UID, usrExtDat: UsrExtDat }),
   callAccepted: z.object({ callID: CallID, meetObj: MeetObj, usrExtDat: UsrExtDat }),
-  callRejected: z.object({ callID: CallID, sdkErr: z.number().int(), usrExtDat: UsrExtDat }),
+  callRejected: z.object({ callID: CallID, sdkErr: z.int(), usrExtDat: UsrExtDat }),
   callHungup: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
   userStatus: UserStatus,
   /** Own DND changed (from another device or the server): keeps every device's switch in sync. */
-  dndChanged: z.object({ DNDStatus: z.number().int() }),
+  dndChanged: z.object({ DNDStatus: z.int() }),
   userEnterMeeting: z.object({ meetID: MeetID, UID }),
   userLeftMeeting: z.object({ meetID: MeetID, UID }),
-  meetingDropped: z.object({ meetID: MeetID, reason: z.number().int() }),
+  meetingDropped: z.object({ meetID: MeetID, reason: z.int() }),
   meetingStopped: z.object({ meetID: MeetID }),
   ...mediaNotifications,
 } as const;
@@ -95,9 +104,9 @@ export type NotificationData<N extends NotificationName> = z.infer<(typeof notif
 
 /** A request frame: `{ id, type, payload }`. */
 export const RequestFrame = z.object({
-  id: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  type: z.string().max(64),
-  payload: z.unknown().optional(),
+  id: z.int().check(z.nonnegative(), z.lte(Number.MAX_SAFE_INTEGER)),
+  type: z.string().check(z.maxLength(64)),
+  payload: z.optional(z.unknown()),
 });
 export type RequestFrame = z.infer<typeof RequestFrame>;
 
@@ -123,12 +132,12 @@ export type ServerFrame = ResponseFrame | NotificationFrame;
 export const ServerFrameSchema = z.union([
   z.object({
     t: z.literal('rsp'),
-    id: z.number().nullable(),
-    err: z.number().int(),
-    data: z.unknown().optional(),
-    msg: z.string().optional(),
+    id: z.nullable(z.number()),
+    err: z.int(),
+    data: z.optional(z.unknown()),
+    msg: z.optional(z.string()),
   }),
-  z.object({ t: z.literal('ntf'), seq: z.number().int(), name: z.string(), data: z.unknown() }),
+  z.object({ t: z.literal('ntf'), seq: z.int(), name: z.string(), data: z.unknown() }),
 ]);
 
 export function isRequestType(type: string): type is RequestType {

@@ -1,24 +1,25 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './issues.js';
 
 /** Largest frame either side accepts; bigger ones are refused with sdkErr 5. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
-export const UID = z.string().min(1).max(128);
-export const AppID = z.string().min(1).max(128);
-export const CallID = z.string().min(1).max(64);
-export const MeetID = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-export const UsrExtDat = z.string().max(8 * 1024);
-export const Nickname = z.string().max(128);
+export const UID = z.string().check(z.minLength(1), z.maxLength(128));
+export const AppID = z.string().check(z.minLength(1), z.maxLength(128));
+export const CallID = z.string().check(z.minLength(1), z.maxLength(64));
+export const MeetID = z.int().check(z.positive(), z.lte(Number.MAX_SAFE_INTEGER));
+export const UsrExtDat = z.string().check(z.maxLength(8 * 1024));
+export const Nickname = z.string().check(z.maxLength(128));
 
 /** A room ("meeting") as the API hands it to apps. `startTime` is in Unix seconds. */
 export const MeetObj = z.object({
   ID: MeetID,
-  pswd: z.string().max(64),
-  subject: z.string().max(256),
-  pubMeetUrl: z.string().max(512),
-  creator: z.string().max(128),
-  memberCount: z.number().int().nonnegative(),
-  startTime: z.number().int().nonnegative(),
+  pswd: z.string().check(z.maxLength(64)),
+  subject: z.string().check(z.maxLength(256)),
+  pubMeetUrl: z.string().check(z.maxLength(512)),
+  creator: z.string().check(z.maxLength(128)),
+  memberCount: z.int().check(z.nonnegative()),
+  startTime: z.int().check(z.nonnegative()),
 });
 export type MeetObj = z.infer<typeof MeetObj>;
 
@@ -29,7 +30,7 @@ export const UserStatusValue = z.union([z.literal(0), z.literal(1), z.literal(2)
 export const UserStatus = z.object({
   userID: UID,
   userStatus: UserStatusValue,
-  DNDType: z.number().int(),
+  DNDType: z.int(),
   nickname: Nickname,
 });
 export type UserStatus = z.infer<typeof UserStatus>;
@@ -42,13 +43,13 @@ export const CallRecord = z.object({
   callID: CallID,
   callerID: UID,
   calleeID: UID,
-  meetID: z.number().int().nonnegative(),
+  meetID: z.int().check(z.nonnegative()),
   usrExtDat: UsrExtDat,
   ringAt: z.number(),
-  answerAt: z.number().nullable(),
-  endAt: z.number().nullable(),
+  answerAt: z.nullable(z.number()),
+  endAt: z.nullable(z.number()),
   outcome: CallOutcome,
   /** 0, or the code the call failed or ended with (602, 603, 604, 605, 606 …). */
-  sdkErr: z.number().int(),
+  sdkErr: z.int(),
 });
 export type CallRecord = z.infer<typeof CallRecord>;

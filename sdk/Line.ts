@@ -2,6 +2,7 @@ import {
   CRVideoError,
   isNotificationName,
   isRequestType,
+  issueText,
   MAX_FRAME_BYTES,
   notifications,
   type RequestType,
@@ -125,9 +126,7 @@ export class Line {
       return Promise.reject(new CRVideoError(SdkErr.MEETPARAM_ERR, `unknown request ${String(type)}`));
     const parsed = requests[type].safeParse(payload);
     if (!parsed.success) {
-      return Promise.reject(
-        new CRVideoError(SdkErr.MEETPARAM_ERR, parsed.error.issues[0]?.message ?? 'bad parameters'),
-      );
+      return Promise.reject(new CRVideoError(SdkErr.MEETPARAM_ERR, issueText(parsed.error)));
     }
     if (this.#state === 'closed' || this.#state === 'connecting') {
       if (type !== 'login' && type !== 'loginByToken' && this.#state === 'closed') {

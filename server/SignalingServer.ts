@@ -4,6 +4,7 @@ import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import {
   CRVideoError,
   isRequestType,
+  issueText,
   MAX_FRAME_BYTES,
   RequestFrame,
   type RequestPayload,
@@ -203,7 +204,7 @@ export class SignalingServer {
       return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, `unknown request type ${type.slice(0, 64)}`);
     const payload = requests[type].safeParse(frame.data.payload ?? {});
     if (!payload.success) {
-      return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, `bad ${type}: ${payload.error.issues[0]?.message ?? 'invalid'}`);
+      return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, `bad ${type}: ${issueText(payload.error)}`);
     }
     const again = conn.session?.answeredBefore(id);
     if (again) return void conn.ws.send(JSON.stringify(again));

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../../protocol/issues.js';
 import { BRIDGED_FUNCTION_NAMES } from './functions.js';
 
 export { type ChannelName, Channels } from './channelNames.js';
@@ -9,21 +10,21 @@ export const MAX_IPC_BYTES = 64 * 1024;
 type Json = string | number | boolean | null | undefined | Json[] | { [key: string]: Json };
 
 /** A structured-clone-safe, JSON-like value (what app data such as meetObj or usrExtDat may be). */
-export const JsonValue: z.ZodType<Json> = z.lazy(() =>
+export const JsonValue: z.ZodMiniType<Json> = z.lazy(() =>
   z.union([
     z.string(),
     z.number(),
     z.boolean(),
     z.null(),
     z.undefined(),
-    z.array(JsonValue).max(1000),
+    z.array(JsonValue).check(z.maxLength(1000)),
     z.record(z.string(), JsonValue),
   ]),
 );
 export type JsonValue = Json;
 
 /** A cookie never crosses IPC: the renderer keeps it and sends this number instead (null: no cookie). */
-export const CookieRef = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullable();
+export const CookieRef = z.nullable(z.int().check(z.nonnegative(), z.lte(Number.MAX_SAFE_INTEGER)));
 export type CookieRef = z.infer<typeof CookieRef>;
 
 function withinSize(value: unknown): boolean {
@@ -38,25 +39,25 @@ export const InvokeRequest = z
   .object({
     fn: z.enum(BRIDGED_FUNCTION_NAMES),
     /** The API arguments, the cookie position replaced by a CookieRef. */
-    args: z.array(JsonValue).max(8),
+    args: z.array(JsonValue).check(z.maxLength(8)),
     /** CRVideo_Call only: the callID the renderer already returned to the app. */
-    callID: z.string().min(1).max(64).optional(),
+    callID: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   })
-  .refine(withinSize, { message: 'payload too large' });
+  .check(z.refine(withinSize, { message: 'payload too large' }));
 export type InvokeRequest = z.infer<typeof InvokeRequest>;
 
 /** `sdkErr` 0 when main handed the call to the core; otherwise why it did not (the app gets the Fail callback). */
-export const InvokeReply = z.object({ sdkErr: z.number().int(), value: JsonValue.optional() });
+export const InvokeReply = z.object({ sdkErr: z.int(), value: z.optional(JsonValue) });
 export type InvokeReply = z.infer<typeof InvokeReply>;
 
 export const CallbackEvent = z
   .object({
-    name: z.string().regex(/^CRVideo_[A-Za-z0-9]+$/),
-    args: z.array(JsonValue).max(8),
+    name: z.string().check(z.regex(/^CRVideo_[A-Za-z0-9]+$/)),
+    args: z.array(JsonValue).check(z.maxLength(8)),
     /** Set on result callbacks of renderer calls: which argument is the cookie and its ref. */
-    cookie: z.object({ index: z.number().int().min(0).max(7), ref: CookieRef }).optional(),
+    cookie: z.optional(z.object({ index: z.int().check(z.gte(0), z.lte(7)), ref: CookieRef })),
   })
-  .refine(withinSize, { message: 'payload too large' });
+  .check(z.refine(withinSize, { message: 'payload too large' }));
 export type CallbackEvent = z.infer<typeof CallbackEvent>;
 
 export const HelloReply = z.object({
@@ -67,27 +68,24 @@ export type HelloReply = z.infer<typeof HelloReply>;
 
 export const MediaRequest = z
   .object({
-    type: z
-      .string()
-      .regex(/^media\.[A-Za-z0-9.]+$/)
-      .max(64),
+    type: z.string().check(z.regex(/^media\.[A-Za-z0-9.]+$/), z.maxLength(64)),
     payload: JsonValue,
   })
-  .refine(withinSize, { message: 'payload too large' });
+  .check(z.refine(withinSize, { message: 'payload too large' }));
 export type MediaRequest = z.infer<typeof MediaRequest>;
 
-export const MediaReply = z.object({ err: z.number().int(), data: JsonValue.optional(), msg: z.string().optional() });
+export const MediaReply = z.object({ err: z.int(), data: z.optional(JsonValue), msg: z.optional(z.string()) });
 export type MediaReply = z.infer<typeof MediaReply>;
 
 export const MediaCommand = z.discriminatedUnion('op', [
   z.object({
     op: z.literal('enter'),
-    meetID: z.number().int().positive(),
+    meetID: z.int().check(z.positive()),
     members: z.array(z.string()),
     myUID: z.string(),
   }),
   z.object({ op: z.literal('exit') }),
-  z.object({ op: z.literal('notification'), name: z.string().max(64), data: JsonValue }),
+  z.object({ op: z.literal('notification'), name: z.string().check(z.maxLength(64)), data: JsonValue }),
   z.object({ op: z.literal('resumed') }),
   z.object({ op: z.literal('openMic') }),
   z.object({ op: z.literal('closeMic') }),
@@ -101,17 +99,17 @@ export const RingtoneCommand = z.object({ playing: z.boolean() });
 export type RingtoneCommand = z.infer<typeof RingtoneCommand>;
 
 export const IncomingInfo = z.object({
-  callID: z.string().min(1).max(64),
-  callerName: z.string().max(256),
-  callerID: z.string().max(128),
-  note: z.string().max(1024),
+  callID: z.string().check(z.minLength(1), z.maxLength(64)),
+  callerName: z.string().check(z.maxLength(256)),
+  callerID: z.string().check(z.maxLength(128)),
+  note: z.string().check(z.maxLength(1024)),
   /** UI language of the labels ('en' | 'zh-CN'). */
-  lang: z.string().max(16),
+  lang: z.string().check(z.maxLength(16)),
 });
 export type IncomingInfo = z.infer<typeof IncomingInfo>;
 
 export const IncomingAction = z.object({
-  callID: z.string().min(1).max(64),
+  callID: z.string().check(z.minLength(1), z.maxLength(64)),
   action: z.enum(['answer', 'reject']),
 });
 export type IncomingAction = z.infer<typeof IncomingAction>;

@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { CRVideoError, SdkErr } from '../../protocol/index.js';
 import {
   CALLBACK_NAMES,
@@ -14,6 +15,9 @@ import { CookieJar } from './CookieJar.js';
 import { CallbackEvent, HelloReply, JsonValue, MediaCommand, MediaReply, RingtoneCommand } from './channels.js';
 import { BRIDGED_FUNCTIONS, type BridgedFunctionName, DESKTOP_CALLBACK_NAMES, failArgs } from './functions.js';
 import type { Ringtone } from './Ringtone.js';
+
+/** The arguments of an API call, as they must be to cross IPC. */
+const JsonArgs = z.array(JsonValue);
 
 export interface BridgeGlobalsOptions {
   /** The renderer's media engine (mediasoup-client); without one, media calls are no-ops. */
@@ -61,7 +65,7 @@ export function installBridgeGlobals(
   let myUID = '';
   let closed = false;
 
-  for (const name of [...CALLBACK_NAMES, ...DESKTOP_CALLBACK_NAMES, ...(options.extraHolders ?? [])]) {
+  for (const name of new Set([...CALLBACK_NAMES, ...DESKTOP_CALLBACK_NAMES, ...(options.extraHolders ?? [])])) {
     const holder: Holder = { callback: null };
     holders.set(name, holder);
     api[name] = holder;
@@ -126,7 +130,7 @@ export function installBridgeGlobals(
     const takeCookie = () => (ref === null ? undefined : cookies.take(ref));
     if (closed) {
       failLocally(fn, SdkErr.NOT_INIT, rawArgs, takeCookie(), callID);
-    } else if (!JsonValue.array().safeParse(args).success) {
+    } else if (!JsonArgs.safeParse(args).success) {
       // Something the app passed cannot cross IPC (a function, a DOM node…): bad parameters, like the core says.
       failLocally(fn, SdkErr.MEETPARAM_ERR, rawArgs, takeCookie(), callID);
     } else {

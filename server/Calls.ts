@@ -80,6 +80,21 @@ export class Calls {
     code: number,
     why: string,
   ): never {
+    this.#record(s, callID, calleeUID, meetID, usrExtDat, 'failed', code);
+    this.#log.info({ callID, caller: s.UID, callee: calleeUID, sdkErr: code }, `call failed: ${why}`);
+    throw new CRVideoError(code, why);
+  }
+
+  /** Writes the call's record: a ringing call (open) or a call that failed at once (closed). */
+  #record(
+    s: Session,
+    callID: string,
+    calleeUID: string,
+    meetID: number,
+    usrExtDat: string,
+    outcome: 'ringing' | 'failed',
+    sdkErr: number,
+  ): void {
     const now = Date.now();
     this.#store.insertCall({
       appID: s.appID,
@@ -90,12 +105,10 @@ export class Calls {
       usrExtDat,
       ringAt: now,
       answerAt: null,
-      endAt: now,
-      outcome: 'failed',
-      sdkErr: code,
+      endAt: outcome === 'failed' ? now : null,
+      outcome,
+      sdkErr,
     });
-    this.#log.info({ callID, caller: s.UID, callee: calleeUID, sdkErr: code }, `call failed: ${why}`);
-    throw new CRVideoError(code, why);
   }
 
   /** `CRVideo_Call`: rings every device of the callee; resolves once they ring. */
@@ -134,20 +147,7 @@ export class Calls {
       state: 'ringing',
       timer: null,
     };
-    const now = Date.now();
-    this.#store.insertCall({
-      appID: s.appID,
-      callID,
-      callerID: s.UID,
-      calleeID: calleeUID,
-      meetID,
-      usrExtDat,
-      ringAt: now,
-      answerAt: null,
-      endAt: null,
-      outcome: 'ringing',
-      sdkErr: 0,
-    });
+    this.#record(s, callID, calleeUID, meetID, usrExtDat, 'ringing', 0);
     this.#calls.set(this.#key(s.appID, callID), call);
     this.#link(call, s.UID, true);
     this.#link(call, calleeUID, true);

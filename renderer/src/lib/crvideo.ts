@@ -63,8 +63,8 @@ export function cookie(tag: string): string {
 }
 
 /**
- * Optional extensions some SDK builds add beyond sdk/api.ts (the browser bundle has them): the server's
- * active-speaker notification and transport statistics. Feature-detected; the UI works without them.
+ * An optional extension some SDK builds add beyond sdk/api.ts (the browser and desktop bundles have it):
+ * transport statistics. Feature-detected; the UI works without it.
  */
 export interface MediaStatsLike {
   connected: boolean;
@@ -73,7 +73,6 @@ export interface MediaStatsLike {
 }
 
 export interface OptionalExtensions {
-  CRVideo_NotifyActiveSpeaker?: { callback: ((UID: string) => void) | null };
   CRVideo_GetMediaStats?: () => Promise<MediaStatsLike | null>;
 }
 
@@ -81,10 +80,6 @@ export function extensions(): OptionalExtensions {
   const api = installed as unknown as Record<string, unknown> | null;
   if (!api) return {};
   const out: OptionalExtensions = {};
-  const holder = api.CRVideo_NotifyActiveSpeaker;
-  if (typeof holder === 'object' && holder !== null && 'callback' in holder) {
-    out.CRVideo_NotifyActiveSpeaker = holder as OptionalExtensions['CRVideo_NotifyActiveSpeaker'];
-  }
   if (typeof api.CRVideo_GetMediaStats === 'function') {
     out.CRVideo_GetMediaStats = api.CRVideo_GetMediaStats as OptionalExtensions['CRVideo_GetMediaStats'];
   }

@@ -142,6 +142,17 @@ export class Room {
       }
     });
     on('CRVideo_EnterMeetingRslt', () => this.#hookExtensions());
+    // The server's pick of the loudest member; until one arrives the local level meters decide.
+    on('CRVideo_NotifyActiveSpeaker', (UID) => {
+      if (this.phase === 'idle') return;
+      this.#sdkSpeaker = true;
+      this.speaker = UID || null;
+    });
+    on('CRVideo_NotifyDeviceError', (code, device) => {
+      if (this.phase === 'idle') return;
+      console.warn(`[ui] own ${device} failed sdkErr=${code}`);
+      this.error = code;
+    });
     on('CRVideo_MeetingDropped', (reason) => {
       if (this.phase === 'idle' || !this.meetObj) return;
       console.warn(`[ui] dropped from room meetID=${this.meetObj.ID} reason=${reason}`);
@@ -157,14 +168,6 @@ export class Room {
 
   #hookExtensions(): void {
     const ext = extensions();
-    const holder = ext.CRVideo_NotifyActiveSpeaker;
-    if (holder && !holder.callback) {
-      holder.callback = (UID: string) => {
-        if (this.phase === 'idle') return;
-        this.#sdkSpeaker = true;
-        this.speaker = UID || null;
-      };
-    }
     const getStats = ext.CRVideo_GetMediaStats;
     if (getStats && !this.#statsTimer && this.phase !== 'idle') {
       const poll = async () => {

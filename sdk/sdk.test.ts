@@ -103,6 +103,18 @@ describe('SDK core', () => {
     }
   });
 
+  test('SetServerAddr: without an address login fails with 5; with one it works', async () => {
+    const c = createCRVideo({ log: () => undefined });
+    const f = next(c, 'CRVideo_LoginFail');
+    c.CRVideo_Login('test-app', md5Hex('test-secret-123'), 'n', 'addr-user', '', 'k');
+    assert.deepEqual(await f, [5, 'k']);
+    c.CRVideo_SetServerAddr(server.url.replace('http://', ''));
+    const ok = next(c, 'CRVideo_LoginSuccess');
+    c.CRVideo_Login('test-app', md5Hex('test-secret-123'), 'n', 'addr-user', '', 'k2');
+    assert.deepEqual(await ok, ['addr-user', 'k2']);
+    c.CRVideo_Logout();
+  });
+
   test('several independent clients live in one process; Init / Uninit', async () => {
     const clients = await Promise.all(['u1', 'u2', 'u3'].map((u) => login(server, u)));
     const a = clients[0]!;

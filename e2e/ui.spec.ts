@@ -122,6 +122,8 @@ test('a full call by clicking: ring, accept, video both ways, mute seen by the o
   await a.expectMovingVideo(b.name);
   await b.expectMovingVideo(a.name);
   await expect(b.tile(a.name).getByRole('img', { name: 'Microphone on' })).toBeVisible();
+  // Loopback media: the network indicator reads good.
+  await expect(a.page.getByRole('img', { name: 'Network: good' })).toBeVisible();
   // The fake microphones beep: someone is highlighted as the active speaker.
   await expect(a.page.getByRole('img', { name: 'Speaking' }).first()).toBeVisible();
 

@@ -50,7 +50,7 @@ export class Room {
   #speakerSince = 0;
   #reenterTimer: ReturnType<typeof setTimeout> | null = null;
   #onResult: ((sdkErr: number) => void) | null = null;
-  /** Quality 0…5 from the SDK's CRVideo_GetMediaStats extension, when it has one. */
+  /** Quality 0…5 from the SDK's CRVideo_GetMediaStats extension once its transports are connected. */
   #statsQuality = $state<number | null>(null);
   #statsTimer: ReturnType<typeof setInterval> | null = null;
   /** True once the SDK reported an active speaker itself (then the local level meters only fill in). */
@@ -173,7 +173,7 @@ export class Room {
       const poll = async () => {
         try {
           const r = await getStats();
-          if (this.phase === 'in') this.#statsQuality = r ? (r.connected ? r.quality : 1) : null;
+          if (this.phase === 'in') this.#statsQuality = r?.connected ? r.quality : null;
         } catch {
           this.#statsQuality = null;
         }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the project's tests and prints one summary line `N passed, N failed, N skipped`.
-//   unit/integration: every *.test.ts under protocol, sdk, server, main, preload, scripts, one file at a time:
+//   unit/integration: every *.test.ts under protocol, sdk, server, main, preload, scripts, renderer:
 //                     node --import tsx --test --test-concurrency=1 <files>   (Node 20's --test takes no globs)
 //   browser (e2e):    Playwright with e2e/playwright.config.ts (skipped, with the reason, until it exists)
 // Usage: node scripts/run-tests.mjs [--unit | --e2e] [filter...]
@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const UNIT_DIRS = ['protocol', 'sdk', 'server', 'main', 'preload', 'scripts'];
+const UNIT_DIRS = ['protocol', 'sdk', 'server', 'main', 'preload', 'scripts', 'renderer'];
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'out', 'test-results', 'playwright-report']);
 const PW_CONFIG = 'e2e/playwright.config.ts';
 

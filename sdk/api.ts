@@ -59,6 +59,8 @@ export interface CRVideoCallbacks {
   CRVideo_NotifyActiveSpeaker: [UID: string];
   /** Opening the own mic or camera failed (808–813); its status went to 1. */
   CRVideo_NotifyDeviceError: [sdkErr: number, device: 'mic' | 'camera'];
+  /** Desktop only: the app placed a call for the user (a `crvideo://call/UID` link); show it as outgoing. */
+  CRVideo_NotifyCallOut: [callID: string, calledUID: string, meetObj: MeetObj, usrExtDat: string];
 }
 
 export type CallbackName = keyof CRVideoCallbacks;
@@ -106,6 +108,7 @@ export const CALLBACK_NAMES = [
   'CRVideo_NotifyReconnecting',
   'CRVideo_NotifyActiveSpeaker',
   'CRVideo_NotifyDeviceError',
+  'CRVideo_NotifyCallOut',
 ] as const satisfies readonly CallbackName[];
 
 export type CRVideoHolders = { [K in CallbackName]: CallbackHolder<CRVideoCallbacks[K]> };

@@ -84,14 +84,29 @@ export class Calls {
       if (c !== this.#createCookie || !o || o.phase === 'cancelled') return;
       this.outgoing = { ...o, phase: 'failed', code, roomFailed: true };
     });
+    // A call the desktop placed for a crvideo:// link: shown like one placed here; its results carry no cookie.
+    on('CRVideo_NotifyCallOut', (callID, calleeUID, meetObj, usrExtDat) => {
+      if (this.#outgoingBusy()) return;
+      this.dismissNotice();
+      this.outgoing = {
+        calleeUID,
+        note: usrExtDat,
+        invite: false,
+        phase: 'calling',
+        callID,
+        meetObj,
+        code: null,
+        roomFailed: false,
+      };
+    });
     on('CRVideo_CallSuccess', (callID, c) => {
       const o = this.outgoing;
-      if (c !== this.#callCookie || !o || o.phase !== 'calling') return;
+      if ((c !== this.#callCookie && o?.callID !== callID) || !o || o.phase !== 'calling') return;
       this.outgoing = { ...o, callID, phase: 'ringing' };
     });
     on('CRVideo_CallFail', (callID, code, c) => {
       const o = this.outgoing;
-      if (c !== this.#callCookie || !o || o.phase === 'cancelled') return;
+      if ((c !== this.#callCookie && o?.callID !== callID) || !o || o.phase === 'cancelled') return;
       console.info(`[ui] call failed callID=${callID} sdkErr=${code}`);
       this.#outgoingFailed(code);
     });

@@ -1,5 +1,5 @@
-import { cookie, crv, on } from '../lib/crvideo.js';
 import { md5Hex } from '../../../sdk/md5.js';
+import { cookie, crv, on } from '../lib/crvideo.js';
 import { type SavedLogin, settings } from './settings.svelte.js';
 
 /** Codes after which trying again later may work (network trouble, not bad credentials). */

@@ -40,6 +40,9 @@ export class Checkpointer {
       const done = () => resolve();
       this.#worker.once('message', () => void this.#worker.terminate().then(done, done));
       this.#worker.once('exit', done);
+      // Unref'd while idle so it never keeps a process alive; while closing it must, or a process whose
+      // last handle was the server would exit with close() still pending.
+      this.#worker.ref();
       this.#worker.postMessage('close');
       setTimeout(() => void this.#worker.terminate().then(done, done), 2000).unref();
     });

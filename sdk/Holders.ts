@@ -27,18 +27,23 @@ export function fire<K extends CallbackName>(
       onError(name, err);
     }
   }
-  const holder = holders[name] as { callback?: unknown; call?: unknown } | undefined;
-  if (!holder) return;
+  callHolder(holders[name], args, (err) => onError(name, err));
+}
+
+/** Calls one holder's `.callback`, or the `.call` function an app assigned; a throw goes to `onError`. */
+export function callHolder(holder: unknown, args: readonly unknown[], onError: (err: unknown) => void): void {
+  const h = holder as { callback?: unknown; call?: unknown } | undefined;
+  if (!h) return;
   const fn =
-    typeof holder.callback === 'function'
-      ? holder.callback
-      : typeof holder.call === 'function' && holder.call !== Function.prototype.call
-        ? holder.call
+    typeof h.callback === 'function'
+      ? h.callback
+      : typeof h.call === 'function' && h.call !== Function.prototype.call
+        ? h.call
         : null;
   if (!fn) return;
   try {
     (fn as (...a: unknown[]) => void)(...args);
   } catch (err) {
-    onError(name, err);
+    onError(err);
   }
 }

@@ -9,6 +9,7 @@ import {
 } from '../api.js';
 import { installGlobals } from '../browser/globals.js';
 import { newCallID as coreNewCallID } from '../CRVideoClient.js';
+import { callHolder } from '../Holders.js';
 import type { MediaEngine, MediaEngineFactory } from '../media/MediaEngine.js';
 import type { CRVideoBridge } from './BridgeApi.js';
 import { CookieJar } from './CookieJar.js';
@@ -79,19 +80,8 @@ export function installBridgeGlobals(
       log(`[bridge] unknown callback ${name} dropped`);
       return;
     }
-    const fn =
-      typeof holder.callback === 'function'
-        ? holder.callback
-        : typeof holder.call === 'function' && holder.call !== Function.prototype.call
-          ? holder.call
-          : null;
-    if (!fn) return;
-    try {
-      fn(...args);
-    } catch (err) {
-      // A throwing app callback must never break the bridge.
-      console.error(`[bridge] ${name} callback threw`, err);
-    }
+    // A throwing app callback must never break the bridge.
+    callHolder(holder, args, (err) => console.error(`[bridge] ${name} callback threw`, err));
   };
 
   const emit = <K extends CallbackName>(name: K, ...args: CRVideoCallbacks[K]): void => dispatch(name, args);

@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { MeetObj } from '../protocol/index.js';
 import type { CRVideoClient } from '../sdk/index.js';
-import { closeClients, collect, login, next, sleep, startTestServer, type TestServer } from './testing/fixtures.js';
-
-async function createRoom(c: CRVideoClient, subject = 'Room'): Promise<MeetObj> {
-  const done = next(c, 'CRVideo_CreateMeetingSuccess');
-  c.CRVideo_CreateMeeting(subject, 'create');
-  return (await done)[0];
-}
+import {
+  closeClients,
+  collect,
+  createRoom,
+  login,
+  next,
+  sleep,
+  startTestServer,
+  type TestServer,
+} from './testing/fixtures.js';
 
 /** A calls B into a fresh room; resolves once B's phone rings. */
 async function ring(a: CRVideoClient, b: CRVideoClient, bUID: string, note = '') {

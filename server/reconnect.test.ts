@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import type { MeetObj } from '../protocol/index.js';
-import type { CRVideoClient } from '../sdk/index.js';
-import { closeClients, collect, login, next, sleep, startTestServer, type TestServer } from './testing/fixtures.js';
-
-async function room(a: CRVideoClient): Promise<MeetObj> {
-  const c = next(a, 'CRVideo_CreateMeetingSuccess');
-  a.CRVideo_CreateMeeting('r');
-  return (await c)[0];
-}
+import {
+  callAndAccept,
+  closeClients,
+  collect,
+  createRoom,
+  login,
+  next,
+  ring,
+  sleep,
+  startTestServer,
+  type TestServer,
+} from './testing/fixtures.js';
 
 describe('network drops', () => {
   let server: TestServer;
@@ -21,10 +24,7 @@ describe('network drops', () => {
   test('the callee drops while ringing and comes back within the grace period: the call goes on', async () => {
     const a = await login(server, 'alice');
     const b = await login(server, 'bob');
-    const meet = await room(a);
-    const ring = next(b, 'CRVideo_NotifyCallIn');
-    const callID = a.CRVideo_Call('bob', meet);
-    await ring;
+    const { callID, meet } = await ring(a, b, 'bob');
     const aSees = [...collect(a, 'CRVideo_NotifyCallHungup'), ...collect(a, 'CRVideo_NotifyCallRejected')];
     const bLineOff = collect(b, 'CRVideo_LineOff');
     const back = next(b, 'CRVideo_NotifyReconnecting', 3000, (on) => !on);
@@ -40,7 +40,7 @@ describe('network drops', () => {
   test('notifications sent during the drop are delivered after the resume', async () => {
     const a = await login(server, 'alice');
     const b = await login(server, 'bob');
-    const meet = await room(a);
+    const meet = await createRoom(a);
     b.$core.simulateNetworkDrop(500);
     await sleep(50);
     const ring = next(b, 'CRVideo_NotifyCallIn', 3000);
@@ -53,13 +53,7 @@ describe('network drops', () => {
   test('the caller drops during an accepted call and resumes: hang-up still works for both', async () => {
     const a = await login(server, 'alice');
     const b = await login(server, 'bob');
-    const meet = await room(a);
-    const ring = next(b, 'CRVideo_NotifyCallIn');
-    const callID = a.CRVideo_Call('bob', meet);
-    await ring;
-    const acc = next(a, 'CRVideo_NotifyCallAccepted');
-    b.CRVideo_AcceptCall(callID, meet);
-    await acc;
+    const { callID } = await callAndAccept(a, b, 'bob');
     const back = next(a, 'CRVideo_NotifyReconnecting', 3000, (on) => !on);
     a.$core.simulateNetworkDrop(200);
     // A request made while the line is down waits and goes out after the resume.
@@ -74,13 +68,7 @@ describe('network drops', () => {
   test('past the grace period: the user is offline, the other party is hung up, the app sees LineOff(207)', async () => {
     const a = await login(server, 'alice');
     const b = await login(server, 'bob');
-    const meet = await room(a);
-    const ring = next(b, 'CRVideo_NotifyCallIn');
-    const callID = a.CRVideo_Call('bob', meet);
-    await ring;
-    const acc = next(a, 'CRVideo_NotifyCallAccepted');
-    b.CRVideo_AcceptCall(callID, meet);
-    await acc;
+    const { callID } = await callAndAccept(a, b, 'bob');
     const aHungup = next(a, 'CRVideo_NotifyCallHungup', 4000);
     const lineOff = next(b, 'CRVideo_LineOff', 6000);
     b.$core.simulateNetworkDrop(60_000);
@@ -94,10 +82,7 @@ describe('network drops', () => {
   test('the caller gone past the grace period while ringing: the callee stops ringing', async () => {
     const a = await login(server, 'alice');
     const b = await login(server, 'bob');
-    const meet = await room(a);
-    const ring = next(b, 'CRVideo_NotifyCallIn');
-    const callID = a.CRVideo_Call('bob', meet);
-    await ring;
+    const { callID } = await ring(a, b, 'bob');
     const stop = next(b, 'CRVideo_NotifyCallHungup', 4000);
     a.$core.simulateNetworkDrop(60_000);
     assert.equal((await stop)[0], callID);

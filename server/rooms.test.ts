@@ -4,30 +4,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import type { MeetObj } from '../protocol/index.js';
 import type { CRVideoClient } from '../sdk/index.js';
-import { closeClients, login, next, startTestServer, TEST_APP, type TestServer } from './testing/fixtures.js';
-
-async function createRoom(c: CRVideoClient, subject = 'Room'): Promise<MeetObj> {
-  const done = next(c, 'CRVideo_CreateMeetingSuccess');
-  c.CRVideo_CreateMeeting(subject, 'create');
-  return (await done)[0];
-}
+import {
+  callAndAccept,
+  closeClients,
+  createRoom,
+  login,
+  next,
+  startTestServer,
+  TEST_APP,
+  type TestServer,
+} from './testing/fixtures.js';
 
 async function enter(c: CRVideoClient, meetID: number): Promise<number> {
   const r = next(c, 'CRVideo_EnterMeetingRslt');
   c.CRVideo_EnterMeeting3(meetID, 'enter');
   return (await r)[0];
-}
-
-async function callAndAccept(a: CRVideoClient, b: CRVideoClient, bUID: string, meet: MeetObj): Promise<string> {
-  const ring = next(b, 'CRVideo_NotifyCallIn');
-  const callID = a.CRVideo_Call(bUID, meet);
-  await ring;
-  const acc = next(a, 'CRVideo_NotifyCallAccepted');
-  b.CRVideo_AcceptCall(callID, meet);
-  await acc;
-  return callID;
 }
 
 describe('rooms', () => {
@@ -115,7 +107,7 @@ describe('persistence', () => {
       const a = await login(server, 'alice');
       const b = await login(server, 'bob');
       const meet = await createRoom(a, 'Kept');
-      const callID = await callAndAccept(a, b, 'bob', meet);
+      const { callID } = await callAndAccept(a, b, 'bob', meet);
       const end = next(b, 'CRVideo_NotifyCallHungup');
       a.CRVideo_HungupCall(callID);
       await end;

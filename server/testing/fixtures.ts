@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { MeetObj } from '../../protocol/index.js';
 import type { CallbackName, CRVideoCallbacks } from '../../sdk/api.js';
 import { type CRVideoClient, createCRVideo, md5Hex } from '../../sdk/index.js';
 import { type RunningServer, type ServerOptions, startServer } from '../index.js';
@@ -104,3 +105,28 @@ export async function login(
 
 /** Sleeps; used only to give a negative assertion ("nothing arrived") its window. */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** `CRVideo_CreateMeeting` → the new room. */
+export async function createRoom(c: CRVideoClient, subject = 'Room'): Promise<MeetObj> {
+  const done = next(c, 'CRVideo_CreateMeetingSuccess');
+  c.CRVideo_CreateMeeting(subject, 'create');
+  return (await done)[0];
+}
+
+/** `caller` calls `calleeUID` into `meet` (a fresh room of the caller's by default); resolves once the callee rings. */
+export async function ring(caller: CRVideoClient, callee: CRVideoClient, calleeUID: string, meet?: MeetObj) {
+  const room = meet ?? (await createRoom(caller));
+  const callIn = next(callee, 'CRVideo_NotifyCallIn');
+  const callID = caller.CRVideo_Call(calleeUID, room);
+  await callIn;
+  return { callID, meet: room };
+}
+
+/** Rings and answers: the caller has heard NotifyCallAccepted when this resolves. */
+export async function callAndAccept(caller: CRVideoClient, callee: CRVideoClient, calleeUID: string, meet?: MeetObj) {
+  const call = await ring(caller, callee, calleeUID, meet);
+  const accepted = next(caller, 'CRVideo_NotifyCallAccepted');
+  callee.CRVideo_AcceptCall(call.callID, call.meet);
+  await accepted;
+  return call;
+}

@@ -145,15 +145,7 @@ test('the seed flow: call, accept, both see and hear each other, hang up, everyt
 });
 
 test('camera off and on again mid-call is seen on the other side', async ({ browser }) => {
-  const a = await user(browser, 'A');
-  const b = await user(browser, 'B');
-  const meet = await createRoom(a);
-  await callAndAccept(a, b, meet);
-  await a.enter(meet.ID);
-  await b.enter(meet.ID);
-  await a.openMicAndCamera();
-  await b.openMicAndCamera();
-  await expectVideoFlowing(b, a.UID);
+  const { a, b } = await inCall(browser);
 
   let since = await b.eventCount();
   await a.fn('CRVideo_CloseVideo', a.UID);
@@ -220,16 +212,7 @@ test('three members: A calls B and C, each receives the two others', async ({ br
 });
 
 test('a media worker killed mid-call: MeetingDropped, enter again, media flows again', async ({ browser }) => {
-  const a = await user(browser, 'A');
-  const b = await user(browser, 'B');
-  const meet = await createRoom(a);
-  await callAndAccept(a, b, meet);
-  await a.enter(meet.ID);
-  await b.enter(meet.ID);
-  await a.openMicAndCamera();
-  await b.openMicAndCamera();
-  await expectVideoFlowing(a, b.UID);
-  await expectVideoFlowing(b, a.UID);
+  const { a, b, meet } = await inCall(browser);
 
   const pid = ms.plane.workerPidOf(meet.ID);
   expect(pid).toBeTruthy();

@@ -4,7 +4,6 @@
 // table: dial→ring and accept→accepted latency percentiles, cycles per second, server RSS per user.
 // --rate R paces the pairs to R cycles per second in all (default: as fast as they go), so latency can
 // be read at a stated load instead of at saturation, where it only measures queueing.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { MeetObj } from '../protocol/index.js';
 import { type CRVideoClient, createCRVideo, md5Hex } from '../sdk/index.js';
+import { spawnServer } from '../server/testing/serverProcess.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +26,6 @@ const PAIRS = Math.min(Math.floor(N / 2), Number(values.pairs ?? 200));
 const SECONDS = Number(values.seconds);
 const RATE = values.rate ? Number(values.rate) : 0;
 const APP = { appID: 'bench', appSecret: 'bench-secret' };
-const ROOT = join(import.meta.dirname, '..');
 
 function rssKiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -69,29 +68,10 @@ function client(url: string): CRVideoClient {
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'crvideo-bench-'));
-  const server = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'dist/server/cli.js'),
-      '--port',
-      '0',
-      '--data',
-      dataDir,
-      '--no-media',
-      '--app',
-      `${APP.appID}:${APP.appSecret}`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CRVIDEO_LOG_LEVEL: 'warn' } },
+  const { child: server, url } = await spawnServer(
+    ['--data', dataDir, '--no-media', '--app', `${APP.appID}:${APP.appSecret}`],
+    'dist',
   );
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    server.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /server: (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    });
-    server.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
-  });
   const pid = server.pid as number;
   await new Promise((r) => setTimeout(r, 300));
   const rssBefore = rssKiB(pid);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import {
   TEST_APP,
   type TestServer,
 } from './testing/fixtures.js';
+import { spawnServer } from './testing/serverProcess.js';
 
 async function enter(c: CRVideoClient, meetID: number): Promise<number> {
   const r = next(c, 'CRVideo_EnterMeetingRslt');
@@ -132,36 +132,14 @@ describe('persistence', () => {
 
   test('kill -9 loses no finished record', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'crvideo-kill-'));
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'server/cli.ts',
-        '--port',
-        '0',
-        '--data',
-        dataDir,
-        '--no-media',
-        '--app',
-        `${TEST_APP.appID}:${TEST_APP.appSecret}`,
-      ],
-      {
-        cwd: join(import.meta.dirname, '..'),
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, CRVIDEO_LOG_LEVEL: 'warn' },
-      },
-    );
+    const { child, url } = await spawnServer([
+      '--data',
+      dataDir,
+      '--no-media',
+      '--app',
+      `${TEST_APP.appID}:${TEST_APP.appSecret}`,
+    ]);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          const m = /server: (http:\/\/\S+)/.exec(out);
-          if (m?.[1]) resolve(m[1]);
-        });
-        child.once('exit', () => reject(new Error(`server exited: ${out}`)));
-      });
       const a = await login({ url }, 'alice');
       const b = await login({ url }, 'bob');
       const meet = await createRoom(a);

@@ -1,0 +1,35 @@
+// The server as its own process, the way `npm run server` runs it: for kill -9 tests and benchmarks
+// that measure the server's own RSS and CPU.
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+export interface ServerProcess {
+  child: ChildProcessByStdio<null, Readable, null>;
+  url: string;
+}
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/**
+ * Starts the server CLI with `args` on a free port and resolves once it printed its URL.
+ * `entry: 'dist'` runs the built `dist/server/cli.js` (benchmarks), `'source'` runs server/cli.ts through tsx.
+ */
+export async function spawnServer(args: string[], entry: 'dist' | 'source' = 'source'): Promise<ServerProcess> {
+  const cli = entry === 'dist' ? [join(ROOT, 'dist/server/cli.js')] : ['--import', 'tsx', join(ROOT, 'server/cli.ts')];
+  const child = spawn(process.execPath, [...cli, '--port', '0', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, CRVIDEO_LOG_LEVEL: 'warn' },
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /server: (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
+  });
+  return { child, url };
+}

@@ -1,29 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { type MeetObj, SdkErr } from '../../protocol/index.js';
 import { Channels } from '../../sdk/bridge/channels.js';
 import type { MediaContext, MediaEngine, MediaEngineFactory } from '../../sdk/media/MediaEngine.js';
-import { closeClients, login, next, startTestServer, type TestServer } from '../../server/testing/fixtures.js';
+import { login, next, startTestServer, type TestServer } from '../../server/testing/fixtures.js';
 import { PAGE_SENDER } from '../testing/fakes.js';
-import { startDesktop, type TestDesktop, until } from '../testing/harness.js';
+import { desktopSuite, startDesktop, until } from '../testing/harness.js';
 
 describe('the page bridge', () => {
-  let server: TestServer;
-  let d: TestDesktop | null = null;
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(() => server.dispose());
-  afterEach(async () => {
-    closeClients();
-    await d?.close();
-    d = null;
-  });
+  const s = desktopSuite();
 
   test('CRVideo_Call returns its callID at once; the callee rings under that id; cookies come back as they were', async () => {
-    d = await startDesktop(server);
+    const d = await s.start();
     await d.signIn('alice');
-    const bob = await login(server, 'bob');
+    const bob = await login(s.server, 'bob');
     const roomCookie = { step: 'room' };
     const made = d.pageNext('CRVideo_CreateMeetingSuccess');
     d.api.CRVideo_CreateMeeting('Lunch', roomCookie);
@@ -54,7 +44,7 @@ describe('the page bridge', () => {
   });
 
   test('failures reach the app through the Fail callbacks with their codes', async () => {
-    d = await startDesktop(server);
+    const d = await s.start();
     const notLoggedIn = d.pageNext('CRVideo_CreateMeetingFail');
     d.api.CRVideo_CreateMeeting('x', 'c1');
     assert.deepEqual(await notLoggedIn, [SdkErr.NOT_LOGIN, 'c1'], 'the core said 12');
@@ -77,7 +67,7 @@ describe('the page bridge', () => {
   });
 
   test('main drops IPC from other pages and malformed payloads with a clear code', async () => {
-    d = await startDesktop(server);
+    const d = await s.start();
     const stranger = { webContentsId: 99, frameUrl: 'https://evil.example/', isMainFrame: true };
     const req = { fn: 'CRVideo_Login', args: ['test-app', 'x', 'n', 'mallory', '', null] };
     assert.deepEqual(await d.ipc.invoke(Channels.invoke, req, stranger), { sdkErr: SdkErr.INNER_ERR });
@@ -104,7 +94,7 @@ describe('the page bridge', () => {
   });
 
   test('a page that reloads starts signed out, like a new app (no stale session in main)', async () => {
-    d = await startDesktop(server);
+    const d = await s.start();
     await d.signIn('alice');
     await until('online', () => d?.tray.presence === 'online');
     await d.ipc.invoke(Channels.hello, undefined);
@@ -115,7 +105,7 @@ describe('the page bridge', () => {
   });
 
   test("the page's own origin (or nothing) is not taken as a server address", async () => {
-    d = await startDesktop(server);
+    const d = await s.start();
     d.api.CRVideo_SetServerAddr('app://crvideo');
     d.api.CRVideo_SetServerAddr('');
     d.api.CRVideo_Init({ serverAddr: '' });

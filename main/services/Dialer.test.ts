@@ -1,28 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { type MeetObj, SdkErr } from '../../protocol/index.js';
-import { closeClients, login, next, startTestServer, type TestServer } from '../../server/testing/fixtures.js';
-import { startDesktop, type TestDesktop } from '../testing/harness.js';
+import { login, next } from '../../server/testing/fixtures.js';
+import { desktopSuite } from '../testing/harness.js';
 import { acquireSingleInstance } from './SingleInstance.js';
 
 describe('crvideo:// links and second launches', () => {
-  let server: TestServer;
-  let d: TestDesktop | null = null;
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(() => server.dispose());
-  afterEach(async () => {
-    closeClients();
-    await d?.close();
-    d = null;
-  });
+  const s = desktopSuite();
 
   test('crvideo://call/UID places the call and shows it in the page as an outgoing call', async () => {
-    d = await startDesktop(server);
+    const d = await s.start();
     await d.signIn('alice');
     d.window.hide();
-    const bob = await login(server, 'bob');
+    const bob = await login(s.server, 'bob');
     const rings = next(bob, 'CRVideo_NotifyCallIn');
     const callOut = d.pageNext('CRVideo_NotifyCallOut');
     const success = d.pageNext('CRVideo_CallSuccess');
@@ -45,8 +35,8 @@ describe('crvideo:// links and second launches', () => {
   });
 
   test('a link that arrives signed out is dialled right after sign-in', async () => {
-    d = await startDesktop(server);
-    const bob = await login(server, 'bob');
+    const d = await s.start();
+    const bob = await login(s.server, 'bob');
     d.desktop.handleArgs(['crvideo://call/bob']);
     assert.deepEqual(d.desktop.dialer.pending, { kind: 'call', UID: 'bob', note: '' });
     const rings = next(bob, 'CRVideo_NotifyCallIn');
@@ -56,7 +46,7 @@ describe('crvideo:// links and second launches', () => {
   });
 
   test('a link to a user that does not exist: the page hears 605 and the room is destroyed again', async () => {
-    d = await startDesktop(server);
+    const d = await s.start();
     await d.signIn('alice');
     const callOut = d.pageNext('CRVideo_NotifyCallOut');
     const fail = d.pageNext('CRVideo_CallFail');
@@ -73,10 +63,10 @@ describe('crvideo:// links and second launches', () => {
   });
 
   test('a second launch focuses the running app and hands over its link', async () => {
-    d = await startDesktop(server);
+    const d = await s.start();
     await d.signIn('alice');
     d.window.hide();
-    const bob = await login(server, 'bob');
+    const bob = await login(s.server, 'bob');
     let secondInstance: ((argv: string[]) => void) | null = null;
     const desktop = d.desktop;
     const first = acquireSingleInstance({

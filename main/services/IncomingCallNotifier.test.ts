@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { MeetObj } from '../../protocol/index.js';
 import type { CRVideoClient } from '../../sdk/index.js';
-import { closeClients, login, next, startTestServer, type TestServer } from '../../server/testing/fixtures.js';
-import { startDesktop, type TestDesktop, until } from '../testing/harness.js';
+import { login, next } from '../../server/testing/fixtures.js';
+import { desktopSuite, type TestDesktop, until } from '../testing/harness.js';
 
 async function roomOf(c: CRVideoClient): Promise<MeetObj> {
   const ok = next(c, 'CRVideo_CreateMeetingSuccess');
@@ -22,23 +22,13 @@ async function aliceCalls(alice: CRVideoClient, d: TestDesktop, note = 'about lu
 }
 
 describe('incoming call while the window is hidden', () => {
-  let server: TestServer;
-  let d: TestDesktop | null = null;
-  before(async () => {
-    server = await startTestServer({ callTimeoutMs: 1500 });
-  });
-  after(() => server.dispose());
-  afterEach(async () => {
-    closeClients();
-    await d?.close();
-    d = null;
-  });
+  const s = desktopSuite({ callTimeoutMs: 1500 });
 
   test('macOS: a notification with Answer / Reject; Answer shows the window and accepts the call', async () => {
-    d = await startDesktop(server, { platform: 'darwin' });
+    const d = await s.start({ platform: 'darwin' });
     await d.signIn('bob');
     d.window.hide();
-    const alice = await login(server, 'alice');
+    const alice = await login(s.server, 'alice');
     const { callID } = await aliceCalls(alice, d);
 
     await until('the notification is up', () => d?.notifications.open.length === 1);
@@ -65,10 +55,10 @@ describe('incoming call while the window is hidden', () => {
   });
 
   test('Linux: a small incoming window (no buttons on notifications); Reject refuses the call', async () => {
-    d = await startDesktop(server, { platform: 'linux' });
+    const d = await s.start({ platform: 'linux' });
     await d.signIn('bob');
     d.window.hide();
-    const alice = await login(server, 'alice');
+    const alice = await login(s.server, 'alice');
     const { callID } = await aliceCalls(alice, d, '{"note":"quick question"}');
 
     await until('the incoming window is open', () => d?.incoming.openWindows.length === 1);
@@ -96,10 +86,10 @@ describe('incoming call while the window is hidden', () => {
   });
 
   test('Linux: Answer in the incoming window brings the main window up and accepts', async () => {
-    d = await startDesktop(server, { platform: 'linux' });
+    const d = await s.start({ platform: 'linux' });
     await d.signIn('bob');
     d.window.hide();
-    const alice = await login(server, 'alice');
+    const alice = await login(s.server, 'alice');
     const { callID } = await aliceCalls(alice, d);
     await until('the incoming window is open', () => d?.incoming.openWindows.length === 1);
     const accepted = next(alice, 'CRVideo_NotifyCallAccepted');
@@ -113,10 +103,10 @@ describe('incoming call while the window is hidden', () => {
   });
 
   test('the caller cancels: the notification goes away and the ringtone stops', async () => {
-    d = await startDesktop(server, { platform: 'darwin' });
+    const d = await s.start({ platform: 'darwin' });
     await d.signIn('bob');
     d.window.focused = false; // visible but behind another app
-    const alice = await login(server, 'alice');
+    const alice = await login(s.server, 'alice');
     const { callID } = await aliceCalls(alice, d);
     await until('the notification is up', () => d?.notifications.open.length === 1);
     const n = d.notifications.open[0]!;
@@ -131,10 +121,10 @@ describe('incoming call while the window is hidden', () => {
   });
 
   test('no answer: the incoming window closes when the call times out', async () => {
-    d = await startDesktop(server, { platform: 'linux' });
+    const d = await s.start({ platform: 'linux' });
     await d.signIn('bob');
     d.window.hide();
-    const alice = await login(server, 'alice');
+    const alice = await login(s.server, 'alice');
     const { callID } = await aliceCalls(alice, d);
     await until('the incoming window is open', () => d?.incoming.openWindows.length === 1);
     const rejected = next(alice, 'CRVideo_NotifyCallRejected', 5000);
@@ -146,9 +136,9 @@ describe('incoming call while the window is hidden', () => {
   });
 
   test('window in front: no alert, the page shows the call; the ring stops when the page answers', async () => {
-    d = await startDesktop(server, { platform: 'darwin' });
+    const d = await s.start({ platform: 'darwin' });
     await d.signIn('bob');
-    const alice = await login(server, 'alice');
+    const alice = await login(s.server, 'alice');
     const { callID, meet } = await aliceCalls(alice, d);
     await until('ringing', () => d?.ringtone.playing === true);
     assert.equal(d.notifications.created.length, 0);
@@ -162,10 +152,10 @@ describe('incoming call while the window is hidden', () => {
   });
 
   test('bringing the window to the front closes the incoming window; the call keeps ringing', async () => {
-    d = await startDesktop(server, { platform: 'linux' });
+    const d = await s.start({ platform: 'linux' });
     await d.signIn('bob');
     d.window.hide();
-    const alice = await login(server, 'alice');
+    const alice = await login(s.server, 'alice');
     await aliceCalls(alice, d);
     await until('the incoming window is open', () => d?.incoming.openWindows.length === 1);
     d.window.show();
@@ -177,24 +167,14 @@ describe('incoming call while the window is hidden', () => {
 });
 
 describe('incoming call answered on another device', () => {
-  let server: TestServer;
-  let d: TestDesktop | null = null;
-  before(async () => {
-    server = await startTestServer({ multiDevice: true });
-  });
-  after(() => server.dispose());
-  afterEach(async () => {
-    closeClients();
-    await d?.close();
-    d = null;
-  });
+  const s = desktopSuite({ multiDevice: true });
 
   test('the notification goes away the moment another device of ours answers', async () => {
-    d = await startDesktop(server, { platform: 'darwin' });
+    const d = await s.start({ platform: 'darwin' });
     await d.signIn('bob');
     d.window.hide();
-    const bobPhone = await login(server, 'bob');
-    const alice = await login(server, 'alice');
+    const bobPhone = await login(s.server, 'bob');
+    const alice = await login(s.server, 'alice');
     const meet = await roomOf(alice);
     const phoneRings = next(bobPhone, 'CRVideo_NotifyCallIn');
     const callID = alice.CRVideo_Call('bob', meet, '', 'call');

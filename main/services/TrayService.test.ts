@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { UserStatus } from '../../protocol/index.js';
 import type { CRVideoClient } from '../../sdk/index.js';
-import { closeClients, login, next, startTestServer, type TestServer } from '../../server/testing/fixtures.js';
-import { startDesktop, type TestDesktop, until } from '../testing/harness.js';
+import { login, next, startTestServer } from '../../server/testing/fixtures.js';
+import { desktopSuite, startDesktop, until } from '../testing/harness.js';
 
 /** What another user of the app sees of `UID` (GetOneUserStatus). */
 async function statusOf(c: CRVideoClient, UID: string): Promise<UserStatus> {
@@ -18,20 +18,10 @@ async function statusOf(c: CRVideoClient, UID: string): Promise<UserStatus> {
 }
 
 describe('tray', () => {
-  let server: TestServer;
-  let d: TestDesktop | null = null;
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(() => server.dispose());
-  afterEach(async () => {
-    closeClients();
-    await d?.close();
-    d = null;
-  });
+  const s = desktopSuite();
 
   test('shows the presence: offline before sign-in (DND disabled), online after', async () => {
-    d = await startDesktop(server);
+    const d = await s.start();
     assert.equal(d.tray.presence, 'offline');
     assert.equal(d.tray.item('dnd').enabled, false);
     assert.match(d.tray.toolTip, /Not signed in/);
@@ -43,9 +33,9 @@ describe('tray', () => {
   });
 
   test('DND from the tray: the server, the page switch and callers all agree', async () => {
-    d = await startDesktop(server);
+    const d = await s.start();
     await d.signIn('bob');
-    const alice = await login(server, 'alice');
+    const alice = await login(s.server, 'alice');
     await until('online', () => d?.tray.presence === 'online');
 
     const pageSwitch = d.pageNext('CRVideo_NotifyDNDStatus', (a) => a[0] !== 0);
@@ -72,9 +62,9 @@ describe('tray', () => {
   });
 
   test('DND from the page switch: the tray checkbox follows, both ways', async () => {
-    d = await startDesktop(server);
+    const d = await s.start();
     await d.signIn('bob');
-    const alice = await login(server, 'alice');
+    const alice = await login(s.server, 'alice');
     await until('online', () => d?.tray.presence === 'online');
 
     const ok = d.pageNext('CRVideo_SetDNDStatusSuccess');
@@ -92,9 +82,9 @@ describe('tray', () => {
   });
 
   test('a call shows busy, and online again after it', async () => {
-    d = await startDesktop(server);
+    const d = await s.start();
     await d.signIn('bob');
-    const alice = await login(server, 'alice');
+    const alice = await login(s.server, 'alice');
     const ok = next(alice, 'CRVideo_CreateMeetingSuccess');
     alice.CRVideo_CreateMeeting('x', 'r');
     const [meet] = await ok;
@@ -107,7 +97,7 @@ describe('tray', () => {
   });
 
   test('Show window, Open at login (saved) and Quit', async () => {
-    d = await startDesktop(server);
+    const d = await s.start();
     d.window.hide();
     d.tray.click('show');
     assert.equal(d.window.visible, true);

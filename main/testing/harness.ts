@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, afterEach, before } from 'node:test';
 import { CALLBACK_NAMES, type CRVideoAPI } from '../../sdk/api.js';
 import type { CRVideoBridge } from '../../sdk/bridge/BridgeApi.js';
 import { Channels, type InvokeReply, type MediaReply } from '../../sdk/bridge/channels.js';
@@ -12,7 +13,8 @@ import type { Ringtone } from '../../sdk/bridge/Ringtone.js';
 import { type BridgeGlobals, installBridgeGlobals } from '../../sdk/bridge/rendererGlobals.js';
 import { createCRVideo, md5Hex } from '../../sdk/index.js';
 import type { MediaEngineFactory } from '../../sdk/media/MediaEngine.js';
-import { TEST_APP } from '../../server/testing/fixtures.js';
+import type { ServerOptions } from '../../server/index.js';
+import { closeClients, startTestServer, TEST_APP, type TestServer } from '../../server/testing/fixtures.js';
 import { Desktop } from '../services/Desktop.js';
 import { setLogSink } from '../services/log.js';
 import { isAppUrl } from '../services/WindowSecurity.js';
@@ -181,4 +183,35 @@ export async function until(what: string, check: () => boolean, ms = 5000): Prom
     if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
     await new Promise((r) => setTimeout(r, 15));
   }
+}
+
+/**
+ * The fixtures of one describe block: a real server for the block, a fresh desktop per test, both
+ * cleaned up (with every SDK client the test logged in).
+ */
+export function desktopSuite(serverOptions: ServerOptions = {}): {
+  readonly server: TestServer;
+  start(options?: TestDesktopOptions): Promise<TestDesktop>;
+} {
+  let server: TestServer | null = null;
+  const started: TestDesktop[] = [];
+  before(async () => {
+    server = await startTestServer(serverOptions);
+  });
+  after(() => server?.dispose());
+  afterEach(async () => {
+    closeClients();
+    for (const d of started.splice(0)) await d.close();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('desktopSuite: the server starts in before()');
+      return server;
+    },
+    async start(options) {
+      const d = await startDesktop(this.server, options);
+      started.push(d);
+      return d;
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { Device, type types } from 'mediasoup-client';
 import {
+  issueText,
   type MediaNotificationData,
   type MediaNotificationName,
   type MediaStatus,
@@ -298,7 +299,7 @@ export class MediasoupEngine implements MediaEngine {
     if (!room || room.closed) return;
     if (!isMediaNotification(name)) return this.#log(`unknown media notification ${name}`);
     const parsed = mediaNotifications[name].safeParse(data);
-    if (!parsed.success) return this.#log(`malformed ${name} dropped`, parsed.error.message);
+    if (!parsed.success) return this.#log(`malformed ${name} dropped: ${issueText(parsed.error)}`);
     if (name === 'media.newConsumer') {
       const d = parsed.data as MediaNotificationData<'media.newConsumer'>;
       const p = this.#consume(room, d)

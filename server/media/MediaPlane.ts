@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import {
   CRVideoError,
+  issueText,
   type MediaRequestPayload,
   type MediaRequestType,
   mediaRequests,
@@ -147,7 +148,7 @@ export class MediaPlane implements RoomMediaPlane {
     room.member(peerId);
     // The core validated the payload already; parsing again gives the handler its exact type.
     const parsed = mediaRequests[type].safeParse(payload ?? {});
-    if (!parsed.success) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `bad ${type}: ${parsed.error.message}`);
+    if (!parsed.success) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `bad ${type}: ${issueText(parsed.error)}`);
     try {
       return await room.handle(peerId, type, parsed.data as MediaRequestPayload<typeof type>);
     } catch (err) {

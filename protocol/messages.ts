@@ -6,7 +6,6 @@ import {
   CallRecord,
   MeetID,
   MeetObj,
-  Nickname,
   NicknameInput,
   UID,
   UIDInput,

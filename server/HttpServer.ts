@@ -72,7 +72,7 @@ export const WEB_APP_CSP = [
  * overlong percent-encoding (`%`, `%zz`, `%ff`, `%c0%ae`), NUL or `..` segments.
  */
 export function requestPath(target: string | undefined): string | null {
-  if (!target || target[0] !== '/' || target.startsWith('//') || target.includes('\\')) return null;
+  if (target?.[0] !== '/' || target.startsWith('//') || target.includes('\\')) return null;
   const q = target.search(/[?#]/);
   const rawPath = q === -1 ? target : target.slice(0, q);
   let path: string;

@@ -61,11 +61,17 @@ test('the DTLS patch applies to the installed mediasoup and build.sh parses', ()
     const src = join('worker', 'src', 'RTC', 'DtlsTransport.cpp');
     mkdirSync(join(dir, 'worker', 'src', 'RTC'), { recursive: true });
     cpSync(join(MEDIASOUP, src), join(dir, src));
-    const patch = spawnSync('patch', ['--dry-run', '-p1', '-d', dir, '-i', join(RECIPE, 'mediasoup-3.19.3-bio-callback.patch')], {
-      encoding: 'utf8',
-    });
+    const patch = spawnSync(
+      'patch',
+      ['--dry-run', '-p1', '-d', dir, '-i', join(RECIPE, 'mediasoup-3.19.3-bio-callback.patch')],
+      {
+        encoding: 'utf8',
+      },
+    );
     if (patch.error) {
-      console.log(`# patch(1) not installed here (${patch.error.message}); checking the line the patch changes instead`);
+      console.log(
+        `# patch(1) not installed here (${patch.error.message}); checking the line the patch changes instead`,
+      );
       assert.match(readFileSync(join(dir, src), 'utf8'), /operationType == BIO_CB_RETURN/);
     } else assert.equal(patch.status, 0, patch.stdout + patch.stderr);
     const syntax = spawnSync('bash', ['-n', join(RECIPE, 'build.sh')], { encoding: 'utf8' });

@@ -38,9 +38,10 @@ export const RECIPE_SCRIPT = 'build.sh';
  * nothing beside it can build. CRVIDEO_MEDIASOUP_OFFLINE_DIR points at another copy (same layout).
  */
 export function offlineRecipeDir() {
-  const candidates = [process.env.CRVIDEO_MEDIASOUP_OFFLINE_DIR, path.join(ROOT, 'scripts', 'mediasoup-offline')].filter(
-    Boolean,
-  );
+  const candidates = [
+    process.env.CRVIDEO_MEDIASOUP_OFFLINE_DIR,
+    path.join(ROOT, 'scripts', 'mediasoup-offline'),
+  ].filter(Boolean);
   return candidates.find((dir) => fs.existsSync(path.join(dir, RECIPE_SCRIPT)));
 }
 

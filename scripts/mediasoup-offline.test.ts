@@ -21,7 +21,7 @@ test('a clone with nothing beside it finds the recipe inside the repository (dry
     mkdirSync(join(clone, 'node_modules', 'mediasoup'), { recursive: true });
     cpSync(join(MEDIASOUP, 'package.json'), join(clone, 'node_modules', 'mediasoup', 'package.json'));
     writeFileSync(join(clone, 'package.json'), '{"name":"crvideo-phone","type":"module"}');
-    const env = { ...process.env, XDG_CACHE_HOME: join(clone, 'cache') };
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: join(clone, 'cache') };
     delete env.CRVIDEO_MEDIASOUP_OFFLINE_DIR;
     delete env.MEDIASOUP_WORKER_BIN;
     const r = spawnSync(process.execPath, [join(clone, 'scripts', 'mediasoup-worker.mjs'), '--dry-run'], {

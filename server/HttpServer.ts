@@ -159,5 +159,10 @@ export function createHttpServer(routes: StaticRoutes, log: Logger, opts: HttpOp
     if (socket.writable && !socket.writableEnded) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
+  // CONNECT (proxy tunnels) is not served; without a listener Node would drop the socket unanswered.
+  server.on('connect', (_req: IncomingMessage, socket) => {
+    socket.on('error', () => undefined);
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
   return server;
 }

@@ -54,8 +54,9 @@ const SCANNER_PATHS = [
   '/shell?cd+/tmp;rm+-rf+*;wget+x;sh+x',
   '/setup.cgi?next_file=netgear.cfg&todo=syscmd&cmd=rm+-rf+/tmp/*',
   '/?XDEBUG_SESSION_START=phpstorm',
-  '/${jndi:ldap://127.0.0.1/a}',
-  '/?x=${jndi:ldap://127.0.0.1/a}',
+  // Log4Shell probes (a literal `${`, not a template).
+  `/\${jndi:ldap://127.0.0.1/a}`,
+  `/?x=\${jndi:ldap://127.0.0.1/a}`,
   '/owa/auth/logon.aspx',
   '/autodiscover/autodiscover.json?@zdi/Powershell',
   '/remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession',
@@ -171,7 +172,7 @@ describe('hostile HTTP', () => {
       'é',
       '€',
       '%u002e',
-      '${x}',
+      `\${x}`,
       '*',
     );
     const target = fc.oneof(

@@ -48,6 +48,8 @@ interface Conn {
   /** Closes the socket when it has not logged in in time (armed while there is no session). */
   loginTimer: NodeJS.Timeout | null;
   readonly remote: string;
+  /** A session that logged out: ended right after its answer is sent. */
+  endAfterReply?: Session;
 }
 
 type Handler<T extends RequestType> = (conn: Conn, s: Session, p: RequestPayload<T>) => unknown;
@@ -109,9 +111,8 @@ export class SignalingServer {
     return {
       ping: () => ({ now: Date.now() }),
       logout: (conn, s) => {
-        sessions.end(s, 'logout');
-        conn.session = null;
-        this.#armLoginDeadline(conn);
+        // Ended once the answer is on its way (#onFrame), so the client hears its logout succeed.
+        conn.endAfterReply = s;
         return {};
       },
       updateToken: (_c, s, p) => sessions.updateToken(s, p.token),
@@ -347,6 +348,13 @@ export class SignalingServer {
     try {
       const data = await this.#dispatch(conn, type, payload.data);
       this.#reply(conn, { t: 'rsp', id, err: 0, data }, key);
+      const leaving = conn.endAfterReply;
+      if (leaving) {
+        conn.endAfterReply = undefined;
+        this.#deps.sessions.end(leaving, 'logout');
+        conn.session = null;
+        this.#armLoginDeadline(conn);
+      }
     } catch (err) {
       const code = err instanceof CRVideoError ? err.code : SdkErr.INNER_ERR;
       if (!(err instanceof CRVideoError)) this.#log.error({ err, type, UID: conn.session?.UID }, 'request failed');

@@ -356,9 +356,10 @@ export class SignalingServer {
         this.#armLoginDeadline(conn);
       }
     } catch (err) {
-      const code = err instanceof CRVideoError ? err.code : SdkErr.INNER_ERR;
-      if (!(err instanceof CRVideoError)) this.#log.error({ err, type, UID: conn.session?.UID }, 'request failed');
-      this.#reply(conn, { t: 'rsp', id, err: code, msg: err instanceof Error ? err.message : String(err) }, key);
+      if (err instanceof CRVideoError) return this.#reply(conn, { t: 'rsp', id, err: err.code, msg: err.message }, key);
+      // A bug or a failing dependency: logged with its context; the client gets 3 without the internals.
+      this.#log.error({ err, type, id, UID: conn.session?.UID, remote: conn.remote }, 'request failed');
+      this.#reply(conn, { t: 'rsp', id, err: SdkErr.INNER_ERR, msg: 'internal error' }, key);
     }
   }
 

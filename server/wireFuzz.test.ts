@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { type RequestType, requests, SdkErr } from '../protocol/index.js';
+import { Store } from './Store.js';
 import { closeClients, startTestServer, type TestServer } from './testing/fixtures.js';
 import { legitimateCall, type RawClient, rawClient, rawLogin } from './testing/hostile.js';
 
@@ -125,5 +126,18 @@ describe('fuzzing every wire message type against the real server', () => {
     assert.equal(server.stats().sockets >= 1, true);
     c.ws.close();
     assert.ok((await legitimateCall(server)) > 0, 'a legitimate call completes after the fuzzing');
+  });
+
+  test('an unexpected exception inside a handler is logged with context and answered 3, not propagated', async (t) => {
+    // Fault injection: the store fails as a full disk or a bug would.
+    t.mock.method(Store.prototype, 'callRecordsFor', () => {
+      throw new Error('disk I/O error at /secret/path');
+    });
+    const c = await rawLogin(server.url, 'faulty');
+    const r = await c.request(++id, 'getCallRecords');
+    assert.equal(r.err, SdkErr.INNER_ERR);
+    assert.equal(r.msg, 'internal error', 'internals are not sent to the client');
+    assert.equal((await c.request(++id, 'ping')).err, 0, 'the line stays up');
+    c.ws.close();
   });
 });

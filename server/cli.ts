@@ -20,6 +20,7 @@ const HELP = `crvideo-phone server
   --allow-origin ORIGIN   extra WebSocket origin, '*' = any (repeatable; CRVIDEO_ALLOWED_ORIGINS, comma separated)
   --allow-host NAME       extra host name browsers may use (repeatable; CRVIDEO_ALLOWED_HOSTS, comma separated)
   --source-maps           serve the web app's source maps (CRVIDEO_SOURCE_MAPS=1)
+  --limit NAME=VALUE      a transport limit, e.g. socketsPerAddress=1000 (repeatable; CRVIDEO_LIMITS, comma separated)
 `;
 
 const { values } = parseArgs({
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     'allow-origin': { type: 'string', multiple: true },
     'allow-host': { type: 'string', multiple: true },
     'source-maps': { type: 'boolean' },
+    limit: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -51,6 +53,13 @@ if (values.help) {
 const env = process.env;
 const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
 const list = (v: string | undefined): string[] | undefined => (v ? v.split(',').filter(Boolean) : undefined);
+const limits = Object.fromEntries(
+  (values.limit ?? list(env.CRVIDEO_LIMITS) ?? []).map((spec) => {
+    const [name, value] = spec.split('=');
+    if (!name || value === undefined || value === '') throw new Error(`--limit wants NAME=VALUE, got ${spec}`);
+    return [name.trim(), Number(value)];
+  }),
+);
 const appSpecs = values.app ?? (env.CRVIDEO_APPS ? env.CRVIDEO_APPS.split(',') : []);
 const apps = appSpecs.map((spec) => {
   const i = spec.indexOf(':');
@@ -81,6 +90,7 @@ const server = await startServer({
   allowedOrigins: values['allow-origin'] ?? list(env.CRVIDEO_ALLOWED_ORIGINS),
   allowedHosts: values['allow-host'] ?? list(env.CRVIDEO_ALLOWED_HOSTS),
   serveSourceMaps: values['source-maps'] ?? env.CRVIDEO_SOURCE_MAPS === '1',
+  limits,
 });
 
 const app = server.devApp ?? server.apps[0];

@@ -34,7 +34,7 @@ export const CloseCode = {
   SEND_BUFFER_FULL: 4008,
 } as const;
 
-/** Defaults overlaid with whatever the caller set (unknown keys are kept for other parts of the server). */
+/** Defaults overlaid with whatever the caller set (other keys are left to the parts of the server that own them). */
 export function resolveTransportLimits(given: Partial<TransportLimits> | undefined): TransportLimits {
   const out = { ...DEFAULT_TRANSPORT_LIMITS };
   for (const key of Object.keys(DEFAULT_TRANSPORT_LIMITS) as (keyof TransportLimits)[]) {

@@ -198,13 +198,16 @@ export class SignalingServer {
 
   #armLoginDeadline(conn: Conn): void {
     if (conn.loginTimer) clearTimeout(conn.loginTimer);
-    conn.loginTimer = setTimeout(() => {
-      conn.loginTimer = null;
-      if (conn.session) return;
-      this.#log.info({ remote: conn.remote }, 'no login in time; socket closed (4001)');
-      conn.ws.close(CloseCode.LOGIN_DEADLINE, 'log in first');
-      setTimeout(() => conn.ws.terminate(), 1000).unref();
-    }, this.#limits.loginDeadlineMs);
+    conn.loginTimer = setTimeout(
+      contained(this.#log, { timer: 'loginDeadline', remote: conn.remote }, () => {
+        conn.loginTimer = null;
+        if (conn.session) return;
+        this.#log.info({ remote: conn.remote }, 'no login in time; socket closed (4001)');
+        conn.ws.close(CloseCode.LOGIN_DEADLINE, 'log in first');
+        setTimeout(() => conn.ws.terminate(), 1000).unref();
+      }),
+      this.#limits.loginDeadlineMs,
+    );
     conn.loginTimer.unref();
   }
 
@@ -243,17 +246,14 @@ export class SignalingServer {
         });
     });
     ws.on('error', (err) => this.#log.debug({ err: err.message }, 'socket error'));
-    ws.on('close', (code) => {
+    ws.on('close', () => {
       release?.();
       this.#clearLoginDeadline(conn);
       this.#conns.delete(conn);
       const s = conn.session;
       conn.session = null;
-      if (s) {
-        if (code === CloseCode.SEND_BUFFER_FULL)
-          s.log.info('socket closed for not reading; session kept for the grace period');
-        this.#deps.sessions.socketLost(s, ws);
-      }
+      // Also after a 4008 close (send buffer full): the session waits out the grace period like any drop.
+      if (s) this.#deps.sessions.socketLost(s, ws);
     });
   }
 

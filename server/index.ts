@@ -100,6 +100,8 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     socketsPerAddress: limits.socketsPerAddress,
   });
   if (o.publicUrl) guard.allowHost(new URL(o.publicUrl).hostname.replace(/^\[|\]$/g, ''));
+  // A server told to listen on a host name is reached by that name.
+  guard.allowHost(o.host);
   const signaling = new SignalingServer(http, {
     sessions,
     presence,

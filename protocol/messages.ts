@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { mediaNotifications, mediaRequests, mediaResponses } from './media.js';
+import { LiveCall } from './reconnect.js';
 import { AppID, CallID, CallRecord, MeetID, MeetObj, Nickname, UID, UserStatus, UsrExtDat } from './schemas.js';
 import './issues.js';
 
@@ -42,6 +43,8 @@ export const requests = {
   startUserStatusNotify: empty,
   stopUserStatusNotify: empty,
   getCallRecords: empty,
+  /** The calls the server still holds for this device (the SDK reconciles with it after a re-login). */
+  getLiveCalls: empty,
   ...mediaRequests,
 } as const;
 
@@ -58,7 +61,8 @@ const LoginData = z.object({
 export const responses = {
   login: LoginData,
   loginByToken: LoginData,
-  resume: empty,
+  /** `graceMs` as at login (servers before it answered `{}`). */
+  resume: z.object({ graceMs: z.optional(z.int().check(z.nonnegative())) }),
   updateToken: z.object({ tokenExp: z.number() }),
   logout: empty,
   ping: z.object({ now: z.number() }),
@@ -75,6 +79,7 @@ export const responses = {
   startUserStatusNotify: empty,
   stopUserStatusNotify: empty,
   getCallRecords: z.object({ records: z.array(CallRecord) }),
+  getLiveCalls: z.object({ calls: z.array(LiveCall) }),
   ...mediaResponses,
 } as const satisfies { [K in keyof typeof requests]: z.ZodMiniType };
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type CallOutcome, CRVideoError, type MeetObj, SdkErr } from '../protocol/index.js';
+import { type CallOutcome, CRVideoError, type LiveCall, type MeetObj, SdkErr } from '../protocol/index.js';
 import type { LiveUser, Presence } from './Presence.js';
 import type { Rooms } from './Rooms.js';
 import type { Session } from './Session.js';
@@ -275,6 +275,18 @@ export class Calls {
   closeAll(): void {
     for (const c of [...this.#calls.values()])
       this.#end(c, c.state === 'accepted' ? 'answered' : 'failed', 0, 'server closing');
+  }
+
+  /** The calls this device takes part in, or that ring for its user (what the SDK may keep after a re-login). */
+  liveFor(s: Session): LiveCall[] {
+    const out: LiveCall[] = [];
+    for (const c of this.#userCalls(s.appID, s.UID)) {
+      const state = c.state === 'accepted' ? 'accepted' : 'ringing';
+      if (c.callerSession === s) out.push({ callID: c.callID, state, role: 'caller' });
+      else if (c.calleeSession === s || (c.state === 'ringing' && c.calleeUID === s.UID))
+        out.push({ callID: c.callID, state, role: 'callee' });
+    }
+    return out;
   }
 
   liveCount(): number {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import { CRVideoError, SdkErr } from '../protocol/index.js';
+import { CRVideoError, GRACE_MARGIN_MS, SdkErr } from '../protocol/index.js';
 import { checkMd5Secret, peekTokenAppID, verifyToken } from './Auth.js';
 import type { Calls } from './Calls.js';
 import type { Presence } from './Presence.js';
@@ -22,9 +22,16 @@ export interface LoginResult {
   data: { UID: string; sessionToken: string; graceMs: number; tokenExp: number | null };
 }
 
+/** How many ended sessions are remembered, so their resume is told "ended" (207), not "unknown" (12). */
+const ENDED_MEMORY = 50_000;
+/** How long an ended session is remembered (far longer than any grace period). */
+const ENDED_MEMORY_MS = 15 * 60_000;
+
 /** Logged-in devices: login, resume after a drop, kick, token expiry, grace period, logout. */
 export class Sessions {
   readonly #byToken = new Map<string, Session>();
+  /** Resume tokens of sessions that ended → when; oldest first. */
+  readonly #ended = new Map<string, number>();
   readonly #apps: Map<string, AppRow>;
   readonly #store: Store;
   readonly #presence: Presence;
@@ -119,7 +126,13 @@ export class Sessions {
   /** Re-attaches a new socket to a session kept through a drop. 207 when it is gone. */
   resume(token: string, lastSeq: number, socket: WebSocket): Session {
     const s = this.#byToken.get(token);
-    if (!s || s.ended) throw new CRVideoError(SdkErr.CONNECTIONLOST, 'session is gone');
+    if (!s || s.ended) {
+      const endedAt = this.#ended.get(token);
+      if (endedAt !== undefined && Date.now() - endedAt < ENDED_MEMORY_MS)
+        throw new CRVideoError(SdkErr.CONNECTIONLOST, 'session ended');
+      // Never issued by this server process (it restarted): the SDK may sign in again.
+      throw new CRVideoError(SdkErr.NOT_LOGIN, 'session unknown');
+    }
     if (s.graceTimer) clearTimeout(s.graceTimer);
     s.graceTimer = null;
     const old = s.socket;
@@ -136,8 +149,11 @@ export class Sessions {
   socketLost(s: Session, socket: WebSocket): void {
     if (s.ended || s.socket !== socket) return;
     s.detach();
-    s.log.info({ graceMs: this.#opts.graceMs }, 'socket lost; session kept for the grace period');
-    s.graceTimer = setTimeout(() => this.end(s, 'grace period over'), this.#opts.graceMs);
+    // Kept a margin past the advertised grace: the SDK's last resume attempt starts before graceMs, so
+    // it lands while the session still exists instead of racing the timer (protocol/reconnect.ts).
+    const keepMs = this.#opts.graceMs + GRACE_MARGIN_MS;
+    s.log.info({ graceMs: this.#opts.graceMs, keepMs }, 'socket lost; session kept for the grace period');
+    s.graceTimer = setTimeout(() => this.end(s, 'grace period over'), keepMs);
   }
 
   /** Ends a session for good; `lineOff` tells the client why (10 kicked, 18 token expired). */
@@ -147,6 +163,7 @@ export class Sessions {
     s.ended = true;
     s.clearTimers();
     this.#byToken.delete(s.resumeToken);
+    this.#rememberEnded(s.resumeToken);
     this.#calls.sessionEnded(s);
     this.#rooms.exit(s);
     this.#presence.removeSession(s);
@@ -155,6 +172,19 @@ export class Sessions {
     // 4000 tells the SDK the session is over (do not resume); an abrupt end (server shutdown) lets it reconnect.
     if (ws) opts.abrupt ? ws.terminate() : ws.close(4000, why.slice(0, 100));
     s.log.info({ why, lineOff }, 'session ended');
+  }
+
+  #rememberEnded(token: string): void {
+    this.#ended.set(token, Date.now());
+    if (this.#ended.size > ENDED_MEMORY) {
+      const oldest = this.#ended.keys().next().value;
+      if (oldest !== undefined) this.#ended.delete(oldest);
+    }
+  }
+
+  /** The advertised grace period (login and resume responses). */
+  get graceMs(): number {
+    return this.#opts.graceMs;
   }
 
   closeAll(): void {

@@ -127,6 +127,7 @@ export class SignalingServer {
         return {};
       },
       getCallRecords: (_c, s) => ({ records: this.#deps.store.callRecordsFor(s.appID, s.UID) }),
+      getLiveCalls: (_c, s) => ({ calls: calls.liveFor(s) }),
     };
   }
 
@@ -225,7 +226,7 @@ export class SignalingServer {
       if (type === 'resume') {
         const p = payload as RequestPayload<'resume'>;
         conn.session = sessions.resume(p.sessionToken, p.lastSeq, conn.ws);
-        return {};
+        return { graceMs: sessions.graceMs };
       }
       const r =
         type === 'login'

@@ -23,6 +23,8 @@ interface DropState {
   readonly droppedAt: number;
   attempt: number;
   inFlight: boolean;
+  /** The attempt scheduled at the grace itself: after it, give up. */
+  final: boolean;
   readonly policy: ReconnectPolicy;
 }
 
@@ -218,6 +220,7 @@ export class Line {
       droppedAt: Date.now(),
       attempt: 0,
       inFlight: false,
+      final: false,
       policy: this.#o.reconnectPolicy ?? steadyRetry(),
     };
     this.#o.log(`line dropped; reconnecting (grace ${this.#graceMs} ms)`);
@@ -235,7 +238,7 @@ export class Line {
     this.#clearReconnectTimer();
     if (!r || this.#state !== 'reconnecting' || r.inFlight) return;
     const elapsed = Date.now() - r.droppedAt;
-    if (elapsed >= this.#graceMs) return this.#giveUp(SdkErr.CONNECTIONLOST, 'grace period over');
+    if (elapsed > this.#graceMs && !r.final) return this.#giveUp(SdkErr.CONNECTIONLOST, 'grace period over');
     if (Date.now() >= this.#blockedUntil) {
       r.inFlight = true;
       try {
@@ -267,9 +270,11 @@ export class Line {
     const elapsed = Date.now() - r.droppedAt;
     const delay = r.policy.nextDelayMs(r.attempt++, elapsed);
     const left = this.#graceMs - elapsed;
-    if (delay === null || left <= 0) return this.#giveUp(SdkErr.CONNECTIONLOST, 'gave up');
+    if (delay === null || left <= 0 || r.final) return this.#giveUp(SdkErr.CONNECTIONLOST, 'grace period over');
     const wait = Math.max(delay, this.#blockedUntil - Date.now());
-    // An attempt that could only start after the grace would be refused anyway: give up at the grace.
+    // The last attempt is made at the grace itself, not skipped: a link back just before it is still
+    // used, and the server keeps the session GRACE_MARGIN_MS longer, so this attempt cannot lose.
+    if (wait >= left) r.final = true;
     this.#reconnectTimer = setTimeout(() => void this.#attempt(), Math.min(wait, left));
   }
 

@@ -90,7 +90,8 @@ export const notifications = {
   callIn: z.object({ callID: CallID, meetObj: MeetObj, callerID: UID, usrExtDat: UsrExtDat }),
   callAccepted: z.object({ callID: CallID, meetObj: MeetObj, usrExtDat: UsrExtDat }),
   callRejected: z.object({ callID: CallID, sdkErr: z.int(), usrExtDat: UsrExtDat }),
-  callHungup: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
+  /** `sdkErr` 207 when the call ended because a party's link was lost (grace passed, server closing). */
+  callHungup: z.object({ callID: CallID, usrExtDat: UsrExtDat, sdkErr: z.optional(z.int()) }),
   userStatus: UserStatus,
   /** Own DND changed (from another device or the server): keeps every device's switch in sync. */
   dndChanged: z.object({ DNDStatus: z.int() }),

@@ -93,8 +93,8 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       log(`call ${g.callID} was lost with the line; telling the app (${g.callback})`);
       if (g.callback === 'CRVideo_NotifyCallRejected') emit(g.callback, g.callID, SdkErr.CONNECTIONLOST, '');
       else {
-        emit('CRVideo_NotifyCallHungup', g.callID, '');
-        emit('CRVideo_NotifyCallHangup', g.callID, '');
+        emit('CRVideo_NotifyCallHungup', g.callID, '', SdkErr.CONNECTIONLOST);
+        emit('CRVideo_NotifyCallHangup', g.callID, '', SdkErr.CONNECTIONLOST);
       }
     }
     if (meetID !== null) {
@@ -236,8 +236,10 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       case 'callHungup': {
         const d = data as NotificationData<'callHungup'>;
         if (ledger.wasEnded(d.callID)) return; // already ended towards the app (exactly once)
-        emit('CRVideo_NotifyCallHungup', d.callID, d.usrExtDat);
-        return emit('CRVideo_NotifyCallHangup', d.callID, d.usrExtDat);
+        // The reason (207: a link was lost) only when the server gave one, so the usual call has two arguments.
+        const why: [sdkErr?: number] = d.sdkErr === undefined ? [] : [d.sdkErr];
+        emit('CRVideo_NotifyCallHungup', d.callID, d.usrExtDat, ...why);
+        return emit('CRVideo_NotifyCallHangup', d.callID, d.usrExtDat, ...why);
       }
       case 'userStatus':
         return emit('CRVideo_NotifyUserStatus', data as NotificationData<'userStatus'>);

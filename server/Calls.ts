@@ -226,8 +226,12 @@ export class Calls {
     for (const d of this.#calleeDevices(c)) d.notify('callHungup', { callID: c.callID, usrExtDat: '' });
   }
 
-  /** A device's session ended (logout, kicked, grace expired): end what it held. */
-  sessionEnded(s: Session): void {
+  /**
+   * A device's session ended (logout, kicked, grace expired): end what it held. `linkLost`: it ended
+   * because its link was lost (grace passed, server closing), told to the others as sdkErr 207.
+   */
+  sessionEnded(s: Session, linkLost = false): void {
+    const lost = linkLost ? { sdkErr: SdkErr.CONNECTIONLOST } : {};
     for (const c of [...this.#userCalls(s.appID, s.UID)]) {
       if (c.callerSession === s) {
         const wasRinging = c.state === 'ringing';
@@ -238,11 +242,11 @@ export class Calls {
           'caller went offline',
         );
         if (wasRinging)
-          for (const d of this.#calleeDevices(c)) d.notify('callHungup', { callID: c.callID, usrExtDat: '' });
-        else c.calleeSession?.notify('callHungup', { callID: c.callID, usrExtDat: '' });
+          for (const d of this.#calleeDevices(c)) d.notify('callHungup', { callID: c.callID, usrExtDat: '', ...lost });
+        else c.calleeSession?.notify('callHungup', { callID: c.callID, usrExtDat: '', ...lost });
       } else if (c.calleeSession === s) {
         this.#end(c, 'answered', 0, 'callee went offline');
-        c.callerSession.notify('callHungup', { callID: c.callID, usrExtDat: '' });
+        c.callerSession.notify('callHungup', { callID: c.callID, usrExtDat: '', ...lost });
       } else if (c.state === 'ringing' && c.calleeUID === s.UID) {
         const others = [...this.#calleeDevices(c)].filter((d) => d !== s && !d.ended);
         if (others.length > 0) continue;

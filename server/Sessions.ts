@@ -138,7 +138,7 @@ export class Sessions {
     const old = s.socket;
     if (old && old !== socket) old.terminate();
     if (!s.attach(socket, lastSeq)) {
-      this.end(s, 'resume gap too old');
+      this.end(s, 'resume gap too old', undefined, { linkLost: true });
       throw new CRVideoError(SdkErr.CONNECTIONLOST, 'too much was missed');
     }
     s.log.info({ lastSeq }, 'session resumed');
@@ -153,18 +153,18 @@ export class Sessions {
     // it lands while the session still exists instead of racing the timer (protocol/reconnect.ts).
     const keepMs = this.#opts.graceMs + GRACE_MARGIN_MS;
     s.log.info({ graceMs: this.#opts.graceMs, keepMs }, 'socket lost; session kept for the grace period');
-    s.graceTimer = setTimeout(() => this.end(s, 'grace period over'), keepMs);
+    s.graceTimer = setTimeout(() => this.end(s, 'grace period over', undefined, { linkLost: true }), keepMs);
   }
 
   /** Ends a session for good; `lineOff` tells the client why (10 kicked, 18 token expired). */
-  end(s: Session, why: string, lineOff?: number, opts: { abrupt?: boolean } = {}): void {
+  end(s: Session, why: string, lineOff?: number, opts: { abrupt?: boolean; linkLost?: boolean } = {}): void {
     if (s.ended) return;
     if (lineOff !== undefined) s.notify('lineOff', { sdkErr: lineOff });
     s.ended = true;
     s.clearTimers();
     this.#byToken.delete(s.resumeToken);
     this.#rememberEnded(s.resumeToken);
-    this.#calls.sessionEnded(s);
+    this.#calls.sessionEnded(s, opts.linkLost === true || opts.abrupt === true);
     this.#rooms.exit(s);
     this.#presence.removeSession(s);
     const ws = s.socket;

@@ -125,7 +125,7 @@ describe('network drops through a cutting proxy', () => {
     for (const [i, x] of accepted.entries()) {
       const cutLog = i < 2 ? x.logA : x.logB;
       const peerLog = i < 2 ? x.logB : x.logA;
-      const lost = [`CRVideo_NotifyCallHungup("${x.callID}","")`];
+      const lost = [`CRVideo_NotifyCallHungup("${x.callID}","",207)`];
       if (i < 2) lost.push('CRVideo_MeetingDropped(207)');
       lost.push('CRVideo_LineOff(207)');
       assert.deepEqual(
@@ -135,7 +135,7 @@ describe('network drops through a cutting proxy', () => {
       );
       assert.deepEqual(
         named(peerLog, ...LOSS_EVENTS),
-        [`CRVideo_NotifyCallHungup("${x.callID}","")`],
+        [`CRVideo_NotifyCallHungup("${x.callID}","",207)`],
         `pair ${i}: the other side`,
       );
     }
@@ -143,7 +143,7 @@ describe('network drops through a cutting proxy', () => {
       `CRVideo_NotifyCallRejected("${ringing.callID}",207,"")`,
       'CRVideo_LineOff(207)',
     ]);
-    assert.deepEqual(named(ringing.logB, ...LOSS_EVENTS), [`CRVideo_NotifyCallHungup("${ringing.callID}","")`]);
+    assert.deepEqual(named(ringing.logB, ...LOSS_EVENTS), [`CRVideo_NotifyCallHungup("${ringing.callID}","",207)`]);
   });
 });
 
@@ -178,7 +178,7 @@ describe('server restart and server-side expiry', () => {
           const ended =
             x.ringing && side === 'caller'
               ? `CRVideo_NotifyCallRejected("${x.callID}",207,"")`
-              : `CRVideo_NotifyCallHungup("${x.callID}","")`;
+              : `CRVideo_NotifyCallHungup("${x.callID}","",207)`;
           // Ended once: by the server as it closed, or by the SDK's reconciliation before "back".
           const seen = named(log, ...LOSS_EVENTS, 'CRVideo_NotifyReconnecting');
           assert.deepEqual(
@@ -222,11 +222,11 @@ describe('server restart and server-side expiry', () => {
       assert.deepEqual(await lineOff, [207]);
       await sleep(500);
       assert.deepEqual(named(logA, ...LOSS_EVENTS), [
-        `CRVideo_NotifyCallHungup("${callID}","")`,
+        `CRVideo_NotifyCallHungup("${callID}","",207)`,
         'CRVideo_LineOff(207)',
       ]);
       assert.deepEqual(named(logA, 'CRVideo_LoginSuccess'), [], 'no silent re-login');
-      assert.deepEqual(named(logB, ...LOSS_EVENTS), [`CRVideo_NotifyCallHungup("${callID}","")`]);
+      assert.deepEqual(named(logB, ...LOSS_EVENTS), [`CRVideo_NotifyCallHungup("${callID}","",207)`]);
       alice.CRVideo_Logout();
     } finally {
       await closeProxies();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { CallbackName } from '../sdk/api.js';
-import { type CRVideoClient, createCRVideo, md5Hex } from '../sdk/index.js';
+import { type CRVideoClient, createCRVideo, md5Hex, reconnectNow, watchOnlineEvents } from '../sdk/index.js';
 import { CutProxy } from './testing/CutProxy.js';
 import {
   callAndAccept,
@@ -232,5 +232,78 @@ describe('server restart and server-side expiry', () => {
       await closeProxies();
       await server.dispose();
     }
+  });
+});
+
+describe('network-change hints', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ graceMs: 10_000 });
+  });
+  after(() => server.dispose());
+  afterEach(closeProxies);
+
+  /** A client whose own schedule would wait a minute between attempts: only a hint brings it back soon. */
+  async function slowClient(UID: string): Promise<{ c: CRVideoClient; p: CutProxy }> {
+    const p = await CutProxy.create(server.port);
+    proxies.push(p);
+    const c = createCRVideo({
+      serverAddr: p.url,
+      log: () => undefined,
+      reconnectPolicy: { nextDelayMs: () => 60_000 },
+    });
+    const ok = next(c, 'CRVideo_LoginSuccess');
+    c.CRVideo_Login(TEST_APP.appID, md5Hex(TEST_APP.appSecret), UID, UID, '', null);
+    await ok;
+    return { c, p };
+  }
+
+  test('reconnectNow() (Electron powerMonitor resume) makes an attempt at once', async () => {
+    const { c, p } = await slowClient('hint-a');
+    const states: boolean[] = [];
+    c.$core.onEmit((n, args) => {
+      if (n === 'CRVideo_NotifyReconnecting') states.push(args[0] as boolean);
+    });
+    await p.cut(300);
+    await sleep(300);
+    assert.deepEqual(states, [true], 'still down: the next scheduled attempt is a minute away');
+    const back = next(c, 'CRVideo_NotifyReconnecting', 3000, (on) => !on);
+    reconnectNow(c);
+    await back;
+    c.CRVideo_Logout();
+  });
+
+  test("the browser's online event makes an attempt at once", async () => {
+    const { c, p } = await slowClient('hint-b');
+    const win = new EventTarget();
+    const off = watchOnlineEvents(c, win);
+    await p.cut(300);
+    await sleep(300);
+    const back = next(c, 'CRVideo_NotifyReconnecting', 3000, (on) => !on);
+    win.dispatchEvent(new Event('online'));
+    await back;
+    off();
+    c.CRVideo_Logout();
+  });
+
+  test('reconnectNow() on a line that looks up but is dead (after sleep): found out and resumed, the call kept', async () => {
+    const bob = await login(server, 'hint-bob');
+    const { c, p } = await slowClient('hint-c');
+    const { callID } = await callAndAccept(c, bob, 'hint-bob');
+    const losses = record(c);
+    // The client's socket stays open but silent for 4 s, as after a laptop sleep; the heartbeat is 10 s.
+    const linkBack = p.mute(4000);
+    const down = next(c, 'CRVideo_NotifyReconnecting', 3500, (on) => on);
+    reconnectNow(c); // a ping with a 2 s deadline finds the socket dead before anything else would
+    await down;
+    await linkBack;
+    const back = next(c, 'CRVideo_NotifyReconnecting', 3000, (on) => !on);
+    reconnectNow(c);
+    await back;
+    assert.deepEqual(named(losses, ...LOSS_EVENTS), []);
+    const heard = next(bob, 'CRVideo_NotifyCallHungup');
+    c.CRVideo_HungupCall(callID, 'kept');
+    assert.deepEqual(await heard, [callID, 'kept']);
+    c.CRVideo_Logout();
   });
 });

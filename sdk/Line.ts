@@ -205,9 +205,10 @@ export class Line {
     }
     if (this.#sessionToken === null || code === 4000) {
       // Not logged in, or the server ended the session on purpose (logout elsewhere, kicked, expired).
-      const wasOpen = this.#state === 'open';
-      this.#shutdown(this.#sessionToken === null ? SdkErr.SOCKETEXCEPTION : SdkErr.CONNECTIONLOST);
-      if (wasOpen && this.#sessionToken !== null) this.#o.events.lost(SdkErr.CONNECTIONLOST);
+      const wasUp = this.#state === 'open' || this.#state === 'reconnecting';
+      const hadSession = this.#sessionToken !== null;
+      this.#shutdown(hadSession ? SdkErr.CONNECTIONLOST : SdkErr.SOCKETEXCEPTION);
+      if (wasUp && hadSession) this.#o.events.lost(SdkErr.CONNECTIONLOST);
       return;
     }
     if (this.#state === 'open') this.#startReconnect();

@@ -11,6 +11,9 @@ import { CutProxy } from '../server/testing/CutProxy.js';
 import { buildApp, Person, UiServer } from './uiHarness.js';
 
 const GRACE_MS = 4000;
+
+// Two video calls, a cut and a sign-in each: more than the default two minutes on a loaded machine.
+test.slow();
 const INTERRUPTED = 'The call was interrupted by a network problem.';
 
 /** Alice and Bob, each with the app opened through their own cutting proxy. */

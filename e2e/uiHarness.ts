@@ -37,6 +37,7 @@ export async function buildApp(): Promise<{ dir: string; sdkBundleDir: string; r
 
 export interface UiServerOptions {
   callTimeoutMs?: number;
+  graceMs?: number;
   port?: number;
   dataDir?: string;
 }
@@ -81,6 +82,7 @@ export class UiServer {
       media: { numWorkers: 1 },
       staticRoutes: this.#routes,
       ...(this.#options.callTimeoutMs ? { callTimeoutMs: this.#options.callTimeoutMs } : {}),
+      ...(this.#options.graceMs ? { graceMs: this.#options.graceMs } : {}),
     });
   }
 

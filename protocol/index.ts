@@ -2,4 +2,5 @@ export * from './errors.js';
 export { issueText } from './issues.js';
 export * from './media.js';
 export * from './messages.js';
+export * from './reconnect.js';
 export * from './schemas.js';

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { mediaNotifications, mediaRequests, mediaResponses } from './media.js';
+import { LiveCall } from './reconnect.js';
 import {
   AppID,
   CallID,
@@ -53,6 +54,8 @@ export const requests = {
   startUserStatusNotify: empty,
   stopUserStatusNotify: empty,
   getCallRecords: empty,
+  /** The calls the server still holds for this device (the SDK reconciles with it after a re-login). */
+  getLiveCalls: empty,
   ...mediaRequests,
 } as const;
 
@@ -69,7 +72,8 @@ const LoginData = z.object({
 export const responses = {
   login: LoginData,
   loginByToken: LoginData,
-  resume: empty,
+  /** `graceMs` as at login (servers before it answered `{}`). */
+  resume: z.object({ graceMs: z.optional(z.int().check(z.nonnegative())) }),
   updateToken: z.object({ tokenExp: z.number() }),
   logout: empty,
   ping: z.object({ now: z.number() }),
@@ -86,6 +90,7 @@ export const responses = {
   startUserStatusNotify: empty,
   stopUserStatusNotify: empty,
   getCallRecords: z.object({ records: z.array(CallRecord) }),
+  getLiveCalls: z.object({ calls: z.array(LiveCall) }),
   ...mediaResponses,
 } as const satisfies { [K in keyof typeof requests]: z.ZodMiniType };
 
@@ -96,7 +101,8 @@ export const notifications = {
   callIn: z.object({ callID: CallID, meetObj: MeetObj, callerID: UID, usrExtDat: UsrExtDat }),
   callAccepted: z.object({ callID: CallID, meetObj: MeetObj, usrExtDat: UsrExtDat }),
   callRejected: z.object({ callID: CallID, sdkErr: z.int(), usrExtDat: UsrExtDat }),
-  callHungup: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
+  /** `sdkErr` 207 when the call ended because a party's link was lost (grace passed, server closing). */
+  callHungup: z.object({ callID: CallID, usrExtDat: UsrExtDat, sdkErr: z.optional(z.int()) }),
   userStatus: UserStatus,
   /** Own DND changed (from another device or the server): keeps every device's switch in sync. */
   dndChanged: z.object({ DNDStatus: z.int() }),

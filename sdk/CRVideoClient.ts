@@ -8,6 +8,7 @@ import {
   SdkErr,
 } from '../protocol/index.js';
 import type { CallbackName, CRVideoAPI, CRVideoCallbacks, CRVideoFunctions } from './api.js';
+import { CallLedger } from './CallLedger.js';
 import { createHolders, type EmitListener, fire } from './Holders.js';
 import { Line, type LineState, type WebSocketCtor } from './Line.js';
 import type { MediaEngine, MediaEngineFactory } from './media/MediaEngine.js';
@@ -45,6 +46,11 @@ export interface CRVideoCore {
   onNotification(listener: (name: string, data: unknown) => void): () => void;
   /** Drops the socket as a network failure would; the SDK reconnects after `offlineMs`. */
   simulateNetworkDrop(offlineMs?: number): void;
+  /**
+   * A network-change hint (browser `online`, Electron powerMonitor `resume`): reconnect at once if the
+   * line is down, or check it still answers if it looks up.
+   */
+  reconnectNow(): void;
 }
 
 export type CRVideoClient = CRVideoAPI & { readonly $core: CRVideoCore };
@@ -71,13 +77,33 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
   let loginState: 'out' | 'logging' | 'in' = 'out';
   let UID = '';
   let creds: LoginKind | null = null;
-  let graceMs = 20_000;
   let meetID: number | null = null;
   let dnd = 0;
   let statusNotify = false;
 
-  const emit = <K extends CallbackName>(name: K, ...args: CRVideoCallbacks[K]): void =>
+  // ---- issue 12: the calls the app believes in, for reconciliation after a line-off or re-login ----
+  const ledger = new CallLedger();
+  const emit = <K extends CallbackName>(name: K, ...args: CRVideoCallbacks[K]): void => {
+    ledger.observe(name, args);
     fire(holders, emitListeners, (n, err) => log(`app callback ${n} threw`, err), name, args);
+  };
+  /** Ends towards the app, once each, every call and the room it believes in that the server no longer has. */
+  function endGhosts(live: ReadonlySet<string>, reason: number): void {
+    for (const g of ledger.ghosts(live)) {
+      log(`call ${g.callID} was lost with the line; telling the app (${g.callback})`);
+      if (g.callback === 'CRVideo_NotifyCallRejected') emit(g.callback, g.callID, SdkErr.CONNECTIONLOST, '');
+      else {
+        emit('CRVideo_NotifyCallHungup', g.callID, '', SdkErr.CONNECTIONLOST);
+        emit('CRVideo_NotifyCallHangup', g.callID, '', SdkErr.CONNECTIONLOST);
+      }
+    }
+    if (meetID !== null) {
+      log(`room ${meetID} was lost with the line`);
+      leaveMediaRoom();
+      emit('CRVideo_MeetingDropped', reason);
+    }
+  }
+  // ---- end issue 12 ----
   const later = (fn: () => void): void => void Promise.resolve().then(fn);
 
   const line = new Line({
@@ -115,7 +141,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
     loginState = 'out';
     creds = null;
     line.close();
-    leaveMediaRoom();
+    endGhosts(new Set(), code);
     emit('CRVideo_LineOff', code);
   }
 
@@ -144,7 +170,6 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       await line.connect();
       const data = await line.request(kind.type, kind.payload);
       line.setSession(data.sessionToken, data.graceMs);
-      graceMs = data.graceMs;
       UID = data.UID;
       creds = kind;
       dnd = 0;
@@ -158,20 +183,21 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
     }
   }
 
-  /** The server forgot our session (it restarted): log in again with the same credentials, quietly. */
+  /**
+   * The server never knew our session (it restarted): log in again with the same credentials, then
+   * reconcile with it — every call, ring and room it no longer has is ended towards the app — before
+   * the line reports "back". (A session the server *ended* is never re-opened this way: LineOff 207.)
+   */
   async function relogin(elapsedMs: number): Promise<boolean> {
-    if (!creds || elapsedMs >= graceMs || loginState !== 'in') return false;
+    if (!creds || loginState !== 'in') return false;
     try {
       const data = await line.request(creds.type, creds.payload);
       line.setSession(data.sessionToken, data.graceMs);
-      graceMs = data.graceMs;
       if (dnd !== 0) await line.request('setDND', { DNDStatus: dnd });
       if (statusNotify) await line.request('startUserStatusNotify', {});
-      if (meetID !== null) {
-        leaveMediaRoom();
-        emit('CRVideo_MeetingDropped', SdkErr.CONNECTIONLOST);
-      }
-      log('session was gone on the server; logged in again');
+      const live = await line.request('getLiveCalls', {});
+      endGhosts(new Set(live.calls.map((c) => c.callID)), SdkErr.CONNECTIONLOST);
+      log(`session was unknown to the server after ${elapsedMs} ms (restart); signed in again and reconciled`);
       return true;
     } catch (err) {
       log('could not log in again', err);
@@ -204,12 +230,16 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       }
       case 'callRejected': {
         const d = data as NotificationData<'callRejected'>;
+        if (ledger.wasEnded(d.callID)) return; // already ended towards the app by reconciliation
         return emit('CRVideo_NotifyCallRejected', d.callID, d.sdkErr, d.usrExtDat);
       }
       case 'callHungup': {
         const d = data as NotificationData<'callHungup'>;
-        emit('CRVideo_NotifyCallHungup', d.callID, d.usrExtDat);
-        return emit('CRVideo_NotifyCallHangup', d.callID, d.usrExtDat);
+        if (ledger.wasEnded(d.callID)) return; // already ended towards the app (exactly once)
+        // The reason (207: a link was lost) only when the server gave one, so the usual call has two arguments.
+        const why: [sdkErr?: number] = d.sdkErr === undefined ? [] : [d.sdkErr];
+        emit('CRVideo_NotifyCallHungup', d.callID, d.usrExtDat, ...why);
+        return emit('CRVideo_NotifyCallHangup', d.callID, d.usrExtDat, ...why);
       }
       case 'userStatus':
         return emit('CRVideo_NotifyUserStatus', data as NotificationData<'userStatus'>);
@@ -473,6 +503,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       return () => ntfListeners.delete(listener);
     },
     simulateNetworkDrop: (offlineMs = 0) => line.dropSocket(offlineMs),
+    reconnectNow: () => line.reconnectNow(),
   };
 
   return Object.assign(holders, fns, { $core: core }) as CRVideoClient;

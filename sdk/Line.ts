@@ -11,8 +11,22 @@ import {
   SdkErr,
   ServerFrameSchema,
 } from '../protocol/index.js';
-import { exponentialBackoff, type ReconnectPolicy } from './ReconnectPolicy.js';
+import { type ReconnectPolicy, steadyRetry } from './ReconnectPolicy.js';
 import { RequestCorrelator } from './RequestCorrelator.js';
+
+/** A connect or resume attempt while reconnecting fails after this long, so a hung one cannot hold up the next. */
+const RECONNECT_ATTEMPT_TIMEOUT_MS = 2000;
+/** `reconnectNow()` on an open line: a ping not answered in this time means the socket is dead. */
+const PROBE_TIMEOUT_MS = 2000;
+
+interface DropState {
+  readonly droppedAt: number;
+  attempt: number;
+  inFlight: boolean;
+  /** The attempt scheduled at the grace itself: after it, give up. */
+  final: boolean;
+  readonly policy: ReconnectPolicy;
+}
 
 /** The part of the WebSocket API the SDK uses; both `ws` (Node) and the browser's satisfy it. */
 export interface WebSocketLike {
@@ -35,7 +49,10 @@ export interface LineEvents {
   reconnecting(on: boolean): void;
   /** The session resumed after a drop. */
   resumed(): void;
-  /** The server no longer knows the session; return true if the client logged in again by itself. */
+  /**
+   * The server never knew the session (it restarted). Return true once the client signed in again and
+   * reconciled its calls with the server; the line then reports "back".
+   */
   resumeRefused(elapsedMs: number): Promise<boolean>;
   /** The line is gone for good (LineOff 207 for the app). */
   lost(sdkErr: number): void;
@@ -53,7 +70,8 @@ export interface LineOptions {
 
 /**
  * The signaling line: one WebSocket at a time, request/response correlation, notification
- * sequence tracking, heartbeat, and reconnect + resume within the server's grace period.
+ * sequence tracking, heartbeat, and reconnect + resume within the grace period the server advertised
+ * at login (the rule is in protocol/reconnect.ts).
  */
 export class Line {
   #ws: WebSocketLike | null = null;
@@ -61,12 +79,17 @@ export class Line {
   readonly #pending = new RequestCorrelator();
   readonly #o: LineOptions;
   #sessionToken: string | null = null;
-  #graceMs = 20_000;
+  /** Advertised by the server at login (and resume); never guessed here. */
+  #graceMs = 0;
+  /** The id of the resume request in flight, failed at once if its socket closes. */
+  #resumeId: number | null = null;
   #lastSeq = 0;
   #heartbeat: ReturnType<typeof setInterval> | null = null;
   #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   #blockedUntil = 0;
   #generation = 0;
+  /** The drop being recovered from, while reconnecting. */
+  #drop: DropState | null = null;
 
   constructor(o: LineOptions) {
     this.#o = o;
@@ -80,11 +103,11 @@ export class Line {
   async connect(): Promise<void> {
     this.#teardown();
     this.#state = 'connecting';
-    await this.#openSocket();
+    await this.#openSocket(this.#o.requestTimeoutMs);
     this.#state = 'open';
   }
 
-  #openSocket(): Promise<void> {
+  #openSocket(timeoutMs: number): Promise<void> {
     const gen = ++this.#generation;
     return new Promise((resolve, reject) => {
       let ws: WebSocketLike;
@@ -98,7 +121,7 @@ export class Line {
       const timer = setTimeout(() => {
         this.#kill(ws);
         reject(new CRVideoError(SdkErr.SOCKETTIMEOUT, 'connect timed out'));
-      }, this.#o.requestTimeoutMs);
+      }, timeoutMs);
       ws.onopen = () => {
         clearTimeout(timer);
         resolve();
@@ -175,11 +198,17 @@ export class Line {
   #onClose(code: number): void {
     this.#ws = null;
     if (this.#state === 'closed') return;
+    if (this.#state === 'reconnecting' && this.#resumeId !== null) {
+      // The link went again while resuming: fail this attempt now rather than at its timeout.
+      this.#pending.settle(this.#resumeId, SdkErr.SOCKETEXCEPTION, undefined, 'socket closed while resuming');
+      this.#resumeId = null;
+    }
     if (this.#sessionToken === null || code === 4000) {
       // Not logged in, or the server ended the session on purpose (logout elsewhere, kicked, expired).
-      const wasOpen = this.#state === 'open';
-      this.#shutdown(this.#sessionToken === null ? SdkErr.SOCKETEXCEPTION : SdkErr.CONNECTIONLOST);
-      if (wasOpen && this.#sessionToken !== null) this.#o.events.lost(SdkErr.CONNECTIONLOST);
+      const wasUp = this.#state === 'open' || this.#state === 'reconnecting';
+      const hadSession = this.#sessionToken !== null;
+      this.#shutdown(hadSession ? SdkErr.CONNECTIONLOST : SdkErr.SOCKETEXCEPTION);
+      if (wasUp && hadSession) this.#o.events.lost(SdkErr.CONNECTIONLOST);
       return;
     }
     if (this.#state === 'open') this.#startReconnect();
@@ -188,67 +217,138 @@ export class Line {
   #startReconnect(): void {
     this.#state = 'reconnecting';
     this.#stopHeartbeat();
-    const droppedAt = Date.now();
-    const policy = this.#o.reconnectPolicy ?? exponentialBackoff({ giveUpMs: this.#graceMs });
-    this.#o.log('line dropped; reconnecting');
-    this.#o.events.reconnecting(true);
-    let attempt = 0;
-    const tryOnce = async (): Promise<void> => {
-      this.#reconnectTimer = null;
-      if (this.#state !== 'reconnecting') return;
-      const elapsed = Date.now() - droppedAt;
-      if (Date.now() >= this.#blockedUntil) {
-        try {
-          await this.#openSocket();
-          if (this.#state !== 'reconnecting') return;
-          await this.#resume();
-          this.#state = 'open';
-          for (const frame of this.#pending.frames()) this.#send(frame);
-          this.#startHeartbeat();
-          this.#o.events.reconnecting(false);
-          this.#o.events.resumed();
-          return;
-        } catch (err) {
-          if (this.#state !== 'reconnecting') return;
-          if (err instanceof CRVideoError && err.code === SdkErr.CONNECTIONLOST) {
-            this.#state = 'connecting';
-            const relogged = await this.#o.events.resumeRefused(elapsed).catch(() => false);
-            if (relogged && this.#state === 'connecting') {
-              this.#state = 'open';
-              for (const frame of this.#pending.frames()) this.#send(frame);
-              this.#o.events.reconnecting(false);
-              return;
-            }
-            return this.#giveUp();
-          }
-          if (this.#ws) this.#kill(this.#ws);
-        }
-      }
-      const delay = policy.nextDelayMs(attempt++, Date.now() - droppedAt);
-      if (delay === null) return this.#giveUp();
-      // Never wait past the grace period: after it the session is gone and the app must hear so.
-      const left = Math.max(0, this.#graceMs - (Date.now() - droppedAt));
-      const wait = Math.min(Math.max(delay, this.#blockedUntil - Date.now()), left);
-      this.#reconnectTimer = setTimeout(() => void tryOnce(), wait);
+    this.#drop = {
+      droppedAt: Date.now(),
+      attempt: 0,
+      inFlight: false,
+      final: false,
+      policy: this.#o.reconnectPolicy ?? steadyRetry(),
     };
-    void tryOnce();
+    this.#o.log(`line dropped; reconnecting (grace ${this.#graceMs} ms)`);
+    this.#o.events.reconnecting(true);
+    void this.#attempt();
   }
 
-  #giveUp(): void {
-    this.#shutdown(SdkErr.CONNECTIONLOST);
-    this.#o.events.lost(SdkErr.CONNECTIONLOST);
+  /**
+   * One reconnect attempt: open a socket and resume. Attempts run one at a time; the next is scheduled
+   * by the policy (≤ 1 s apart by default) and none starts once the advertised grace has passed since
+   * the drop — the server keeps the session GRACE_MARGIN_MS longer, so the last one cannot lose the race.
+   */
+  async #attempt(): Promise<void> {
+    const r = this.#drop;
+    this.#clearReconnectTimer();
+    if (!r || this.#state !== 'reconnecting' || r.inFlight) return;
+    const elapsed = Date.now() - r.droppedAt;
+    if (elapsed > this.#graceMs && !r.final) return this.#giveUp(SdkErr.CONNECTIONLOST, 'grace period over');
+    if (Date.now() >= this.#blockedUntil) {
+      r.inFlight = true;
+      try {
+        await this.#openSocket(Math.min(this.#o.requestTimeoutMs, RECONNECT_ATTEMPT_TIMEOUT_MS));
+        if (this.#drop !== r || this.#state !== 'reconnecting') return;
+        await this.#resume();
+        if (this.#drop !== r || this.#state !== 'reconnecting') return;
+        this.#drop = null;
+        this.#state = 'open';
+        for (const frame of this.#pending.frames()) this.#send(frame);
+        this.#startHeartbeat();
+        this.#o.log(`session resumed after ${Date.now() - r.droppedAt} ms`);
+        this.#o.events.reconnecting(false);
+        this.#o.events.resumed();
+        return;
+      } catch (err) {
+        if (this.#drop !== r || this.#state !== 'reconnecting') return;
+        const code = CRVideoError.codeOf(err);
+        if (code === SdkErr.CONNECTIONLOST || code === SdkErr.NOT_LOGIN) return this.#refused(r, code);
+        if (this.#ws) this.#kill(this.#ws);
+      } finally {
+        r.inFlight = false;
+      }
+    }
+    this.#schedule(r);
+  }
+
+  #schedule(r: DropState): void {
+    const elapsed = Date.now() - r.droppedAt;
+    const delay = r.policy.nextDelayMs(r.attempt++, elapsed);
+    const left = this.#graceMs - elapsed;
+    if (delay === null || left <= 0 || r.final) return this.#giveUp(SdkErr.CONNECTIONLOST, 'grace period over');
+    const wait = Math.max(delay, this.#blockedUntil - Date.now());
+    // The last attempt is made at the grace itself, not skipped: a link back just before it is still
+    // used, and the server keeps the session GRACE_MARGIN_MS longer, so this attempt cannot lose.
+    if (wait >= left) r.final = true;
+    this.#reconnectTimer = setTimeout(() => void this.#attempt(), Math.min(wait, left));
+  }
+
+  /**
+   * The server refused the resume. 207: it ended the session (grace passed, kicked): the app is told
+   * (LineOff 207). 12: it never knew the session (it restarted): the client may sign in again, and
+   * reconciles its calls with the server before the line reports "back".
+   */
+  async #refused(r: DropState, code: number): Promise<void> {
+    this.#drop = null;
+    if (code !== SdkErr.NOT_LOGIN) return this.#giveUp(SdkErr.CONNECTIONLOST, 'the server ended the session');
+    this.#state = 'connecting';
+    const relogged = await this.#o.events.resumeRefused(Date.now() - r.droppedAt).catch(() => false);
+    if (this.#state !== 'connecting') return;
+    if (!relogged) return this.#giveUp(SdkErr.CONNECTIONLOST, 'could not sign in again');
+    this.#state = 'open';
+    for (const frame of this.#pending.frames()) this.#send(frame);
+    this.#o.events.reconnecting(false);
+  }
+
+  /**
+   * A hint that the network changed (browser `online`, Electron powerMonitor `resume`): while
+   * reconnecting, try at once and restart the fast part of the schedule; while open, check the socket
+   * still answers (after a sleep it is often dead without knowing) and reconnect if it does not.
+   */
+  reconnectNow(): void {
+    if (this.#state === 'reconnecting' && this.#drop) {
+      this.#drop.attempt = 0;
+      if (!this.#drop.inFlight) void this.#attempt();
+      return;
+    }
+    if (this.#state !== 'open' || this.#sessionToken === null) return;
+    const ws = this.#ws;
+    const { frame, promise } = this.#pending.add(
+      (id) => JSON.stringify({ id, type: 'ping', payload: {} }),
+      PROBE_TIMEOUT_MS,
+    );
+    this.#send(frame);
+    promise.catch(() => {
+      if (ws && ws === this.#ws && this.#state === 'open') this.dropSocket();
+    });
+  }
+
+  #clearReconnectTimer(): void {
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = null;
+  }
+
+  #giveUp(code: number, why: string): void {
+    this.#o.log(`reconnect over: ${why}`);
+    this.#drop = null;
+    this.#shutdown(code);
+    this.#o.events.lost(code);
   }
 
   /** Sends `resume` on the fresh socket, outside the queue (queued frames go after it). */
   #resume(): Promise<void> {
     const token = this.#sessionToken;
-    if (!token) return Promise.reject(new CRVideoError(SdkErr.CONNECTIONLOST));
-    const { frame, promise } = this.#pending.add(
+    if (!token) return Promise.reject(new CRVideoError(SdkErr.CONNECTIONLOST, 'no session to resume'));
+    const { id, frame, promise } = this.#pending.add(
       (id) => JSON.stringify({ id, type: 'resume', payload: { sessionToken: token, lastSeq: this.#lastSeq } }),
-      this.#o.requestTimeoutMs,
+      Math.min(this.#o.requestTimeoutMs, RECONNECT_ATTEMPT_TIMEOUT_MS),
     );
+    this.#resumeId = id;
     this.#send(frame);
-    return promise.then(() => undefined);
+    return promise
+      .then((data) => {
+        const grace = (data as { graceMs?: unknown }).graceMs;
+        if (typeof grace === 'number' && Number.isInteger(grace) && grace >= 0) this.#graceMs = grace;
+      })
+      .finally(() => {
+        if (this.#resumeId === id) this.#resumeId = null;
+      });
   }
 
   #startHeartbeat(): void {
@@ -294,8 +394,8 @@ export class Line {
   }
 
   #teardown(): void {
-    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = null;
+    this.#clearReconnectTimer();
+    this.#drop = null;
     this.#stopHeartbeat();
     if (this.#ws) this.#kill(this.#ws);
     this.#generation++;

@@ -34,9 +34,10 @@ export interface CRVideoCallbacks {
   CRVideo_NotifyCallRejected: [callID: string, sdkErr: number, usrExtDat: string];
   CRVideo_HangupCallSuccess: [callID: string, cookie: unknown];
   CRVideo_HangupCallFail: [callID: string, sdkErr: number, cookie: unknown];
-  CRVideo_NotifyCallHungup: [callID: string, usrExtDat: string];
+  /** Extension: a third argument 207 when the call ended because a link was lost (network drop). */
+  CRVideo_NotifyCallHungup: [callID: string, usrExtDat: string, sdkErr?: number];
   /** Alias holder of CRVideo_NotifyCallHungup. */
-  CRVideo_NotifyCallHangup: [callID: string, usrExtDat: string];
+  CRVideo_NotifyCallHangup: [callID: string, usrExtDat: string, sdkErr?: number];
   CRVideo_SetDNDStatusSuccess: [cookie: unknown];
   CRVideo_SetDNDStatusFail: [sdkErr: number, cookie: unknown];
   CRVideo_GetUserStatusSuccess: [userStatusArr: UserStatus[], cookie: unknown];

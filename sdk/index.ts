@@ -15,7 +15,8 @@ export {
 export type { WebSocketCtor, WebSocketLike } from './Line.js';
 export { md5Hex } from './md5.js';
 export type { MediaContext, MediaEngine, MediaEngineFactory } from './media/MediaEngine.js';
-export { exponentialBackoff, type ReconnectPolicy } from './ReconnectPolicy.js';
+export { type OnlineEventSource, reconnectNow, watchOnlineEvents } from './networkHints.js';
+export { exponentialBackoff, type ReconnectPolicy, steadyRetry } from './ReconnectPolicy.js';
 export { signalingUrl } from './serverAddr.js';
 
 /**

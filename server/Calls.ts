@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type CallOutcome, CRVideoError, type MeetObj, SdkErr } from '../protocol/index.js';
+import { type CallOutcome, CRVideoError, type LiveCall, type MeetObj, SdkErr } from '../protocol/index.js';
 import { contained } from './contain.js';
 import type { LiveUser, Presence } from './Presence.js';
 import type { Rooms } from './Rooms.js';
@@ -230,8 +230,12 @@ export class Calls {
     for (const d of this.#calleeDevices(c)) d.notify('callHungup', { callID: c.callID, usrExtDat: '' });
   }
 
-  /** A device's session ended (logout, kicked, grace expired): end what it held. */
-  sessionEnded(s: Session): void {
+  /**
+   * A device's session ended (logout, kicked, grace expired): end what it held. `linkLost`: it ended
+   * because its link was lost (grace passed, server closing), told to the others as sdkErr 207.
+   */
+  sessionEnded(s: Session, linkLost = false): void {
+    const lost = linkLost ? { sdkErr: SdkErr.CONNECTIONLOST } : {};
     for (const c of [...this.#userCalls(s.appID, s.UID)]) {
       if (c.callerSession === s) {
         const wasRinging = c.state === 'ringing';
@@ -242,11 +246,11 @@ export class Calls {
           'caller went offline',
         );
         if (wasRinging)
-          for (const d of this.#calleeDevices(c)) d.notify('callHungup', { callID: c.callID, usrExtDat: '' });
-        else c.calleeSession?.notify('callHungup', { callID: c.callID, usrExtDat: '' });
+          for (const d of this.#calleeDevices(c)) d.notify('callHungup', { callID: c.callID, usrExtDat: '', ...lost });
+        else c.calleeSession?.notify('callHungup', { callID: c.callID, usrExtDat: '', ...lost });
       } else if (c.calleeSession === s) {
         this.#end(c, 'answered', 0, 'callee went offline');
-        c.callerSession.notify('callHungup', { callID: c.callID, usrExtDat: '' });
+        c.callerSession.notify('callHungup', { callID: c.callID, usrExtDat: '', ...lost });
       } else if (c.state === 'ringing' && c.calleeUID === s.UID) {
         const others = [...this.#calleeDevices(c)].filter((d) => d !== s && !d.ended);
         if (others.length > 0) continue;
@@ -279,6 +283,18 @@ export class Calls {
   closeAll(): void {
     for (const c of [...this.#calls.values()])
       this.#end(c, c.state === 'accepted' ? 'answered' : 'failed', 0, 'server closing');
+  }
+
+  /** The calls this device takes part in, or that ring for its user (what the SDK may keep after a re-login). */
+  liveFor(s: Session): LiveCall[] {
+    const out: LiveCall[] = [];
+    for (const c of this.#userCalls(s.appID, s.UID)) {
+      const state = c.state === 'accepted' ? 'accepted' : 'ringing';
+      if (c.callerSession === s) out.push({ callID: c.callID, state, role: 'caller' });
+      else if (c.calleeSession === s || (c.state === 'ringing' && c.calleeUID === s.UID))
+        out.push({ callID: c.callID, state, role: 'callee' });
+    }
+    return out;
   }
 
   liveCount(): number {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import { CRVideoError, SdkErr } from '../protocol/index.js';
+import { CRVideoError, GRACE_MARGIN_MS, SdkErr } from '../protocol/index.js';
 import { checkMd5Secret, peekTokenAppID, verifyToken } from './Auth.js';
 import type { Calls } from './Calls.js';
 import { contained } from './contain.js';
@@ -28,10 +28,16 @@ export interface LoginResult {
 
 /** Stand-in app for a token naming an unknown app: verified (and refused) like any other. */
 const UNKNOWN_APP: AppRow = { appID: '\u0000unknown', appSecret: 'not-a-real-secret-of-any-app' };
+/** How many ended sessions are remembered, so their resume is told "ended" (207), not "unknown" (12). */
+const ENDED_MEMORY = 50_000;
+/** How long an ended session is remembered (far longer than any grace period). */
+const ENDED_MEMORY_MS = 15 * 60_000;
 
 /** Logged-in devices: login, resume after a drop, kick, token expiry, grace period, logout. */
 export class Sessions {
   readonly #byToken = new Map<string, Session>();
+  /** Resume tokens of sessions that ended → when; oldest first. */
+  readonly #ended = new Map<string, number>();
   readonly #apps: Map<string, AppRow>;
   readonly #store: Store;
   readonly #presence: Presence;
@@ -133,13 +139,19 @@ export class Sessions {
   /** Re-attaches a new socket to a session kept through a drop. 207 when it is gone. */
   resume(token: string, lastSeq: number, socket: WebSocket): Session {
     const s = this.#byToken.get(token);
-    if (!s || s.ended) throw new CRVideoError(SdkErr.CONNECTIONLOST, 'session is gone');
+    if (!s || s.ended) {
+      const endedAt = this.#ended.get(token);
+      if (endedAt !== undefined && Date.now() - endedAt < ENDED_MEMORY_MS)
+        throw new CRVideoError(SdkErr.CONNECTIONLOST, 'session ended');
+      // Never issued by this server process (it restarted): the SDK may sign in again.
+      throw new CRVideoError(SdkErr.NOT_LOGIN, 'session unknown');
+    }
     if (s.graceTimer) clearTimeout(s.graceTimer);
     s.graceTimer = null;
     const old = s.socket;
     if (old && old !== socket) old.terminate();
     if (!s.attach(socket, lastSeq)) {
-      this.end(s, 'resume gap too old');
+      this.end(s, 'resume gap too old', undefined, { linkLost: true });
       throw new CRVideoError(SdkErr.CONNECTIONLOST, 'too much was missed');
     }
     s.log.info({ lastSeq }, 'session resumed');
@@ -150,21 +162,25 @@ export class Sessions {
   socketLost(s: Session, socket: WebSocket): void {
     if (s.ended || s.socket !== socket) return;
     s.detach();
-    s.log.info({ graceMs: this.#opts.graceMs }, 'socket lost; session kept for the grace period');
+    // Kept a margin past the advertised grace: the SDK's last resume attempt starts before graceMs, so
+    // it lands while the session still exists instead of racing the timer (protocol/reconnect.ts).
+    const keepMs = this.#opts.graceMs + GRACE_MARGIN_MS;
+    s.log.info({ graceMs: this.#opts.graceMs, keepMs }, 'socket lost; session kept for the grace period');
     s.graceTimer = setTimeout(
-      contained(s.log, { timer: 'grace' }, () => this.end(s, 'grace period over')),
-      this.#opts.graceMs,
+      contained(s.log, { timer: 'grace' }, () => this.end(s, 'grace period over', undefined, { linkLost: true })),
+      keepMs,
     );
   }
 
   /** Ends a session for good; `lineOff` tells the client why (10 kicked, 18 token expired). */
-  end(s: Session, why: string, lineOff?: number, opts: { abrupt?: boolean } = {}): void {
+  end(s: Session, why: string, lineOff?: number, opts: { abrupt?: boolean; linkLost?: boolean } = {}): void {
     if (s.ended) return;
     if (lineOff !== undefined) s.notify('lineOff', { sdkErr: lineOff });
     s.ended = true;
     s.clearTimers();
     this.#byToken.delete(s.resumeToken);
-    this.#calls.sessionEnded(s);
+    this.#rememberEnded(s.resumeToken);
+    this.#calls.sessionEnded(s, opts.linkLost === true || opts.abrupt === true);
     this.#rooms.exit(s);
     this.#presence.removeSession(s);
     const ws = s.socket;
@@ -172,6 +188,19 @@ export class Sessions {
     // 4000 tells the SDK the session is over (do not resume); an abrupt end (server shutdown) lets it reconnect.
     if (ws) opts.abrupt ? ws.terminate() : ws.close(4000, why.slice(0, 100));
     s.log.info({ why, lineOff }, 'session ended');
+  }
+
+  #rememberEnded(token: string): void {
+    this.#ended.set(token, Date.now());
+    if (this.#ended.size > ENDED_MEMORY) {
+      const oldest = this.#ended.keys().next().value;
+      if (oldest !== undefined) this.#ended.delete(oldest);
+    }
+  }
+
+  /** The advertised grace period (login and resume responses). */
+  get graceMs(): number {
+    return this.#opts.graceMs;
   }
 
   closeAll(): void {

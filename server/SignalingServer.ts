@@ -162,6 +162,7 @@ export class SignalingServer {
         return {};
       },
       getCallRecords: (_c, s) => ({ records: this.#deps.store.callRecordsFor(s.appID, s.UID) }),
+      getLiveCalls: (_c, s) => ({ calls: calls.liveFor(s) }),
     };
   }
 
@@ -371,7 +372,7 @@ export class SignalingServer {
         const p = payload as RequestPayload<'resume'>;
         conn.session = sessions.resume(p.sessionToken, p.lastSeq, conn.ws);
         this.#clearLoginDeadline(conn);
-        return {};
+        return { graceMs: sessions.graceMs };
       }
       const r =
         type === 'login'

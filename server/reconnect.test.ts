@@ -69,7 +69,7 @@ describe('network drops', () => {
     const a = await login(server, 'alice');
     const b = await login(server, 'bob');
     const { callID } = await callAndAccept(a, b, 'bob');
-    const aHungup = next(a, 'CRVideo_NotifyCallHungup', 4000);
+    const aHungup = next(a, 'CRVideo_NotifyCallHungup', 8000);
     const lineOff = next(b, 'CRVideo_LineOff', 6000);
     b.$core.simulateNetworkDrop(60_000);
     assert.equal((await aHungup)[0], callID);
@@ -83,7 +83,7 @@ describe('network drops', () => {
     const a = await login(server, 'alice');
     const b = await login(server, 'bob');
     const { callID } = await ring(a, b, 'bob');
-    const stop = next(b, 'CRVideo_NotifyCallHungup', 4000);
+    const stop = next(b, 'CRVideo_NotifyCallHungup', 8000);
     a.$core.simulateNetworkDrop(60_000);
     assert.equal((await stop)[0], callID);
   });

@@ -5,6 +5,7 @@ import type { CRVideoAPI } from '../api.js';
 import { type CRVideoClient, createCRVideoCore } from '../CRVideoClient.js';
 import type { WebSocketCtor } from '../Line.js';
 import { createMediasoupEngine, type MediaStatsReport, type MediasoupEngine } from '../media/MediasoupEngine.js';
+import { type OnlineEventSource, watchOnlineEvents } from '../networkHints.js';
 import { installGlobals } from './globals.js';
 
 /** The server address: `<script data-server="host:port">`, else the page's own origin when served over http(s). */
@@ -35,6 +36,9 @@ export function createBrowserClient(serverAddr = defaultServerAddr()): CRVideoCl
     engine ? engine.getStats() : Promise.resolve(null);
   ext.CRVideo_GetRemoteAudioElements ??= (): HTMLAudioElement[] => engine?.remotePlayers() ?? [];
   ext.CRVideo_RestartIce ??= (): Promise<number> => engine?.restartIce() ?? Promise.resolve(0);
+  // The network came back: try at once rather than at the next scheduled attempt (issue 12).
+  const win = globalThis as unknown as Partial<OnlineEventSource>;
+  if (typeof win.addEventListener === 'function') watchOnlineEvents(client, win as OnlineEventSource);
   return client;
 }
 

@@ -139,6 +139,8 @@ export const en = {
   'room.stopped': 'The room was closed.',
   'room.mediaError': 'Media problem: {error}',
   'room.ended': 'Call ended.',
+  'room.interrupted': 'The call was interrupted by a network problem.',
+  'room.callBack': 'Call back',
   'net.label': 'Network: {quality}',
   'net.good': 'good',
   'net.fair': 'fair',

@@ -141,6 +141,8 @@ export const zhCN: Messages = {
   'room.stopped': '房间已关闭。',
   'room.mediaError': '媒体问题：{error}',
   'room.ended': '通话已结束。',
+  'room.interrupted': '通话因网络问题中断。',
+  'room.callBack': '回拨',
   'net.label': '网络：{quality}',
   'net.good': '良好',
   'net.fair': '一般',

@@ -43,6 +43,8 @@ export interface CallNotice {
   params?: Record<string, string | number>;
   /** sdkErr to put into `{error}` in words. */
   code?: number;
+  /** Offer to call this user back (a call lost to a network problem). */
+  callBack?: string;
 }
 
 /**
@@ -57,6 +59,8 @@ export class Calls {
   notice = $state<CallNotice | null>(null);
 
   #createCookie = '';
+  /** Who was signed in when the current notice was given. */
+  #noticeOwner = '';
   #callCookie = '';
   #noticeTimer: ReturnType<typeof setTimeout> | null = null;
   #outgoingTimer: ReturnType<typeof setTimeout> | null = null;
@@ -127,7 +131,9 @@ export class Calls {
       this.incoming = this.incoming.filter((c) => c.callID !== callID);
       this.#notify({ key: 'in.failed', code });
     });
-    const hungup = (callID: string) => this.#onHungup(callID);
+    // 207: the call ended because a link was lost (ours or the peer's); while reconnecting it is ours.
+    const hungup = (callID: string, _usrExtDat: string, sdkErr?: number) =>
+      this.#onHungup(callID, sdkErr === 207 || session.reconnecting);
     on('CRVideo_NotifyCallHungup', hungup);
     on('CRVideo_NotifyCallHangup', hungup);
     on('CRVideo_MeetingStopped', () => {
@@ -137,6 +143,10 @@ export class Calls {
       this.#notify({ key: 'room.stopped' });
     });
     session.onSignedOut(() => this.#reset());
+    session.onSignedIn(() => {
+      // The kept "interrupted" notice belongs to the user who lost the call, not to another one.
+      if (this.notice?.callBack && this.#noticeOwner !== session.UID) this.dismissNotice();
+    });
   }
 
   /** Calls `UID` (from the list, the dialer or history). In a call, invites them into the same room. */
@@ -288,7 +298,15 @@ export class Calls {
     });
   }
 
-  #onHungup(callID: string): void {
+  /** "Call back" on the notice of a call lost to a network problem. */
+  callBack(): void {
+    const uid = this.notice?.callBack;
+    if (!uid) return;
+    this.dismissNotice();
+    this.dial(uid);
+  }
+
+  #onHungup(callID: string, lostToNetwork = false): void {
     if (this.incoming.some((c) => c.callID === callID)) {
       // Caller cancelled, the call timed out, or it was answered on another device.
       this.incoming = this.incoming.filter((c) => c.callID !== callID);
@@ -305,7 +323,10 @@ export class Calls {
     const meetObj = room.meetObj;
     room.leave();
     if (meetObj && meetObj.creator === session.UID) this.#destroyRoom(meetObj);
-    this.#notify({ key: 'room.ended' }, 5000);
+    if (lostToNetwork) {
+      console.warn(`[ui] call interrupted by the network callID=${callID}`);
+      this.#notify({ key: 'room.interrupted', callBack: call.peerUID });
+    } else this.#notify({ key: 'room.ended' }, 5000);
   }
 
   /**
@@ -347,6 +368,7 @@ export class Calls {
     if (this.#noticeTimer) clearTimeout(this.#noticeTimer);
     this.#noticeTimer = null;
     this.notice = n;
+    this.#noticeOwner = session.UID;
     if (autoCloseMs) {
       this.#noticeTimer = setTimeout(() => {
         this.#noticeTimer = null;
@@ -370,7 +392,8 @@ export class Calls {
     this.outgoing = null;
     this.incoming = [];
     this.active = [];
-    this.notice = null;
+    // A call lost to the network stays told through the line-off and the sign-in that follows.
+    if (!this.notice?.callBack) this.dismissNotice();
   }
 }
 

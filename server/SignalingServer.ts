@@ -13,7 +13,10 @@ import {
   requests,
   SdkErr,
 } from '../protocol/index.js';
+import { peekTokenAppID } from './Auth.js';
 import type { Calls } from './Calls.js';
+import { addressKey } from './limits/LoginThrottle.js';
+import type { Limits } from './limits/Limits.js';
 import type { RoomMediaPlane } from './MediaHooks.js';
 import type { Presence } from './Presence.js';
 import type { Rooms } from './Rooms.js';
@@ -31,6 +34,8 @@ const PING_TICK_MS = 500;
 /** Per-socket state. */
 interface Conn {
   readonly ws: WebSocket;
+  /** The remote address as the login throttle keys it. */
+  readonly address: string;
   session: Session | null;
   /** Requests of one socket are handled in order. */
   chain: Promise<void>;
@@ -48,8 +53,12 @@ export interface SignalingDeps {
   calls: Calls;
   media: RoomMediaPlane | null;
   store: Store;
+  limits: Limits;
   log: Logger;
 }
+
+/** Login failures that count against the throttle: wrong credentials, not server trouble. */
+const CREDENTIAL_ERRORS: ReadonlySet<number> = new Set([SdkErr.ANCTPSWD_ERR, SdkErr.TOKEN_AUTH_FAILED]);
 
 /** WebSocket signaling: frames in, validated against protocol/, dispatched, answered with sdkErr codes. */
 export class SignalingServer {
@@ -72,7 +81,8 @@ export class SignalingServer {
   }
 
   #makeHandlers(): { [T in RequestType]?: Handler<T> } {
-    const { sessions, presence, rooms, calls } = this.#deps;
+    const { sessions, presence, rooms, calls, limits, store } = this.#deps;
+    const l = limits.settings;
     return {
       ping: () => ({ now: Date.now() }),
       logout: (conn, s) => {
@@ -81,17 +91,24 @@ export class SignalingServer {
         return {};
       },
       updateToken: (_c, s, p) => sessions.updateToken(s, p.token),
-      createMeeting: (_c, s, p) => ({ meetObj: rooms.create(s, p.subject) }),
+      createMeeting: async (_c, s, p) => {
+        await limits.meetingCreate(s);
+        return { meetObj: rooms.create(s, p.subject) };
+      },
       destroyMeeting: (_c, s, p) => {
         rooms.destroy(s, p.meetID);
         return {};
       },
-      enterMeeting: (_c, s, p) => rooms.enter(s, p.meetID),
+      enterMeeting: async (_c, s, p) => {
+        await limits.enterMeeting(s);
+        return rooms.enter(s, p.meetID);
+      },
       exitMeeting: (_c, s) => {
         rooms.exit(s);
         return {};
       },
-      call: (_c, s, p) => {
+      call: async (_c, s, p) => {
+        await limits.call(s, p.calledUID, () => calls.outgoingCount(s.appID, s.UID));
         calls.call(s, p.callID, p.calledUID, p.meetID, p.usrExtDat);
         return {};
       },
@@ -99,21 +116,28 @@ export class SignalingServer {
         calls.accept(s, p.callID, p.usrExtDat);
         return {};
       },
-      rejectCall: (_c, s, p) => {
+      rejectCall: async (_c, s, p) => {
+        const caller = calls.callerOf(s, p.callID);
         calls.reject(s, p.callID, p.usrExtDat);
+        if (caller !== undefined) await limits.rejected(s.appID, caller, s.UID);
         return {};
       },
-      hangupCall: (_c, s, p) => {
+      hangupCall: async (_c, s, p) => {
+        const caller = calls.callerOf(s, p.callID);
         calls.hangup(s, p.callID, p.usrExtDat);
+        if (caller !== undefined) await limits.rejected(s.appID, caller, s.UID);
         return {};
       },
-      setDND: (_c, s, p) => {
+      setDND: async (_c, s, p) => {
+        await limits.dndChange(s);
         presence.setDND(presence.user(s.appID, s.UID), p.DNDStatus);
         s.log.info({ DND: p.DNDStatus }, 'DND set');
         return {};
       },
       getUserStatus: (_c, s, p) => {
-        if (p.UID === undefined) return { statuses: presence.list(s.appID) };
+        if (p.UID === undefined) {
+          return presence.online(s.appID, p.page ?? 1, Math.min(p.limit ?? l.userStatusPageSize, l.userStatusPageSize));
+        }
         const one = presence.one(s.appID, p.UID);
         if (!one) throw new CRVideoError(SdkErr.ERR_USER_NOT_FOUND, 'no such user');
         return { statuses: [one] };
@@ -126,13 +150,24 @@ export class SignalingServer {
         presence.subscribe(s, false);
         return {};
       },
-      getCallRecords: (_c, s) => ({ records: this.#deps.store.callRecordsFor(s.appID, s.UID) }),
+      getCallRecords: (_c, s, p) => {
+        const limit = Math.min(p.limit ?? l.callRecordsDefaultLimit, l.callRecordsMaxLimit);
+        const offset = ((p.page ?? 1) - 1) * limit;
+        if (offset + limit > l.callRecordsMaxDepth) {
+          throw new CRVideoError(
+            SdkErr.CFG_RESTRICTED,
+            `call records: only the newest ${l.callRecordsMaxDepth} can be paged through`,
+          );
+        }
+        return { records: store.callRecordsFor(s.appID, s.UID, { limit, offset }) };
+      },
     };
   }
 
   #onConnection(ws: WebSocket, req: IncomingMessage): void {
     const conn: Conn = {
       ws,
+      address: addressKey(req.socket.remoteAddress),
       session: null,
       chain: Promise.resolve(),
       alive: true,
@@ -227,19 +262,20 @@ export class SignalingServer {
         conn.session = sessions.resume(p.sessionToken, p.lastSeq, conn.ws);
         return {};
       }
-      const r =
-        type === 'login'
-          ? sessions.loginBySecret(
-              (payload as RequestPayload<'login'>).appID,
-              (payload as RequestPayload<'login'>).md5AppSecret,
-              (payload as RequestPayload<'login'>).UID,
-              (payload as RequestPayload<'login'>).nickname,
-            )
-          : await sessions.loginByToken(
-              (payload as RequestPayload<'loginByToken'>).token,
-              (payload as RequestPayload<'loginByToken'>).UID,
-              (payload as RequestPayload<'loginByToken'>).nickname,
-            );
+      const p = payload as RequestPayload<'login'> | RequestPayload<'loginByToken'>;
+      const appID = 'appID' in p ? p.appID : (peekTokenAppID(p.token) ?? '?');
+      const attempt = await this.#deps.limits.login.begin({ address: conn.address, account: `${appID}\u0000${p.UID}` });
+      let r: Awaited<ReturnType<Sessions['loginByToken']>>;
+      try {
+        r =
+          'appID' in p
+            ? sessions.loginBySecret(p.appID, p.md5AppSecret, p.UID, p.nickname)
+            : await sessions.loginByToken(p.token, p.UID, p.nickname);
+      } catch (err) {
+        if (CREDENTIAL_ERRORS.has(CRVideoError.codeOf(err))) await attempt.failed();
+        throw err;
+      }
+      await attempt.succeeded();
       if (conn.ws.readyState !== conn.ws.OPEN) {
         sessions.end(r.session, 'socket closed during login');
         throw new CRVideoError(SdkErr.SOCKETEXCEPTION);

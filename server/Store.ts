@@ -79,6 +79,8 @@ export interface StoreOptions {
   guard?: DiskGuard;
   /** `journal_size_limit`: the WAL is cut back to this size after checkpoints (default 64 MiB). */
   walSizeLimitBytes?: number;
+  /** How often the background checkpoint runs (default 1000 ms). */
+  checkpointEveryMs?: number;
 }
 
 const RECORD_COLUMNS = 'callID, callerID, calleeID, meetID, usrExtDat, ringAt, answerAt, endAt, outcome, sdkErr, attempts';
@@ -115,7 +117,7 @@ export class Store {
     const columns = db.prepare('PRAGMA table_info(call_records)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'attempts'))
       db.exec('ALTER TABLE call_records ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1');
-    return new Store(db, new Checkpointer(file, { walLimitBytes: walLimit }), opts.guard);
+    return new Store(db, new Checkpointer(file, { walLimitBytes: walLimit, everyMs: opts.checkpointEveryMs }), opts.guard);
   }
 
   #stmt(sql: string): Stmt {

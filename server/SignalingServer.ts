@@ -15,8 +15,8 @@ import {
 } from '../protocol/index.js';
 import { peekTokenAppID } from './Auth.js';
 import type { Calls } from './Calls.js';
-import { addressKey } from './limits/LoginThrottle.js';
 import type { Limits } from './limits/Limits.js';
+import { addressKey } from './limits/LoginThrottle.js';
 import type { RoomMediaPlane } from './MediaHooks.js';
 import type { Presence } from './Presence.js';
 import type { Rooms } from './Rooms.js';
@@ -153,13 +153,14 @@ export class SignalingServer {
       getCallRecords: (_c, s, p) => {
         const limit = Math.min(p.limit ?? l.callRecordsDefaultLimit, l.callRecordsMaxLimit);
         const offset = ((p.page ?? 1) - 1) * limit;
-        if (offset + limit > l.callRecordsMaxDepth) {
+        if (offset >= l.callRecordsMaxDepth) {
           throw new CRVideoError(
             SdkErr.CFG_RESTRICTED,
             `call records: only the newest ${l.callRecordsMaxDepth} can be paged through`,
           );
         }
-        return { records: store.callRecordsFor(s.appID, s.UID, { limit, offset }) };
+        const rows = Math.min(limit, l.callRecordsMaxDepth - offset);
+        return { records: store.callRecordsFor(s.appID, s.UID, { limit: rows, offset }) };
       },
     };
   }

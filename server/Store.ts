@@ -83,7 +83,8 @@ export interface StoreOptions {
   checkpointEveryMs?: number;
 }
 
-const RECORD_COLUMNS = 'callID, callerID, calleeID, meetID, usrExtDat, ringAt, answerAt, endAt, outcome, sdkErr, attempts';
+const RECORD_COLUMNS =
+  'callID, callerID, calleeID, meetID, usrExtDat, ringAt, answerAt, endAt, outcome, sdkErr, attempts';
 
 /**
  * The server's SQLite store (WAL). Every write is its own transaction, so a `kill -9` loses
@@ -117,7 +118,11 @@ export class Store {
     const columns = db.prepare('PRAGMA table_info(call_records)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'attempts'))
       db.exec('ALTER TABLE call_records ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1');
-    return new Store(db, new Checkpointer(file, { walLimitBytes: walLimit, everyMs: opts.checkpointEveryMs }), opts.guard);
+    return new Store(
+      db,
+      new Checkpointer(file, { walLimitBytes: walLimit, everyMs: opts.checkpointEveryMs }),
+      opts.guard,
+    );
   }
 
   #stmt(sql: string): Stmt {

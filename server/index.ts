@@ -89,7 +89,13 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     { maxMembers: o.maxMembers, publicUrl: () => o.publicUrl ?? url },
     logger,
   );
-  const calls = new Calls(store, presence, rooms, { callTimeoutMs: o.callTimeoutMs, failedCallMergeMs: limitSettings.failedCallMergeMs }, logger);
+  const calls = new Calls(
+    store,
+    presence,
+    rooms,
+    { callTimeoutMs: o.callTimeoutMs, failedCallMergeMs: limitSettings.failedCallMergeMs },
+    logger,
+  );
   const sessions = new Sessions(
     apps,
     store,

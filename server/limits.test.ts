@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { MeetObj } from '../protocol/index.js';
 import { type CRVideoClient, md5Hex } from '../sdk/index.js';
-import { loginPayload, rawClient } from './testing/rawClient.js';
 import {
   callAndAccept,
   closeClients,
@@ -17,6 +16,7 @@ import {
   TEST_APP,
   type TestServer,
 } from './testing/fixtures.js';
+import { loginPayload, rawClient } from './testing/rawClient.js';
 
 const WRONG = md5Hex('not the secret');
 const RIGHT = md5Hex(TEST_APP.appSecret);
@@ -60,7 +60,8 @@ describe('login brute force', () => {
   test('per UID: wrong secrets get 7, then 904 while backing off, then 806 locked out; others still call', async () => {
     const attacker = await rawClient(server.url, '127.0.0.2');
     const codes: number[] = [];
-    for (let i = 0; i < 3; i++) codes.push((await attacker.request('login', loginPayload(TEST_APP.appID, WRONG, 'victim'))).err);
+    for (let i = 0; i < 3; i++)
+      codes.push((await attacker.request('login', loginPayload(TEST_APP.appID, WRONG, 'victim'))).err);
     assert.deepEqual(codes, [7, 7, 7], 'the free failures are plain wrong-secret answers');
     assert.equal((await attacker.request('login', loginPayload(TEST_APP.appID, WRONG, 'victim'))).err, 7);
     const hurried = await attacker.request('login', loginPayload(TEST_APP.appID, WRONG, 'victim'));
@@ -119,7 +120,8 @@ describe('login brute force', () => {
 
   test('a right secret after a few failures resets the UID count', async () => {
     const c = await rawClient(server.url, '127.0.0.5');
-    for (let i = 0; i < 2; i++) assert.equal((await c.request('login', loginPayload(TEST_APP.appID, WRONG, 'typo'))).err, 7);
+    for (let i = 0; i < 2; i++)
+      assert.equal((await c.request('login', loginPayload(TEST_APP.appID, WRONG, 'typo'))).err, 7);
     assert.equal((await c.request('login', loginPayload(TEST_APP.appID, RIGHT, 'typo'))).err, 0);
     c.close();
     const again = await rawClient(server.url, '127.0.0.5');
@@ -197,7 +199,9 @@ describe('per-user limits', () => {
     const guesser = await rawClient(server.url);
     assert.equal((await guesser.request('login', loginPayload(TEST_APP.appID, RIGHT, 'guesser'))).err, 0);
     const uninvited = await guesser.request('enterMeeting', { meetID: meet.ID });
-    const unknown = await guesser.request('enterMeeting', { meetID: 123_456_789 === meet.ID ? 123_456_788 : 123_456_789 });
+    const unknown = await guesser.request('enterMeeting', {
+      meetID: 123_456_789 === meet.ID ? 123_456_788 : 123_456_789,
+    });
     assert.deepEqual(
       { err: uninvited.err, msg: uninvited.msg },
       { err: unknown.err, msg: unknown.msg },

@@ -44,7 +44,8 @@ export class DiskGuard {
     const low = free < this.#minFree;
     if (low !== this.#low) {
       this.#low = low;
-      if (low) this.#log.error({ free, minFree: this.#minFree, dir: this.#dir }, 'disk nearly full: refusing new records');
+      if (low)
+        this.#log.error({ free, minFree: this.#minFree, dir: this.#dir }, 'disk nearly full: refusing new records');
       else this.#log.info({ free, minFree: this.#minFree }, 'disk has room again: storing new records');
     }
     if (low) {

@@ -39,13 +39,19 @@ export class Limits {
       },
       log,
     );
-    this.#meetings = backend.create('meetings', { points: limits.meetingsPerUser, durationMs: limits.meetingsWindowMs });
+    this.#meetings = backend.create('meetings', {
+      points: limits.meetingsPerUser,
+      durationMs: limits.meetingsWindowMs,
+    });
     this.#enter = backend.create('enter', {
       points: limits.enterMeetingPerSession,
       durationMs: limits.enterMeetingWindowMs,
     });
     this.#dnd = backend.create('dnd', { points: limits.dndChangesPerUser, durationMs: limits.dndWindowMs });
-    this.#rejects = backend.create('rejects', { points: limits.rejectsBeforeCooldown, durationMs: limits.rejectWindowMs });
+    this.#rejects = backend.create('rejects', {
+      points: limits.rejectsBeforeCooldown,
+      durationMs: limits.rejectWindowMs,
+    });
     this.#cooldown = backend.create('reject-cooldown', { points: 1, durationMs: limits.rejectCooldownMs });
   }
 

@@ -68,7 +68,8 @@ export class LoginThrottle {
         durationMs: opts.windowMs,
       });
     // A back-off is a block on a one-point limit: `peek` reports it until it ends.
-    const backoff = (kind: Kind) => backend.create(`login-backoff-${kind}`, { points: 1, durationMs: opts.backoffMaxMs });
+    const backoff = (kind: Kind) =>
+      backend.create(`login-backoff-${kind}`, { points: 1, durationMs: opts.backoffMaxMs });
     this.#failures = { account: failures('account'), address: failures('address') };
     this.#backoff = { account: backoff('account'), address: backoff('address') };
   }

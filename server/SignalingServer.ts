@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
@@ -179,8 +180,18 @@ export class SignalingServer {
     ws.on('pong', () => {
       conn.alive = true;
     });
+    const socketKey = randomUUID();
+    const budget = this.#deps.limits.requests;
     ws.on('message', (raw, isBinary) => {
       conn.chain = conn.chain
+        .then(() =>
+          budget.spend(
+            socketKey,
+            conn.address,
+            () => ws.pause(),
+            () => ws.resume(),
+          ),
+        )
         .then(() => this.#onFrame(conn, raw, isBinary))
         .catch((err) => {
           this.#log.error({ err }, 'frame handling failed');
@@ -188,6 +199,7 @@ export class SignalingServer {
     });
     ws.on('error', (err) => this.#log.debug({ err: err.message }, 'socket error'));
     ws.on('close', () => {
+      budget.forget(socketKey);
       this.#conns.delete(conn);
       const s = conn.session;
       conn.session = null;

@@ -66,6 +66,12 @@ export interface ServerLimits {
   loginFailureWindowMs: number;
   /** How long a lockout lasts. */
   loginLockoutMs: number;
+  /** Requests one socket may send per second; past it the server stops reading that socket for a moment. */
+  requestsPerSocketPerSecond: number;
+  /** Requests all sockets of one address may send per second together (same pacing). */
+  requestsPerAddressPerSecond: number;
+  /** Addresses without the per-address budget (a local reverse proxy, benchmarks on this machine). */
+  budgetExemptAddresses: string[];
   /** Rooms one user may create per `meetingsWindowMs`. */
   meetingsPerUser: number;
   meetingsWindowMs: number;
@@ -107,6 +113,9 @@ export const DEFAULT_LIMITS: ServerLimits = {
   loginLockoutFailuresPerAddress: 200,
   loginFailureWindowMs: 3_600_000,
   loginLockoutMs: 900_000,
+  requestsPerSocketPerSecond: 200,
+  requestsPerAddressPerSecond: 1000,
+  budgetExemptAddresses: ['127.0.0.1', '::1'],
   meetingsPerUser: 120,
   meetingsWindowMs: 600_000,
   outgoingCallsPerUser: 10,

@@ -244,3 +244,28 @@ describe('per-user limits', () => {
     assert.equal((await refused)[0], 5);
   });
 });
+
+describe('request budget', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ limits: { requestsPerSocketPerSecond: 50, requestsPerAddressPerSecond: 100 } });
+  });
+  after(() => server.dispose());
+  afterEach(closeClients);
+
+  test('a pipelining client is paced, not refused, and a legitimate call does not queue behind it', async () => {
+    const flood = await rawClient(server.url, '127.0.0.6');
+    assert.equal((await flood.request('login', loginPayload(TEST_APP.appID, RIGHT, 'piper'))).err, 0);
+    let answered = 0;
+    const all = Array.from({ length: 300 }, () =>
+      flood.request('getCallRecords', { limit: 200 }).then((r) => {
+        answered++;
+        return r.err;
+      }),
+    );
+    await legitimateCall(server, 'budget');
+    assert.ok(answered < 300, `the legitimate call finished while ${300 - answered} of the flood still waited`);
+    assert.deepEqual(new Set(await Promise.all(all)), new Set([0]), 'every paced request is answered, none refused');
+    flood.close();
+  });
+});

@@ -4,6 +4,7 @@ import type { ServerLimits } from '../config.js';
 import type { Session } from '../Session.js';
 import { LoginThrottle } from './LoginThrottle.js';
 import { memoryBackend, type RateLimit, type RateLimitBackend } from './RateLimit.js';
+import { RequestBudget } from './RequestBudget.js';
 
 const userKey = (appID: string, UID: string) => `${appID}\u0000${UID}`;
 
@@ -13,6 +14,7 @@ const userKey = (appID: string, UID: string) => `${appID}\u0000${UID}`;
  */
 export class Limits {
   readonly login: LoginThrottle;
+  readonly requests: RequestBudget;
   readonly #l: ServerLimits;
   readonly #log: Logger;
   readonly #meetings: RateLimit;
@@ -39,6 +41,11 @@ export class Limits {
       },
       log,
     );
+    this.requests = new RequestBudget(backend, {
+      perSocket: limits.requestsPerSocketPerSecond,
+      perAddress: limits.requestsPerAddressPerSecond,
+      exemptAddresses: limits.budgetExemptAddresses,
+    });
     this.#meetings = backend.create('meetings', {
       points: limits.meetingsPerUser,
       durationMs: limits.meetingsWindowMs,

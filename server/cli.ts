@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { type MediaPlaneOptions, startServer } from './index.js';
+import { type MediaPlaneOptions, type ServerLimits, startServer } from './index.js';
 
 const HELP = `crvideo-phone server
 
@@ -17,6 +17,7 @@ const HELP = `crvideo-phone server
   --rtc-port PORT         first media port           (CRVIDEO_RTC_PORT, default 40000)
   --workers N             mediasoup workers          (CRVIDEO_WORKERS, default: CPU cores)
   --log-level LEVEL       pino level                 (CRVIDEO_LOG_LEVEL, default info)
+  --limits JSON           limits to change, e.g. '{"minFreeDiskBytes":0}' (CRVIDEO_LIMITS; README "Limits and protections")
 `;
 
 const { values } = parseArgs({
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     'rtc-port': { type: 'string' },
     workers: { type: 'string' },
     'log-level': { type: 'string' },
+    limits: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -61,6 +63,9 @@ if (rtcPort !== undefined) media.rtcMinPort = rtcPort;
 const workers = num(values.workers ?? env.CRVIDEO_WORKERS);
 if (workers !== undefined) media.numWorkers = workers;
 
+const limitsJson = values.limits ?? env.CRVIDEO_LIMITS;
+const limits = limitsJson ? (JSON.parse(limitsJson) as Partial<ServerLimits>) : undefined;
+
 const server = await startServer({
   host: values.host ?? env.CRVIDEO_HOST ?? '127.0.0.1',
   port: num(values.port ?? env.CRVIDEO_PORT) ?? 8080,
@@ -71,6 +76,7 @@ const server = await startServer({
   multiDevice: values['multi-device'] ?? env.CRVIDEO_MULTI_DEVICE === '1',
   logLevel: values['log-level'] ?? env.CRVIDEO_LOG_LEVEL ?? 'info',
   media: noMedia ? false : media,
+  limits,
 });
 
 const app = server.devApp ?? server.apps[0];

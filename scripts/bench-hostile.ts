@@ -23,6 +23,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     /** Comma-separated words: only the attack families whose name contains one of them. */
     only: { type: 'string' },
+    /** Run server/cli.ts through tsx instead of the built dist/ (no build needed; a little slower). */
+    source: { type: 'boolean', default: false },
     rate: { type: 'string', default: '25' },
   },
 });
@@ -432,7 +434,10 @@ async function main(): Promise<void> {
   let crashed = false;
   const legit: CRVideoClient[] = [];
   try {
-    server = await spawnServer(['--data', dataDir, '--no-media', '--app', `${APP.appID}:${APP.appSecret}`], 'dist');
+    server = await spawnServer(
+      ['--data', dataDir, '--no-media', '--app', `${APP.appID}:${APP.appSecret}`],
+      values.source ? 'source' : 'dist',
+    );
     current = server;
     const { url, child } = server;
     child.once('exit', (code, signal) => {

@@ -29,6 +29,8 @@ import type { Store } from './Store.js';
 export const SIGNALING_PATH = '/ws';
 /** Each socket is pinged this often; a socket that missed the previous pong is dropped. */
 const PING_INTERVAL_MS = 15_000;
+/** Frames of one socket read ahead of the one being handled before the server stops reading it. */
+const READ_AHEAD = 64;
 /** Pings go out in small slices on this tick, so 10 000 sockets are never pinged in one burst. */
 const PING_TICK_MS = 500;
 
@@ -182,19 +184,37 @@ export class SignalingServer {
     });
     const socketKey = randomUUID();
     const budget = this.#deps.limits.requests;
+    // Frames read but not handled yet. Past READ_AHEAD the socket is not read until the backlog is
+    // half gone, so a client that pipelines faster than it is served waits in its own TCP buffers.
+    let backlog = 0;
+    let waiting = false;
+    const resume = () => {
+      if (!waiting && backlog <= READ_AHEAD / 2 && ws.isPaused) ws.resume();
+    };
     ws.on('message', (raw, isBinary) => {
+      if (++backlog >= READ_AHEAD) ws.pause();
       conn.chain = conn.chain
         .then(() =>
           budget.spend(
             socketKey,
             conn.address,
-            () => ws.pause(),
-            () => ws.resume(),
+            () => {
+              waiting = true;
+              ws.pause();
+            },
+            () => {
+              waiting = false;
+              resume();
+            },
           ),
         )
         .then(() => this.#onFrame(conn, raw, isBinary))
         .catch((err) => {
           this.#log.error({ err }, 'frame handling failed');
+        })
+        .finally(() => {
+          backlog--;
+          resume();
         });
     });
     ws.on('error', (err) => this.#log.debug({ err: err.message }, 'socket error'));

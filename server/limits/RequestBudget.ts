@@ -33,7 +33,12 @@ export class RequestBudget {
   async spend(socketKey: string, address: string, pause: () => void, resume: () => void): Promise<void> {
     const s = await this.#socket.take(socketKey);
     const a = this.#exempt.has(address) ? null : await this.#address.take(address);
-    if (s.allowed && (a === null || a.allowed)) return;
+    if (s.allowed && (a === null || a.allowed)) {
+      // One frame per socket per turn of the event loop: a socket with a backlog cannot run it all
+      // in one go of promise callbacks while every other socket (and HTTP) waits.
+      await new Promise<void>((r) => setImmediate(r));
+      return;
+    }
     // Over budget: stop reading until the window turns. Frames already read wait their turn here.
     pause();
     const ms = Math.max(s.allowed ? 0 : s.msBeforeNext, a && !a.allowed ? a.msBeforeNext : 0, 5);

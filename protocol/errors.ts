@@ -28,12 +28,18 @@ export const SdkErr = {
   MEETNOTEXIST: 800,
   AUTHERROR: 801,
   MEMBEROVERFLOWERROR: 802,
+  /** Login refused for a while after too many failures (the account or address is locked out). */
+  SEVICE_NOTENABLED: 806,
   MIC_NORIGHT: 808,
   MIC_BEINGUSED: 809,
   MIC_UNKNOWERR: 810,
   CAM_NORIGHT: 811,
   CAM_BEINGUSED: 812,
   CAM_UNKNOWERR: 813,
+  /** The server's free disk space is below its floor: nothing new is stored. */
+  RECORD_NO_DISK: 902,
+  /** A limit of the server settings was hit (rate, count, back-off): retry later. */
+  CFG_RESTRICTED: 904,
 } as const;
 
 export type SdkErrName = keyof typeof SdkErr;

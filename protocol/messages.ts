@@ -17,6 +17,8 @@ import './issues.js';
 
 const empty = z.object({});
 const UserAuthCode = z.string().check(z.maxLength(1024));
+const Page = z.int().check(z.positive(), z.lte(1_000_000));
+const PageLimit = z.int().check(z.positive(), z.lte(1000));
 
 /** Client → server requests: one schema per message type (the `payload` of a request frame). */
 export const requests = {
@@ -50,10 +52,12 @@ export const requests = {
   rejectCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
   hangupCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
   setDND: z.object({ DNDStatus: z.int().check(z.gte(0), z.lte(0x7fffffff)) }),
-  getUserStatus: z.object({ UID: z.optional(UIDInput) }),
+  /** One user, or (without UID) one page of the app's online users; `page` counts from 1. */
+  getUserStatus: z.object({ UID: z.optional(UID), page: z.optional(Page), limit: z.optional(PageLimit) }),
   startUserStatusNotify: empty,
   stopUserStatusNotify: empty,
-  getCallRecords: empty,
+  /** One page of the user's history, newest first; `page` counts from 1 (default page 1 of 50). */
+  getCallRecords: z.object({ page: z.optional(Page), limit: z.optional(PageLimit) }),
   /** The calls the server still holds for this device (the SDK reconciles with it after a re-login). */
   getLiveCalls: empty,
   ...mediaRequests,
@@ -86,7 +90,8 @@ export const responses = {
   rejectCall: empty,
   hangupCall: empty,
   setDND: empty,
-  getUserStatus: z.object({ statuses: z.array(UserStatus) }),
+  /** `online`: how many users of the app are online (the list without UID is a page of them). */
+  getUserStatus: z.object({ statuses: z.array(UserStatus), online: z.optional(z.int()) }),
   startUserStatusNotify: empty,
   stopUserStatusNotify: empty,
   getCallRecords: z.object({ records: z.array(CallRecord) }),

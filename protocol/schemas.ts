@@ -66,5 +66,7 @@ export const CallRecord = z.object({
   outcome: CallOutcome,
   /** 0, or the code the call failed or ended with (602, 603, 604, 605, 606 …). */
   sdkErr: z.int(),
+  /** Failed calls to the same user with the same code close together share one record: how many. */
+  attempts: z.optional(z.int().check(z.positive())),
 });
 export type CallRecord = z.infer<typeof CallRecord>;

@@ -427,10 +427,10 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
         (code) => emit('CRVideo_SetDNDStatusFail', code, cookie),
       );
     },
-    CRVideo_GetUserStatus(cookie) {
+    CRVideo_GetUserStatus(cookie, page) {
       run(
         'getUserStatus',
-        {},
+        { page: page?.page, limit: page?.limit },
         (d) => emit('CRVideo_GetUserStatusSuccess', d.statuses, cookie),
         (code) => emit('CRVideo_GetUserStatusFail', code, cookie),
       );
@@ -469,10 +469,10 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
     CRVideo_CloseMic: (uid) => ownMedia('CloseMic', uid, (m) => m.closeMic()),
     CRVideo_OpenVideo: (uid) => ownMedia('OpenVideo', uid, (m) => m.openVideo()),
     CRVideo_CloseVideo: (uid) => ownMedia('CloseVideo', uid, (m) => m.closeVideo()),
-    CRVideo_GetCallRecords(cookie) {
+    CRVideo_GetCallRecords(cookie, page) {
       run(
         'getCallRecords',
-        {},
+        { page: page?.page, limit: page?.limit },
         (d) => emit('CRVideo_GetCallRecordsRslt', 0, d.records, cookie),
         (code) => emit('CRVideo_GetCallRecordsRslt', code, [], cookie),
       );

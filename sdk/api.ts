@@ -154,7 +154,8 @@ export interface CRVideoFunctions {
   CRVideo_HungupCall(callID: string, usrExtDat?: string, cookie?: unknown): void;
   CRVideo_HangupCall(callID: string, usrExtDat?: string, cookie?: unknown): void;
   CRVideo_SetDNDStatus(DNDStatus: number, cookie?: unknown): void;
-  CRVideo_GetUserStatus(cookie?: unknown): void;
+  /** Without a list: the app's online users, one page (`{ page, limit }`, default page 1 of the server's size). */
+  CRVideo_GetUserStatus(cookie?: unknown, page?: CRVideoPage): void;
   CRVideo_GetOneUserStatus(UID: string, cookie?: unknown): void;
   CRVideo_StartUserStatusNotify(cookie?: unknown): void;
   CRVideo_StopUserStatusNotify(cookie?: unknown): void;
@@ -163,7 +164,8 @@ export interface CRVideoFunctions {
   CRVideo_OpenVideo(UID: string): void;
   CRVideo_CloseVideo(UID: string): void;
   // ---- extensions ----
-  CRVideo_GetCallRecords(cookie?: unknown): void;
+  /** One page of the own history, newest first (default `{ page: 1, limit: 50 }`). */
+  CRVideo_GetCallRecords(cookie?: unknown, page?: CRVideoPage): void;
   /** Lists media devices (labels once permission was granted). */
   CRVideo_GetDevices(): Promise<CRVideoDevice[]>;
   /** Selects a device by kind; mid-call switches replace the track without renegotiating. Resolves to sdkErr. */
@@ -171,3 +173,9 @@ export interface CRVideoFunctions {
 }
 
 export type CRVideoAPI = CRVideoFunctions & CRVideoHolders;
+
+/** Paging of list requests (extension): `page` counts from 1. */
+export interface CRVideoPage {
+  page?: number;
+  limit?: number;
+}

@@ -25,6 +25,8 @@ interface Call {
 export interface CallsOptions {
   /** No answer within this time: 604 for the caller, the call is missed. */
   callTimeoutMs: number;
+  /** Failed calls to one callee with one code within this time share one record (default 10 min). */
+  failedCallMergeMs?: number;
 }
 
 /** The call state machine: ringing → accepted → ended, or ringing → rejected / missed / cancelled. */
@@ -81,7 +83,15 @@ export class Calls {
     code: number,
     why: string,
   ): never {
-    this.#record(s, callID, calleeUID, meetID, usrExtDat, 'failed', code);
+    // A call to a UID that does not exist is nobody's history: logged, never stored. A disk too full
+    // for the record (902) does not hide the real reason from the caller.
+    if (code !== SdkErr.ERR_USER_NOT_FOUND) {
+      try {
+        this.#record(s, callID, calleeUID, meetID, usrExtDat, 'failed', code);
+      } catch (err) {
+        if (CRVideoError.codeOf(err) !== SdkErr.RECORD_NO_DISK) throw err;
+      }
+    }
     this.#log.info({ callID, caller: s.UID, callee: calleeUID, sdkErr: code }, `call failed: ${why}`);
     throw new CRVideoError(code, why);
   }
@@ -97,7 +107,7 @@ export class Calls {
     sdkErr: number,
   ): void {
     const now = Date.now();
-    this.#store.insertCall({
+    const row = {
       appID: s.appID,
       callID,
       callerID: s.UID,
@@ -109,7 +119,9 @@ export class Calls {
       endAt: outcome === 'failed' ? now : null,
       outcome,
       sdkErr,
-    });
+    };
+    if (outcome === 'failed') this.#store.insertFailedCall(row, this.#opts.failedCallMergeMs ?? 600_000);
+    else this.#store.insertCall(row);
   }
 
   /** `CRVideo_Call`: rings every device of the callee; resolves once they ring. */
@@ -117,8 +129,7 @@ export class Calls {
     if (calleeUID === s.UID) throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'cannot call yourself');
     if (this.#calls.has(this.#key(s.appID, callID)))
       throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'callID already used');
-    const meet = this.#rooms.meetObj(s.appID, meetID);
-    if (!this.#rooms.mayEnter(meetID, s.UID)) throw new CRVideoError(SdkErr.AUTHERROR, 'caller may not use this room');
+    const meet = this.#rooms.meetObjFor(s, meetID);
     if (!this.#store.getUser(s.appID, calleeUID)) {
       this.#fail(s, callID, calleeUID, meetID, usrExtDat, SdkErr.ERR_USER_NOT_FOUND, 'no such user');
     }
@@ -299,6 +310,19 @@ export class Calls {
 
   liveCount(): number {
     return this.#calls.size;
+  }
+
+  /** Live calls (ringing or answered) this user placed. */
+  outgoingCount(appID: string, UID: string): number {
+    let n = 0;
+    for (const c of this.#userCalls(appID, UID)) if (c.callerUID === UID) n++;
+    return n;
+  }
+
+  /** The caller of a call this session may act on as callee, if any (read before `reject`). */
+  callerOf(s: Session, callID: string): string | undefined {
+    const c = this.#calls.get(this.#key(s.appID, callID));
+    return c && c.calleeUID === s.UID && c.state === 'ringing' ? c.callerUID : undefined;
   }
 
   isBusy(u: LiveUser): boolean {

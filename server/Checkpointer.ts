@@ -3,13 +3,21 @@ import { Worker } from 'node:worker_threads';
 
 // Runs in the worker: its own connection to the same database copies the WAL back into the main
 // file. PASSIVE never waits for the server's writes, and the server's thread never pays for it.
+// Under steady writes a PASSIVE checkpoint rarely catches the last frame, so the WAL is never
+// restarted and grows; once it passes the limit, one TRUNCATE checkpoint (it waits for the writer
+// between two of its transactions) copies everything back and cuts the file to zero.
 const WORKER_SOURCE = `
+const { statSync } = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 1000');
+db.pragma('journal_size_limit = ' + workerData.walLimitBytes);
+const walSize = () => { try { return statSync(workerData.file + '-wal').size; } catch { return 0; } };
 const timer = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
+  try {
+    db.pragma(walSize() > workerData.walLimitBytes ? 'wal_checkpoint(TRUNCATE)' : 'wal_checkpoint(PASSIVE)');
+  } catch {}
 }, workerData.everyMs);
 parentPort.on('message', (m) => {
   if (m !== 'close') return;
@@ -19,18 +27,31 @@ parentPort.on('message', (m) => {
 });
 `;
 
+export interface CheckpointerOptions {
+  /** How often to checkpoint (default 1000 ms). */
+  everyMs?: number;
+  /** WAL size past which a truncating checkpoint runs (default 64 MiB). */
+  walLimitBytes?: number;
+}
+
 /**
  * SQLite's automatic WAL checkpoint runs inside whichever write crosses the threshold and fsyncs:
  * a 5–20 ms stall of the signaling thread every few hundred calls. The store turns it off and this
- * background thread checkpoints instead.
+ * background thread checkpoints instead, keeping the WAL under its size limit.
  */
 export class Checkpointer {
   readonly #worker: Worker;
   #closed: Promise<void> | null = null;
 
-  constructor(file: string, everyMs = 1000) {
+  constructor(file: string, opts: CheckpointerOptions = {}) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file, everyMs } });
+    const workerData = {
+      driver,
+      file,
+      everyMs: opts.everyMs ?? 1000,
+      walLimitBytes: opts.walLimitBytes ?? 64 * 1024 * 1024,
+    };
+    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
     this.#worker.unref();
     this.#worker.on('error', () => undefined);
   }

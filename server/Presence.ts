@@ -16,11 +16,21 @@ export interface LiveUser {
   inCall: number;
   /** Last status published to subscribers. */
   published: 0 | 1 | 2 | 3;
+  /** When subscribers last heard about this user, and the pending send of its latest state. */
+  sentAt: number;
+  flush: NodeJS.Timeout | null;
+}
+
+export interface PresenceOptions {
+  /** Subscribers hear about one user at most once per this interval; the last state wins. */
+  coalesceMs: number;
 }
 
 interface AppState {
   readonly users: Map<string, LiveUser>;
   readonly subscribers: Set<Session>;
+  /** Users with at least one session. */
+  online: number;
 }
 
 /**
@@ -30,17 +40,20 @@ interface AppState {
 export class Presence {
   readonly #apps = new Map<string, AppState>();
   readonly #store: Store;
+  readonly #opts: PresenceOptions;
   readonly #log: Logger;
+  readonly #pending = new Set<LiveUser>();
 
-  constructor(store: Store, log: Logger) {
+  constructor(store: Store, log: Logger, opts: PresenceOptions = { coalesceMs: 100 }) {
     this.#store = store;
+    this.#opts = opts;
     this.#log = log.child({ mod: 'Presence' });
   }
 
   #app(appID: string): AppState {
     let app = this.#apps.get(appID);
     if (!app) {
-      app = { users: new Map(), subscribers: new Set() };
+      app = { users: new Map(), subscribers: new Set(), online: 0 };
       this.#apps.set(appID, app);
     }
     return app;
@@ -60,6 +73,8 @@ export class Presence {
         inRoom: 0,
         inCall: 0,
         published: 0,
+        sentAt: 0,
+        flush: null,
       };
       app.users.set(UID, u);
     }
@@ -85,6 +100,7 @@ export class Presence {
   addSession(s: Session): LiveUser {
     const u = this.user(s.appID, s.UID);
     u.nickname = s.nickname;
+    if (u.sessions.size === 0) this.#app(s.appID).online++;
     u.sessions.add(s);
     this.touch(u, true);
     return u;
@@ -95,7 +111,7 @@ export class Presence {
     app?.subscribers.delete(s);
     const u = app?.users.get(s.UID);
     if (!u) return;
-    u.sessions.delete(s);
+    if (u.sessions.delete(s) && u.sessions.size === 0 && app) app.online--;
     this.touch(u);
   }
 
@@ -117,20 +133,62 @@ export class Presence {
     const status = Presence.statusOf(u);
     if (!force && status === u.published) return;
     u.published = status;
-    const wire = Presence.toWire(u);
     this.#log.debug({ appID: u.appID, UID: u.UID, status, DND: u.DND }, 'status');
-    for (const s of this.#app(u.appID).subscribers) s.notify('userStatus', wire);
-    // Forget idle offline users so memory follows the online population, not history.
-    if (status === 0 && u.inCall === 0 && u.inRoom === 0 && u.DND === 0) this.#apps.get(u.appID)?.users.delete(u.UID);
+    // At most one notification per user per interval: a burst of changes (DND storm, flapping
+    // device) costs each subscriber one frame, carrying the state at the end of the burst.
+    const wait = u.sentAt + this.#opts.coalesceMs - Date.now();
+    if (wait <= 0) this.#publish(u);
+    else if (!u.flush) {
+      u.flush = setTimeout(() => this.#publish(u), wait);
+      u.flush.unref();
+      this.#pending.add(u);
+    }
+    this.#forgetIfIdle(u);
   }
 
-  /** Every user of the app who ever logged in, with live status. */
-  list(appID: string): UserStatus[] {
+  #publish(u: LiveUser): void {
+    if (u.flush) clearTimeout(u.flush);
+    u.flush = null;
+    this.#pending.delete(u);
+    u.sentAt = Date.now();
+    const wire = Presence.toWire(u);
+    for (const s of this.#app(u.appID).subscribers) s.notify('userStatus', wire);
+    this.#forgetIfIdle(u);
+  }
+
+  /** Forget idle offline users so memory follows the online population, not history. */
+  #forgetIfIdle(u: LiveUser): void {
+    if (u.flush) return; // the pending send forgets it; a new entry for the UID must not race it
+    if (Presence.statusOf(u) === 0 && u.inCall === 0 && u.inRoom === 0 && u.DND === 0) {
+      const users = this.#apps.get(u.appID)?.users;
+      if (users?.get(u.UID) === u) users.delete(u.UID);
+    }
+  }
+
+  /** One page of the app's online users (in the order they came online) and how many are online. */
+  online(appID: string, page: number, limit: number): { statuses: UserStatus[]; online: number } {
     const app = this.#apps.get(appID);
-    return this.#store.listUsers(appID).map((row) => {
-      const live = app?.users.get(row.UID);
-      return live ? Presence.toWire(live) : { userID: row.UID, userStatus: 0, DNDType: 0, nickname: row.nickname };
-    });
+    const statuses: UserStatus[] = [];
+    let seen = 0;
+    const from = (page - 1) * limit;
+    if (app && from < app.online) {
+      for (const u of app.users.values()) {
+        if (u.sessions.size === 0) continue;
+        if (seen++ < from) continue;
+        statuses.push(Presence.toWire(u));
+        if (statuses.length >= limit) break;
+      }
+    }
+    return { statuses, online: app?.online ?? 0 };
+  }
+
+  /** Sends what is still pending and stops the timers (server shutdown). */
+  close(): void {
+    for (const u of [...this.#pending]) {
+      if (u.flush) clearTimeout(u.flush);
+      u.flush = null;
+    }
+    this.#pending.clear();
   }
 
   one(appID: string, UID: string): UserStatus | undefined {

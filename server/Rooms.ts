@@ -9,6 +9,8 @@ import type { Store } from './Store.js';
 /** Reason code sent with CRVideo_MeetingDropped when the media worker carrying the room died. */
 export const DROP_REASON_MEDIA = 204;
 
+const NO_ROOM = 'no such room, or not invited to it';
+
 interface LiveRoom {
   readonly meetID: number;
   readonly members: Map<string, Session>;
@@ -56,6 +58,17 @@ export class Rooms {
     };
   }
 
+  /**
+   * The room when this user may enter it. A room that does not exist and one the user is not invited
+   * to give the same answer (800), so room IDs cannot be probed.
+   */
+  meetObjFor(s: Session, meetID: number): MeetObj {
+    const row = this.#store.getRoom(meetID);
+    if (!row || row.appID !== s.appID || !this.#store.mayEnter(meetID, s.UID))
+      throw new CRVideoError(SdkErr.MEETNOTEXIST, NO_ROOM);
+    return this.meetObj(s.appID, meetID);
+  }
+
   create(s: Session, subject: string): MeetObj {
     let ID = 0;
     // Random 9-digit IDs: not guessable in sequence.
@@ -85,8 +98,7 @@ export class Rooms {
   }
 
   async enter(s: Session, meetID: number): Promise<{ meetObj: MeetObj; members: string[] }> {
-    this.meetObj(s.appID, meetID);
-    if (!this.#store.mayEnter(meetID, s.UID)) throw new CRVideoError(SdkErr.AUTHERROR, 'not invited to this room');
+    this.meetObjFor(s, meetID);
     if (s.meetID === meetID) return { meetObj: this.meetObj(s.appID, meetID), members: this.#others(meetID, s) };
     const live = this.#live.get(meetID);
     if (live && live.members.size >= this.#opts.maxMembers) throw new CRVideoError(SdkErr.MEMBEROVERFLOWERROR);
@@ -134,7 +146,7 @@ export class Rooms {
   }
 
   destroy(s: Session, meetID: number): void {
-    const meet = this.meetObj(s.appID, meetID);
+    const meet = this.meetObjFor(s, meetID);
     if (meet.creator !== s.UID) throw new CRVideoError(SdkErr.AUTHERROR, 'only the creator destroys a room');
     for (const m of [...(this.#live.get(meetID)?.members.values() ?? [])]) {
       this.exit(m);

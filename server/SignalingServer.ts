@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -15,8 +15,11 @@ import {
   requests,
   SdkErr,
 } from '../protocol/index.js';
+import { peekTokenAppID } from './Auth.js';
 import type { Calls } from './Calls.js';
 import { contained } from './contain.js';
+import type { Limits } from './limits/Limits.js';
+import { addressKey } from './limits/LoginThrottle.js';
 import { CloseCode, DEFAULT_TRANSPORT_LIMITS, type TransportLimits } from './limits.js';
 import type { RoomMediaPlane } from './MediaHooks.js';
 import type { Presence } from './Presence.js';
@@ -31,12 +34,16 @@ import type { UpgradeGuard } from './UpgradeGuard.js';
 export const SIGNALING_PATH = '/ws';
 /** Each socket is pinged this often; a socket that missed the previous pong is dropped. */
 const PING_INTERVAL_MS = 15_000;
+/** Frames of one socket read ahead of the one being handled before the server stops reading it. */
+const READ_AHEAD = 64;
 /** Pings go out in small slices on this tick, so 10 000 sockets are never pinged in one burst. */
 const PING_TICK_MS = 500;
 
 /** Per-socket state. */
 interface Conn {
   readonly ws: WebSocket;
+  /** The remote address as the login throttle keys it. */
+  readonly address: string;
   session: Session | null;
   /** Requests of one socket are handled in order. */
   chain: Promise<void>;
@@ -61,12 +68,16 @@ export interface SignalingDeps {
   calls: Calls;
   media: RoomMediaPlane | null;
   store: Store;
+  limits: Limits;
   log: Logger;
   /** Transport bounds (defaults from server/limits.ts). */
-  limits?: TransportLimits;
+  transport?: TransportLimits;
   /** Origin / Host / per-address checks on the upgrade (none: every upgrade to /ws is accepted). */
   guard?: UpgradeGuard;
 }
+
+/** Login failures that count against the throttle: wrong credentials, not server trouble. */
+const CREDENTIAL_ERRORS: ReadonlySet<number> = new Set([SdkErr.ANCTPSWD_ERR, SdkErr.TOKEN_AUTH_FAILED]);
 
 /** WebSocket signaling: frames in, validated against protocol/, dispatched, answered with sdkErr codes. */
 export class SignalingServer {
@@ -76,14 +87,14 @@ export class SignalingServer {
   readonly #conns = new Set<Conn>();
   readonly #ping: NodeJS.Timeout;
   readonly #handlers: { [T in RequestType]?: Handler<T> };
-  readonly #limits: TransportLimits;
+  readonly #transport: TransportLimits;
   readonly #http: HttpServer;
   readonly #onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
   constructor(http: HttpServer, deps: SignalingDeps) {
     this.#deps = deps;
     this.#http = http;
-    this.#limits = deps.limits ?? DEFAULT_TRANSPORT_LIMITS;
+    this.#transport = deps.transport ?? DEFAULT_TRANSPORT_LIMITS;
     this.#log = deps.log.child({ mod: 'Signaling' });
     // ws closes the socket over maxPayload; frames between our limit and that get a 5 and the line stays up.
     // noServer: the upgrade is checked here first (path, Origin, Host, sockets per address).
@@ -107,7 +118,8 @@ export class SignalingServer {
   }
 
   #makeHandlers(): { [T in RequestType]?: Handler<T> } {
-    const { sessions, presence, rooms, calls } = this.#deps;
+    const { sessions, presence, rooms, calls, limits, store } = this.#deps;
+    const l = limits.settings;
     return {
       ping: () => ({ now: Date.now() }),
       logout: (conn, s) => {
@@ -116,17 +128,24 @@ export class SignalingServer {
         return {};
       },
       updateToken: (_c, s, p) => sessions.updateToken(s, p.token),
-      createMeeting: (_c, s, p) => ({ meetObj: rooms.create(s, p.subject) }),
+      createMeeting: async (_c, s, p) => {
+        await limits.meetingCreate(s);
+        return { meetObj: rooms.create(s, p.subject) };
+      },
       destroyMeeting: (_c, s, p) => {
         rooms.destroy(s, p.meetID);
         return {};
       },
-      enterMeeting: (_c, s, p) => rooms.enter(s, p.meetID),
+      enterMeeting: async (_c, s, p) => {
+        await limits.enterMeeting(s);
+        return rooms.enter(s, p.meetID);
+      },
       exitMeeting: (_c, s) => {
         rooms.exit(s);
         return {};
       },
-      call: (_c, s, p) => {
+      call: async (_c, s, p) => {
+        await limits.call(s, p.calledUID, () => calls.outgoingCount(s.appID, s.UID));
         calls.call(s, p.callID, p.calledUID, p.meetID, p.usrExtDat);
         return {};
       },
@@ -134,21 +153,28 @@ export class SignalingServer {
         calls.accept(s, p.callID, p.usrExtDat);
         return {};
       },
-      rejectCall: (_c, s, p) => {
+      rejectCall: async (_c, s, p) => {
+        const caller = calls.callerOf(s, p.callID);
         calls.reject(s, p.callID, p.usrExtDat);
+        if (caller !== undefined) await limits.rejected(s.appID, caller, s.UID);
         return {};
       },
-      hangupCall: (_c, s, p) => {
+      hangupCall: async (_c, s, p) => {
+        const caller = calls.callerOf(s, p.callID);
         calls.hangup(s, p.callID, p.usrExtDat);
+        if (caller !== undefined) await limits.rejected(s.appID, caller, s.UID);
         return {};
       },
-      setDND: (_c, s, p) => {
+      setDND: async (_c, s, p) => {
+        await limits.dndChange(s);
         presence.setDND(presence.user(s.appID, s.UID), p.DNDStatus);
         s.log.info({ DND: p.DNDStatus }, 'DND set');
         return {};
       },
       getUserStatus: (_c, s, p) => {
-        if (p.UID === undefined) return { statuses: presence.list(s.appID) };
+        if (p.UID === undefined) {
+          return presence.online(s.appID, p.page ?? 1, Math.min(p.limit ?? l.userStatusPageSize, l.userStatusPageSize));
+        }
         const one = presence.one(s.appID, p.UID);
         if (!one) throw new CRVideoError(SdkErr.ERR_USER_NOT_FOUND, 'no such user');
         return { statuses: [one] };
@@ -161,7 +187,18 @@ export class SignalingServer {
         presence.subscribe(s, false);
         return {};
       },
-      getCallRecords: (_c, s) => ({ records: this.#deps.store.callRecordsFor(s.appID, s.UID) }),
+      getCallRecords: (_c, s, p) => {
+        const limit = Math.min(p.limit ?? l.callRecordsDefaultLimit, l.callRecordsMaxLimit);
+        const offset = ((p.page ?? 1) - 1) * limit;
+        if (offset >= l.callRecordsMaxDepth) {
+          throw new CRVideoError(
+            SdkErr.CFG_RESTRICTED,
+            `call records: only the newest ${l.callRecordsMaxDepth} can be paged through`,
+          );
+        }
+        const rows = Math.min(limit, l.callRecordsMaxDepth - offset);
+        return { records: store.callRecordsFor(s.appID, s.UID, { limit: rows, offset }) };
+      },
       getLiveCalls: (_c, s) => ({ calls: calls.liveFor(s) }),
     };
   }
@@ -207,7 +244,7 @@ export class SignalingServer {
         conn.ws.close(CloseCode.LOGIN_DEADLINE, 'log in first');
         setTimeout(() => conn.ws.terminate(), 1000).unref();
       }),
-      this.#limits.loginDeadlineMs,
+      this.#transport.loginDeadlineMs,
     );
     conn.loginTimer.unref();
   }
@@ -220,6 +257,7 @@ export class SignalingServer {
   #onConnection(ws: WebSocket, req: IncomingMessage, release?: () => void): void {
     const conn: Conn = {
       ws,
+      address: addressKey(req.socket.remoteAddress),
       session: null,
       chain: Promise.resolve(),
       alive: true,
@@ -234,22 +272,49 @@ export class SignalingServer {
     ws.on('pong', () => {
       conn.alive = true;
     });
+    const socketKey = randomUUID();
+    const budget = this.#deps.limits.requests;
+    // Frames read but not handled yet. Past READ_AHEAD the socket is not read until the backlog is
+    // half gone, so a client that pipelines faster than it is served waits in its own TCP buffers.
+    let backlog = 0;
+    let waiting = false;
+    const resume = () => {
+      if (!waiting && backlog <= READ_AHEAD / 2 && ws.isPaused) ws.resume();
+    };
     ws.on('message', (raw, isBinary) => {
-      if (conn.inFlight >= this.#limits.requestsInFlight) return this.#tooMany(conn, raw, isBinary);
+      if (conn.inFlight >= this.#transport.requestsInFlight) return this.#tooMany(conn, raw, isBinary);
       conn.inFlight++;
+      if (++backlog >= READ_AHEAD) ws.pause();
       conn.chain = conn.chain
+        .then(() =>
+          budget.spend(
+            socketKey,
+            conn.address,
+            () => {
+              waiting = true;
+              ws.pause();
+            },
+            () => {
+              waiting = false;
+              resume();
+            },
+          ),
+        )
         .then(() => this.#onFrame(conn, raw, isBinary))
         .catch((err) => {
           this.#log.error({ err, UID: conn.session?.UID, remote: conn.remote }, 'frame handling failed');
         })
         .finally(() => {
           conn.inFlight--;
+          backlog--;
+          resume();
         });
     });
     ws.on('error', (err) => this.#log.debug({ err: err.message }, 'socket error'));
     ws.on('close', () => {
       release?.();
       this.#clearLoginDeadline(conn);
+      budget.forget(socketKey);
       this.#conns.delete(conn);
       const s = conn.session;
       conn.session = null;
@@ -275,9 +340,9 @@ export class SignalingServer {
       t: 'rsp',
       id,
       err: SdkErr.TOO_MANY_REQUESTS,
-      msg: `more than ${this.#limits.requestsInFlight} requests in flight`,
+      msg: `more than ${this.#transport.requestsInFlight} requests in flight`,
     };
-    sendBounded(conn.ws, JSON.stringify(frame), this.#limits.sendBufferBytes);
+    sendBounded(conn.ws, JSON.stringify(frame), this.#transport.sendBufferBytes);
   }
 
   #heartbeat(): void {
@@ -296,7 +361,7 @@ export class SignalingServer {
 
   #reply(conn: Conn, frame: ResponseFrame, key = ''): void {
     if (conn.session && frame.id !== null) conn.session.answer(frame, key);
-    else sendBounded(conn.ws, JSON.stringify(frame), this.#limits.sendBufferBytes);
+    else sendBounded(conn.ws, JSON.stringify(frame), this.#transport.sendBufferBytes);
   }
 
   #bad(conn: Conn, id: number | null, err: number, msg: string): void {
@@ -343,7 +408,7 @@ export class SignalingServer {
           err: SdkErr.MEETPARAM_ERR,
           msg: `request id ${id} was already used for another request`,
         }),
-        this.#limits.sendBufferBytes,
+        this.#transport.sendBufferBytes,
       );
     }
     try {
@@ -374,19 +439,20 @@ export class SignalingServer {
         this.#clearLoginDeadline(conn);
         return { graceMs: sessions.graceMs };
       }
-      const r =
-        type === 'login'
-          ? sessions.loginBySecret(
-              (payload as RequestPayload<'login'>).appID,
-              (payload as RequestPayload<'login'>).md5AppSecret,
-              (payload as RequestPayload<'login'>).UID,
-              (payload as RequestPayload<'login'>).nickname,
-            )
-          : await sessions.loginByToken(
-              (payload as RequestPayload<'loginByToken'>).token,
-              (payload as RequestPayload<'loginByToken'>).UID,
-              (payload as RequestPayload<'loginByToken'>).nickname,
-            );
+      const p = payload as RequestPayload<'login'> | RequestPayload<'loginByToken'>;
+      const appID = 'appID' in p ? p.appID : (peekTokenAppID(p.token) ?? '?');
+      const attempt = await this.#deps.limits.login.begin({ address: conn.address, account: `${appID}\u0000${p.UID}` });
+      let r: Awaited<ReturnType<Sessions['loginByToken']>>;
+      try {
+        r =
+          'appID' in p
+            ? sessions.loginBySecret(p.appID, p.md5AppSecret, p.UID, p.nickname)
+            : await sessions.loginByToken(p.token, p.UID, p.nickname);
+      } catch (err) {
+        if (CREDENTIAL_ERRORS.has(CRVideoError.codeOf(err))) await attempt.failed();
+        throw err;
+      }
+      await attempt.succeeded();
       if (conn.ws.readyState !== conn.ws.OPEN) {
         sessions.end(r.session, 'socket closed during login');
         throw new CRVideoError(SdkErr.SOCKETEXCEPTION);

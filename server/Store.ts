@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { CallOutcome, CallRecord, MeetObj } from '../protocol/index.js';
 import { Checkpointer } from './Checkpointer.js';
+import type { DiskGuard } from './limits/DiskGuard.js';
 
 export interface AppRow {
   appID: string;
@@ -64,6 +65,7 @@ CREATE TABLE IF NOT EXISTS call_records (
   endAt INTEGER,
   outcome TEXT NOT NULL,
   sdkErr INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 1,
   PRIMARY KEY (appID, callID)
 );
 CREATE INDEX IF NOT EXISTS call_records_caller ON call_records (appID, callerID, ringAt);
@@ -71,6 +73,18 @@ CREATE INDEX IF NOT EXISTS call_records_callee ON call_records (appID, calleeID,
 `;
 
 type Stmt = Database.Statement<unknown[], unknown>;
+
+export interface StoreOptions {
+  /** Refuses new rows (902) while the disk is nearly full. */
+  guard?: DiskGuard;
+  /** `journal_size_limit`: the WAL is cut back to this size after checkpoints (default 64 MiB). */
+  walSizeLimitBytes?: number;
+  /** How often the background checkpoint runs (default 1000 ms). */
+  checkpointEveryMs?: number;
+}
+
+const RECORD_COLUMNS =
+  'callID, callerID, calleeID, meetID, usrExtDat, ringAt, answerAt, endAt, outcome, sdkErr, attempts';
 
 /**
  * The server's SQLite store (WAL). Every write is its own transaction, so a `kill -9` loses
@@ -80,14 +94,16 @@ export class Store {
   readonly #db: Database.Database;
   readonly #checkpointer: Checkpointer;
   readonly #stmts = new Map<string, Stmt>();
+  readonly #guard: DiskGuard | undefined;
   #closed = false;
 
-  private constructor(db: Database.Database, checkpointer: Checkpointer) {
+  private constructor(db: Database.Database, checkpointer: Checkpointer, guard: DiskGuard | undefined) {
     this.#db = db;
     this.#checkpointer = checkpointer;
+    this.#guard = guard;
   }
 
-  static open(dataDir: string): Store {
+  static open(dataDir: string, opts: StoreOptions = {}): Store {
     mkdirSync(dataDir, { recursive: true });
     const file = join(dataDir, 'crvideo.sqlite');
     const db = new Database(file);
@@ -96,8 +112,17 @@ export class Store {
     db.pragma('busy_timeout = 5000');
     // Checkpoints happen on a background thread (Checkpointer), never inside a call's write.
     db.pragma('wal_autocheckpoint = 0');
+    const walLimit = Math.max(0, Math.floor(opts.walSizeLimitBytes ?? 64 * 1024 * 1024));
+    db.pragma(`journal_size_limit = ${walLimit}`);
     db.exec(SCHEMA);
-    return new Store(db, new Checkpointer(file));
+    const columns = db.prepare('PRAGMA table_info(call_records)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'attempts'))
+      db.exec('ALTER TABLE call_records ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1');
+    return new Store(
+      db,
+      new Checkpointer(file, { walLimitBytes: walLimit, everyMs: opts.checkpointEveryMs }),
+      opts.guard,
+    );
   }
 
   #stmt(sql: string): Stmt {
@@ -145,6 +170,16 @@ export class Store {
 
   recordLogin(appID: string, UID: string, nickname: string): void {
     const now = Date.now();
+    if (this.#guard) {
+      const known = this.#stmt('UPDATE users SET nickname = ?, lastLoginAt = ? WHERE appID = ? AND UID = ?').run(
+        nickname,
+        now,
+        appID,
+        UID,
+      ).changes;
+      if (known > 0) return;
+      this.#guard.assertRoom('a new user');
+    }
     this.#stmt(
       `INSERT INTO users (appID, UID, nickname, firstLoginAt, lastLoginAt) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(appID, UID) DO UPDATE SET nickname = excluded.nickname, lastLoginAt = excluded.lastLoginAt`,
@@ -153,6 +188,7 @@ export class Store {
 
   // ---- rooms ----
   insertRoom(appID: string, meet: MeetObj): void {
+    this.#guard?.assertRoom('the room');
     this.#stmt('INSERT INTO rooms (meetID, appID, subject, pswd, creator, startTime) VALUES (?, ?, ?, ?, ?, ?)').run(
       meet.ID,
       appID,
@@ -193,6 +229,7 @@ export class Store {
 
   // ---- call records ----
   insertCall(row: CallRow): void {
+    this.#guard?.assertRoom('the call record');
     this.#stmt(
       `INSERT INTO call_records (callID, appID, callerID, calleeID, meetID, usrExtDat, ringAt, answerAt, endAt, outcome, sdkErr)
        VALUES (@callID, @appID, @callerID, @calleeID, @meetID, @usrExtDat, @ringAt, @answerAt, @endAt, @outcome, @sdkErr)`,
@@ -217,11 +254,46 @@ export class Store {
     });
   }
 
-  callRecordsFor(appID: string, UID: string, limit = 200): CallRecord[] {
+  /**
+   * A call that failed at once (offline, busy…): when the same caller's last record with this callee
+   * failed the same way within `mergeMs`, that record counts one more attempt instead of a new row,
+   * so repeated failed calls neither fill the disk nor push anyone's real history out of view.
+   */
+  insertFailedCall(row: CallRow, mergeMs: number): void {
+    const merged = this.#stmt(
+      `UPDATE call_records SET attempts = attempts + 1, ringAt = @ringAt, endAt = @ringAt, usrExtDat = @usrExtDat,
+       meetID = @meetID WHERE rowid = (SELECT rowid FROM call_records INDEXED BY call_records_caller WHERE appID = @appID
+       AND callerID = @callerID AND ringAt >= @since AND calleeID = @calleeID ORDER BY ringAt DESC LIMIT 1)
+       AND outcome = 'failed' AND sdkErr = @sdkErr`,
+    ).run({
+      appID: row.appID,
+      callerID: row.callerID,
+      calleeID: row.calleeID,
+      sdkErr: row.sdkErr,
+      ringAt: row.ringAt,
+      since: row.ringAt - mergeMs,
+      usrExtDat: row.usrExtDat,
+      meetID: row.meetID,
+    }).changes;
+    if (merged === 0) this.insertCall(row);
+  }
+
+  /**
+   * One page of a user's history, newest first. Each side (as caller, as callee) walks its own
+   * (app, user, time) index for at most `offset + limit` rows, so the cost follows the page asked for,
+   * not the size of the table or of the user's history.
+   */
+  callRecordsFor(appID: string, UID: string, page: { limit: number; offset: number } = { limit: 50, offset: 0 }) {
+    const n = page.offset + page.limit;
     return this.#stmt(
-      `SELECT callID, callerID, calleeID, meetID, usrExtDat, ringAt, answerAt, endAt, outcome, sdkErr FROM call_records
-       WHERE appID = ? AND (callerID = ? OR calleeID = ?) ORDER BY ringAt DESC LIMIT ?`,
-    ).all(appID, UID, UID, limit) as CallRecord[];
+      `SELECT * FROM (
+         SELECT * FROM (SELECT ${RECORD_COLUMNS} FROM call_records INDEXED BY call_records_caller
+           WHERE appID = @appID AND callerID = @UID ORDER BY ringAt DESC LIMIT @n)
+         UNION ALL
+         SELECT * FROM (SELECT ${RECORD_COLUMNS} FROM call_records INDEXED BY call_records_callee
+           WHERE appID = @appID AND calleeID = @UID AND callerID <> @UID ORDER BY ringAt DESC LIMIT @n)
+       ) ORDER BY ringAt DESC LIMIT @limit OFFSET @offset`,
+    ).all({ appID, UID, n, limit: page.limit, offset: page.offset }) as CallRecord[];
   }
 
   /** After a restart no call is live any more: close the records the last run left open. */

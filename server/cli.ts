@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { type MediaPlaneOptions, startServer } from './index.js';
+import { type MediaPlaneOptions, type ServerLimits, startServer, type TransportLimits } from './index.js';
 
 const HELP = `crvideo-phone server
 
@@ -20,7 +20,8 @@ const HELP = `crvideo-phone server
   --allow-origin ORIGIN   extra WebSocket origin, '*' = any (repeatable; CRVIDEO_ALLOWED_ORIGINS, comma separated)
   --allow-host NAME       extra host name browsers may use (repeatable; CRVIDEO_ALLOWED_HOSTS, comma separated)
   --source-maps           serve the web app's source maps (CRVIDEO_SOURCE_MAPS=1)
-  --limit NAME=VALUE      a transport limit, e.g. socketsPerAddress=1000 (repeatable; CRVIDEO_LIMITS, comma separated)
+  --limit NAME=VALUE      one limit, e.g. socketsPerAddress=1000 (repeatable)
+  --limits JSON           limits to change, e.g. '{"minFreeDiskBytes":0}' (CRVIDEO_LIMITS; README "Limits and protections")
 `;
 
 const { values } = parseArgs({
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     'allow-origin': { type: 'string', multiple: true },
     'allow-host': { type: 'string', multiple: true },
     'source-maps': { type: 'boolean' },
+    limits: { type: 'string' },
     limit: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   },
@@ -53,13 +55,6 @@ if (values.help) {
 const env = process.env;
 const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
 const list = (v: string | undefined): string[] | undefined => (v ? v.split(',').filter(Boolean) : undefined);
-const limits = Object.fromEntries(
-  (values.limit ?? list(env.CRVIDEO_LIMITS) ?? []).map((spec) => {
-    const [name, value] = spec.split('=');
-    if (!name || value === undefined || value === '') throw new Error(`--limit wants NAME=VALUE, got ${spec}`);
-    return [name.trim(), Number(value)];
-  }),
-);
 const appSpecs = values.app ?? (env.CRVIDEO_APPS ? env.CRVIDEO_APPS.split(',') : []);
 const apps = appSpecs.map((spec) => {
   const i = spec.indexOf(':');
@@ -76,6 +71,21 @@ const rtcPort = num(values['rtc-port'] ?? env.CRVIDEO_RTC_PORT);
 if (rtcPort !== undefined) media.rtcMinPort = rtcPort;
 const workers = num(values.workers ?? env.CRVIDEO_WORKERS);
 if (workers !== undefined) media.numWorkers = workers;
+
+// Limits: `--limits JSON` and/or `--limit NAME=VALUE` (repeatable); CRVIDEO_LIMITS takes either form.
+const envLimits = env.CRVIDEO_LIMITS?.trim();
+const limitsJson = values.limits ?? (envLimits?.startsWith('{') ? envLimits : undefined);
+const limitPairs = values.limit ?? (envLimits && !envLimits.startsWith('{') ? list(envLimits) : []) ?? [];
+const limits: Partial<ServerLimits & TransportLimits> = {
+  ...(limitsJson ? (JSON.parse(limitsJson) as Partial<ServerLimits>) : {}),
+  ...Object.fromEntries(
+    limitPairs.map((spec) => {
+      const [name, value] = spec.split('=');
+      if (!name || value === undefined || value === '') throw new Error(`--limit wants NAME=VALUE, got ${spec}`);
+      return [name.trim(), Number(value)];
+    }),
+  ),
+};
 
 const server = await startServer({
   host: values.host ?? env.CRVIDEO_HOST ?? '127.0.0.1',

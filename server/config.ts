@@ -28,10 +28,13 @@ export interface ServerOptions {
   logLevel?: string;
   /** The mediasoup media plane's settings, or false for a signaling-only server. */
   media?: false | MediaPlaneOptions;
+  /**
+   * Limits (README "Limits and protections"); unset keys keep their default. Transport bounds
+   * (server/limits.ts) and per-user / per-address rate and count limits (server/limits/) share this object.
+   */
+  limits?: Partial<ServerLimits & TransportLimits>;
   /** Folders served over HTTP (default dist/sdk-browser and dist/renderer of this package). */
   staticRoutes?: { sdkBundleDir: string; rendererDir: string };
-  /** Per-socket, per-session and per-address bounds (defaults in server/limits.ts and the README). */
-  limits?: Partial<TransportLimits>;
   /**
    * Origins allowed to open the signaling WebSocket, besides the server's own origin, `app://crvideo`
    * and clients that send no Origin (Node SDK, the desktop main process). `'*'` allows any.
@@ -57,5 +60,96 @@ export const DEFAULTS = {
   maxMembers: 16,
   logLevel: 'info',
 } as const;
+
+/**
+ * What one user, address or session may cost the server. The defaults never bother a real user; an
+ * attacker hits them and gets a clear code (904 over a limit, 806 locked out, 902 disk full).
+ */
+export interface ServerLimits {
+  /** Failed logins per UID before back-off starts. */
+  loginFreeFailuresPerUID: number;
+  /** Failed logins per remote address (IPv6: per /64) before back-off starts. */
+  loginFreeFailuresPerAddress: number;
+  /** First back-off after the free failures; doubles with each further failure. */
+  loginBackoffMs: number;
+  /** Longest back-off. */
+  loginBackoffMaxMs: number;
+  /** Failures per UID within `loginFailureWindowMs` that lock the UID out (806). */
+  loginLockoutFailuresPerUID: number;
+  /** Failures per address within `loginFailureWindowMs` that lock the address out (806). */
+  loginLockoutFailuresPerAddress: number;
+  /** Window over which login failures are counted. */
+  loginFailureWindowMs: number;
+  /** How long a lockout lasts. */
+  loginLockoutMs: number;
+  /** Requests one socket may send per second; past it the server stops reading that socket for a moment. */
+  requestsPerSocketPerSecond: number;
+  /** Requests all sockets of one address may send per second together (same pacing). */
+  requestsPerAddressPerSecond: number;
+  /** Addresses without the per-address budget (a local reverse proxy, benchmarks on this machine). */
+  budgetExemptAddresses: string[];
+  /** Rooms one user may create per `meetingsWindowMs`. */
+  meetingsPerUser: number;
+  meetingsWindowMs: number;
+  /** Calls one user may have going out at once (ringing or answered). */
+  outgoingCallsPerUser: number;
+  /** Rejections by one callee within `rejectWindowMs` after which the same caller may not ring them again… */
+  rejectsBeforeCooldown: number;
+  rejectWindowMs: number;
+  /** …for this long. */
+  rejectCooldownMs: number;
+  /** `enterMeeting` requests per session per `enterMeetingWindowMs`. */
+  enterMeetingPerSession: number;
+  enterMeetingWindowMs: number;
+  /** DND changes per user per `dndWindowMs`. */
+  dndChangesPerUser: number;
+  dndWindowMs: number;
+  /** A subscriber hears about one user at most once per this interval (the last state wins). */
+  presenceCoalesceMs: number;
+  /** Largest (and default) page of `GetUserStatus` without a UID (online users only). */
+  userStatusPageSize: number;
+  /** `GetCallRecords` page size when none is given, largest page size, and deepest record reachable. */
+  callRecordsDefaultLimit: number;
+  callRecordsMaxLimit: number;
+  callRecordsMaxDepth: number;
+  /** Failed calls from one caller to one callee with one code within this time share one record. */
+  failedCallMergeMs: number;
+  /** Below this many free bytes on the data volume nothing new is stored (902). */
+  minFreeDiskBytes: number;
+  /** SQLite WAL file is truncated back to this size after checkpoints (`journal_size_limit`). */
+  walSizeLimitBytes: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  loginFreeFailuresPerUID: 5,
+  loginFreeFailuresPerAddress: 20,
+  loginBackoffMs: 1000,
+  loginBackoffMaxMs: 60_000,
+  loginLockoutFailuresPerUID: 50,
+  loginLockoutFailuresPerAddress: 200,
+  loginFailureWindowMs: 3_600_000,
+  loginLockoutMs: 900_000,
+  requestsPerSocketPerSecond: 200,
+  requestsPerAddressPerSecond: 1000,
+  budgetExemptAddresses: ['127.0.0.1', '::1'],
+  meetingsPerUser: 120,
+  meetingsWindowMs: 600_000,
+  outgoingCallsPerUser: 10,
+  rejectsBeforeCooldown: 3,
+  rejectWindowMs: 60_000,
+  rejectCooldownMs: 120_000,
+  enterMeetingPerSession: 30,
+  enterMeetingWindowMs: 60_000,
+  dndChangesPerUser: 30,
+  dndWindowMs: 60_000,
+  presenceCoalesceMs: 100,
+  userStatusPageSize: 500,
+  callRecordsDefaultLimit: 50,
+  callRecordsMaxLimit: 200,
+  callRecordsMaxDepth: 10_000,
+  failedCallMergeMs: 600_000,
+  minFreeDiskBytes: 256 * 1024 * 1024,
+  walSizeLimitBytes: 64 * 1024 * 1024,
+};
 
 export const DEV_APP_ID = 'crvideo-dev';

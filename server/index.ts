@@ -3,8 +3,10 @@ import { resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { newSecret } from './Auth.js';
 import { Calls } from './Calls.js';
-import { DEFAULTS, DEV_APP_ID, type ServerOptions } from './config.js';
+import { DEFAULT_LIMITS, DEFAULTS, DEV_APP_ID, type ServerOptions } from './config.js';
 import { createHttpServer, defaultStaticRoutes } from './HttpServer.js';
+import { DiskGuard } from './limits/DiskGuard.js';
+import { Limits } from './limits/Limits.js';
 import { resolveTransportLimits } from './limits.js';
 import type { MediaPlane, MediaPlaneOptions } from './media/MediaPlane.js';
 import { Presence } from './Presence.js';
@@ -14,7 +16,7 @@ import { SignalingServer } from './SignalingServer.js';
 import { type AppRow, Store } from './Store.js';
 import { UpgradeGuard } from './UpgradeGuard.js';
 
-export type { ServerOptions } from './config.js';
+export type { ServerLimits, ServerOptions } from './config.js';
 export { DEV_APP_ID } from './config.js';
 export { CloseCode, DEFAULT_TRANSPORT_LIMITS, type TransportLimits } from './limits.js';
 export type { RoomMediaPlane } from './MediaHooks.js';
@@ -43,13 +45,22 @@ async function createMediaPlane(options: MediaPlaneOptions, logger: Logger): Pro
   return MediaPlane.create({ logger, ...options });
 }
 
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 /** Starts the CRVideo server: HTTP + WebSocket signaling, SQLite store, optional mediasoup media plane. */
 export async function startServer(options: ServerOptions & { logger?: Logger } = {}): Promise<RunningServer> {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const o = { ...DEFAULTS, ...(defined as ServerOptions) };
   const logger = options.logger ?? pino({ level: o.logLevel, base: { svc: 'crvideo' } });
-  const limits = resolveTransportLimits(o.limits);
-  const store = Store.open(resolve(o.dataDir));
+  const transportLimits = resolveTransportLimits(o.limits);
+  const limitSettings = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}) };
+  const dataDir = resolve(o.dataDir);
+  const store = Store.open(dataDir, {
+    guard: new DiskGuard(dataDir, limitSettings.minFreeDiskBytes, logger),
+    walSizeLimitBytes: limitSettings.walSizeLimitBytes,
+  });
   const closed = store.closeDanglingCalls(Date.now());
   if (closed > 0) logger.info({ records: closed }, 'closed call records left open by the last run');
 
@@ -73,7 +84,8 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   }
 
   let url = '';
-  const presence = new Presence(store, logger);
+  const presence = new Presence(store, logger, { coalesceMs: limitSettings.presenceCoalesceMs });
+  const limits = new Limits(limitSettings, logger);
   const rooms = new Rooms(
     store,
     presence,
@@ -81,14 +93,20 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     { maxMembers: o.maxMembers, publicUrl: () => o.publicUrl ?? url },
     logger,
   );
-  const calls = new Calls(store, presence, rooms, { callTimeoutMs: o.callTimeoutMs }, logger);
+  const calls = new Calls(
+    store,
+    presence,
+    rooms,
+    { callTimeoutMs: o.callTimeoutMs, failedCallMergeMs: limitSettings.failedCallMergeMs },
+    logger,
+  );
   const sessions = new Sessions(
     apps,
     store,
     presence,
     rooms,
     calls,
-    { graceMs: o.graceMs, tokenWarnMs: o.tokenWarnMs, multiDevice: o.multiDevice, limits },
+    { graceMs: o.graceMs, tokenWarnMs: o.tokenWarnMs, multiDevice: o.multiDevice, limits: transportLimits },
     logger,
   );
   const http = createHttpServer(options.staticRoutes ?? defaultStaticRoutes(), logger, {
@@ -97,7 +115,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   const guard = new UpgradeGuard({
     allowedOrigins: o.allowedOrigins,
     allowedHosts: o.allowedHosts,
-    socketsPerAddress: limits.socketsPerAddress,
+    socketsPerAddress: transportLimits.socketsPerAddress,
   });
   if (o.publicUrl) guard.allowHost(new URL(o.publicUrl).hostname.replace(/^\[|\]$/g, ''));
   // A server told to listen on a host name is reached by that name.
@@ -111,6 +129,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     store,
     log: logger,
     limits,
+    transport: transportLimits,
     guard,
   });
 
@@ -144,6 +163,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
       closing ??= (async () => {
         sessions.closeAll();
         calls.closeAll();
+        presence.close();
         await signaling.close();
         await new Promise<void>((r) => http.close(() => r()));
         http.closeAllConnections();

@@ -172,6 +172,7 @@ export const en = {
   'hist.rejected': 'Declined',
   'hist.cancelled': 'Cancelled',
   'hist.failed': 'Failed: {reason}',
+  'hist.failedTimes': 'Failed {count} times: {reason}',
   'hist.ongoing': 'In progress',
   'hist.durationValue': 'Duration {duration}',
   'hist.noDuration': '—',
@@ -205,7 +206,7 @@ export const en = {
   'err.604': 'no answer',
   'err.605': 'no such user',
   'err.606': 'declined',
-  'err.800': 'the room does not exist',
+  'err.800': 'the room does not exist or you are not invited',
   'err.801': 'not allowed into the room',
   'err.802': 'the room is full',
   'err.808': 'no permission to use the microphone',
@@ -214,6 +215,9 @@ export const en = {
   'err.811': 'no permission to use the camera',
   'err.812': 'the camera is in use',
   'err.813': 'camera error',
+  'err.806': 'too many failed sign-ins: locked out for a while',
+  'err.902': 'the server is out of disk space',
+  'err.904': 'too many requests: try again later',
 } as const;
 
 export type MessageKey = keyof typeof en;

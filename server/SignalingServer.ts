@@ -15,6 +15,7 @@ import {
 } from '../protocol/index.js';
 import type { Calls } from './Calls.js';
 import type { RoomMediaPlane } from './MediaHooks.js';
+import type { RingMedia } from './RingMedia.js';
 import type { Presence } from './Presence.js';
 import type { Rooms } from './Rooms.js';
 import type { Session } from './Session.js';
@@ -47,6 +48,8 @@ export interface SignalingDeps {
   rooms: Rooms;
   calls: Calls;
   media: RoomMediaPlane | null;
+  /** Ring-time media preparation (`media.prepare`); absent without a media plane. */
+  ringMedia?: RingMedia | null;
   store: Store;
   log: Logger;
 }
@@ -254,8 +257,15 @@ export class SignalingServer {
     if (type.startsWith('media.')) {
       const media = this.#deps.media;
       if (!media) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'this server has no media plane');
-      if (s.meetID === null) throw new CRVideoError(SdkErr.AUTHERROR, 'enter the room first');
-      return media.handle(s.meetID, s.id, type, payload);
+      if (type === 'media.prepare') {
+        const ring = this.#deps.ringMedia;
+        if (!ring) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'this server does not prepare media');
+        return ring.prepare(s, (payload as RequestPayload<'media.prepare'>).callID);
+      }
+      // Outside a room, a device prepared while a call rings works on that room's media.
+      const meetID = s.meetID ?? media.preparedRoomOf?.(s.id) ?? null;
+      if (meetID === null) throw new CRVideoError(SdkErr.AUTHERROR, 'enter the room first');
+      return media.handle(meetID, s.id, type, payload);
     }
     const handler = this.#handlers[type] as Handler<RequestType> | undefined;
     if (!handler) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `no handler for ${type}`);

@@ -7,6 +7,7 @@ import { DEFAULTS, DEV_APP_ID, type ServerOptions } from './config.js';
 import { createHttpServer, defaultStaticRoutes } from './HttpServer.js';
 import type { MediaPlane, MediaPlaneOptions } from './media/MediaPlane.js';
 import { Presence } from './Presence.js';
+import { RingMedia } from './RingMedia.js';
 import { Rooms } from './Rooms.js';
 import { Sessions } from './Sessions.js';
 import { SignalingServer } from './SignalingServer.js';
@@ -87,8 +88,9 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     { graceMs: o.graceMs, tokenWarnMs: o.tokenWarnMs, multiDevice: o.multiDevice },
     logger,
   );
+  const ringMedia = media ? new RingMedia(calls, media, logger) : null;
   const http = createHttpServer(options.staticRoutes ?? defaultStaticRoutes(), logger);
-  const signaling = new SignalingServer(http, { sessions, presence, rooms, calls, media, store, log: logger });
+  const signaling = new SignalingServer(http, { sessions, presence, rooms, calls, media, ringMedia, store, log: logger });
 
   await new Promise<void>((resolveListen, reject) => {
     http.once('error', reject);
@@ -120,6 +122,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
       closing ??= (async () => {
         sessions.closeAll();
         calls.closeAll();
+        ringMedia?.close();
         await signaling.close();
         await new Promise<void>((r) => http.close(() => r()));
         http.closeAllConnections();

@@ -12,6 +12,7 @@ import {
 } from '../../protocol/index.js';
 import type { MediaPeer } from '../MediaHooks.js';
 import { MEDIA_CODECS, type ResolvedMediaOptions } from './config.js';
+import { layerForTile } from './layers.js';
 import { MediaMember } from './MediaMember.js';
 import type { WorkerSlot } from './WorkerPool.js';
 
@@ -81,10 +82,51 @@ export class MediaRoom {
     return this.#closed || this.router.closed;
   }
 
-  join(peer: MediaPeer): void {
-    this.members.get(peer.peerId)?.close();
-    this.members.set(peer.peerId, new MediaMember(peer));
-    this.#log.info({ UID: peer.UID, peer: peer.peerId.slice(0, 8) }, 'media member joined');
+  /**
+   * A member enters (or, `hidden`, prepares while a call rings). A prepared member that enters keeps
+   * what it set up and becomes visible: it consumes the others and they consume it at once.
+   */
+  join(peer: MediaPeer, hidden = false): void {
+    const old = this.members.get(peer.peerId);
+    if (old && old.hidden && !hidden && !old.closed) {
+      old.peer = peer;
+      this.#promote(old);
+      return;
+    }
+    old?.close();
+    const m = new MediaMember(peer);
+    m.hidden = hidden;
+    this.members.set(peer.peerId, m);
+    this.#log.info({ UID: peer.UID, peer: peer.peerId.slice(0, 8), hidden }, hidden ? 'media member prepared' : 'media member joined');
+  }
+
+  /** Whether `peerId` is here only prepared (not entered). */
+  isHidden(peerId: string): boolean {
+    return this.members.get(peerId)?.hidden === true;
+  }
+
+  /** Members that entered (prepared ones are invisible to everyone). */
+  *#visible(): Iterable<MediaMember> {
+    for (const m of this.members.values()) if (!m.hidden && !m.closed) yield m;
+  }
+
+  #promote(m: MediaMember): void {
+    m.hidden = false;
+    this.#log.info({ UID: m.UID, peer: m.id.slice(0, 8), producers: m.producers.size }, 'prepared member entered');
+    for (const producer of m.producers.values()) {
+      if (producer.kind === 'audio' && this.#speakers) {
+        this.#speakers.addProducer({ producerId: producer.id }).catch((err: unknown) => {
+          this.#log.warn({ err: (err as Error).message }, 'active speaker observer refused a producer');
+        });
+      }
+    }
+    for (const other of this.#visible()) {
+      if (other === m) continue;
+      if (m.rtpCapabilities) for (const p of other.producers.values()) void this.#consume(m, other, p);
+      for (const p of m.producers.values()) void this.#consume(other, m, p);
+    }
+    if (m.audio !== 0 || m.video !== 0) this.#broadcast(m, 'media.status', m.info());
+    if (this.#speaker) m.peer.notify('media.activeSpeaker', { UID: this.#speaker });
   }
 
   /** Closes what the member owns and tells the others its media is gone. */
@@ -93,6 +135,10 @@ export class MediaRoom {
     if (!m) return;
     this.members.delete(peerId);
     m.close();
+    if (m.hidden) {
+      this.#log.info({ UID: m.UID, peer: peerId.slice(0, 8) }, 'prepared media member torn down');
+      return;
+    }
     if (this.#speaker === m.UID && ![...this.members.values()].some((o) => o.UID === m.UID)) this.#setSpeaker('');
     this.#broadcast(m, 'media.peerLeft', { peerId: m.id, UID: m.UID });
     this.#log.info({ UID: m.UID, peer: peerId.slice(0, 8), left: this.members.size }, 'media member left');
@@ -138,7 +184,8 @@ export class MediaRoom {
       if (!m.recv) throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'create the receive transport first');
       m.rtpCapabilities = p.rtpCapabilities as types.RtpCapabilities;
       const peers: MediaPeerInfo[] = [];
-      for (const other of this.members.values()) {
+      if (m.hidden) return { peers };
+      for (const other of this.#visible()) {
         if (other === m) continue;
         peers.push(other.info());
         for (const producer of other.producers.values()) void this.#consume(m, other, producer);
@@ -164,18 +211,31 @@ export class MediaRoom {
       return {};
     },
     'media.resumeConsumer': async (m, p) => {
-      await m.consumer(p.consumerId).resume();
+      const c = m.consumer(p.consumerId);
+      m.wanted.add(c.id);
+      await this.#applyView(m, c);
       return {};
     },
     'media.pauseConsumer': async (m, p) => {
-      await m.consumer(p.consumerId).pause();
+      const c = m.consumer(p.consumerId);
+      m.wanted.delete(c.id);
+      await c.pause();
+      return {};
+    },
+    'media.prepare': async () => {
+      throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'media.prepare is answered by the signaling server');
+    },
+    'media.setTileSize': async (m, p) => {
+      const c = m.consumer(p.consumerId);
+      m.tiles.set(c.id, { width: p.width, height: p.height, hidden: p.hidden === true });
+      await this.#applyView(m, c);
       return {};
     },
     'media.setStatus': async (m, p) => {
       const before = `${m.audio}/${m.video}`;
       if (p.audio !== undefined) m.audio = p.audio;
       if (p.video !== undefined) m.video = p.video;
-      if (`${m.audio}/${m.video}` !== before) {
+      if (`${m.audio}/${m.video}` !== before && !m.hidden) {
         this.#log.info({ UID: m.UID, audio: m.audio, video: m.video }, 'media status');
         this.#broadcast(m, 'media.status', m.info());
       }
@@ -251,13 +311,13 @@ export class MediaRoom {
     }
     m.producers.set(producer.id, producer);
     producer.on('transportclose', () => m.producers.delete(producer.id));
-    if (producer.kind === 'audio' && this.#speakers) {
+    if (producer.kind === 'audio' && this.#speakers && !m.hidden) {
       await this.#speakers.addProducer({ producerId: producer.id }).catch((err) => {
         this.#log.warn({ err: (err as Error).message }, 'active speaker observer refused a producer');
       });
     }
     this.#log.info({ UID: m.UID, kind: producer.kind, producer: producer.id }, 'producing');
-    for (const other of this.members.values()) if (other !== m) void this.#consume(other, m, producer);
+    if (!m.hidden) for (const other of this.#visible()) if (other !== m) void this.#consume(other, m, producer);
     return { id: producer.id };
   }
 
@@ -266,6 +326,7 @@ export class MediaRoom {
     const recv = to.recv;
     const caps = to.rtpCapabilities;
     if (to.closed || !recv || !caps || producer.closed || to.consuming.has(producer.id)) return;
+    if (to.hidden || from.hidden) return;
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: caps })) {
       this.#log.warn({ UID: to.UID, from: from.UID, kind: producer.kind }, 'member cannot receive this codec');
       return;
@@ -295,6 +356,15 @@ export class MediaRoom {
     });
     consumer.on('producerpause', () => to.peer.notify('media.consumerPaused', { id: consumer.id }));
     consumer.on('producerresume', () => to.peer.notify('media.consumerResumed', { id: consumer.id }));
+    if (consumer.type === 'simulcast' || consumer.type === 'svc') {
+      consumer.on('layerschange', (layers) =>
+        to.peer.notify('media.consumerLayers', {
+          id: consumer.id,
+          spatialLayer: layers?.spatialLayer ?? null,
+          temporalLayer: layers?.temporalLayer ?? null,
+        }),
+      );
+    }
     to.peer.notify('media.newConsumer', {
       id: consumer.id,
       producerId: producer.id,
@@ -348,10 +418,71 @@ export class MediaRoom {
     return undefined;
   }
 
+  /**
+   * Brings a video consumer in line with how its viewer shows it: paused while its tile is hidden (0 × 0)
+   * or the client has not resumed it; otherwise resumed (with a key frame at once) at the simulcast layer
+   * the tile needs, the top one for the active speaker. Within that ceiling mediasoup lowers the layer
+   * itself when the viewer's bandwidth estimate cannot carry it.
+   */
+  async #applyView(m: MediaMember, c: types.Consumer): Promise<void> {
+    if (c.closed) return;
+    const from = this.#memberOfProducerId(c.producerId);
+    const speaking = from !== undefined && from.UID === this.#speaker && this.#speaker !== '';
+    const tile = m.tiles.get(c.id);
+    const shown = c.kind === 'audio' || !tile?.hidden;
+    if (!m.wanted.has(c.id) || !shown) {
+      if (!c.paused) {
+        await c.pause();
+        if (m.wanted.has(c.id)) this.#log.debug({ UID: m.UID, consumer: c.id }, 'tile hidden: consumer paused');
+      }
+      return;
+    }
+    if (c.kind === 'video' && (c.type === 'simulcast' || c.type === 'svc')) {
+      const layers = this.#spatialLayersOf(c);
+      const spatialLayer = speaking ? layers - 1 : layerForTile(tile?.height || undefined, layers);
+      if (c.preferredLayers?.spatialLayer !== spatialLayer) {
+        await c.setPreferredLayers({ spatialLayer, temporalLayer: 2 });
+      }
+      await c.setPriority(speaking ? 2 : 1);
+    }
+    if (c.paused) {
+      await c.resume();
+      // resume asks for a key frame once the transport is connected; ask again now so a tile shown again
+      // never waits for the next periodic key frame.
+      if (c.kind === 'video') await c.requestKeyFrame().catch(() => {});
+    }
+  }
+
+  /** Spatial layers the producer behind a consumer sends (simulcast streams or SVC layers). */
+  #spatialLayersOf(c: types.Consumer): number {
+    const producer = this.#memberOfProducerId(c.producerId)?.producers.get(c.producerId);
+    const encodings = producer?.rtpParameters.encodings ?? [];
+    if (encodings.length > 1) return encodings.length;
+    const mode = encodings[0]?.scalabilityMode ?? c.rtpParameters.encodings?.[0]?.scalabilityMode ?? '';
+    const spatial = /^[LS](\d+)/.exec(mode);
+    return spatial ? Math.max(1, Number(spatial[1])) : 1;
+  }
+
+  /** Every viewer's consumer of `UID`'s video gets its layer again (the active speaker changed). */
+  #reviewVideoOf(UID: string): void {
+    if (!UID) return;
+    for (const m of this.#visible()) {
+      for (const c of m.consumers.values()) {
+        if (c.kind !== 'video' || this.#memberOfProducerId(c.producerId)?.UID !== UID) continue;
+        this.#applyView(m, c).catch((err: unknown) => {
+          if (!c.closed) this.#log.warn({ err: (err as Error).message }, 'could not set the speaker layer');
+        });
+      }
+    }
+  }
+
   #setSpeaker(UID: string): void {
     if (this.#speaker === UID) return;
+    const before = this.#speaker;
     this.#speaker = UID;
-    for (const m of this.members.values()) m.peer.notify('media.activeSpeaker', { UID });
+    this.#reviewVideoOf(before);
+    this.#reviewVideoOf(UID);
+    for (const m of this.#visible()) m.peer.notify('media.activeSpeaker', { UID });
   }
 
   /** The dominant speaker's mic closed: nobody is speaking until the observer says otherwise. */
@@ -360,7 +491,8 @@ export class MediaRoom {
   }
 
   #broadcast<N extends MediaNotificationName>(except: MediaMember, name: N, data: MediaNotificationData<N>): void {
-    for (const m of this.members.values()) if (m !== except) m.peer.notify(name, data);
+    if (except.hidden) return;
+    for (const m of this.#visible()) if (m !== except) m.peer.notify(name, data);
   }
 
   /** Counts read from the worker: what really exists, whatever our maps say. */

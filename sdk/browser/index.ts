@@ -16,7 +16,12 @@ function defaultServerAddr(): string {
   return loc && (loc.protocol === 'http:' || loc.protocol === 'https:') ? loc.origin : '';
 }
 
-const EXTENSION_HOLDERS = ['CRVideo_NotifyActiveSpeaker', 'CRVideo_NotifyDeviceError'] as const;
+const EXTENSION_HOLDERS = [
+  'CRVideo_NotifyActiveSpeaker',
+  'CRVideo_NotifyDeviceError',
+  'CRVideo_NotifyVideoLayer',
+  'CRVideo_MicEnergyUpdate',
+] as const;
 
 /** Builds a browser client: native WebSocket, mediasoup-client media, extension functions. */
 export function createBrowserClient(serverAddr = defaultServerAddr()): CRVideoClient {
@@ -35,6 +40,11 @@ export function createBrowserClient(serverAddr = defaultServerAddr()): CRVideoCl
     engine ? engine.getStats() : Promise.resolve(null);
   ext.CRVideo_GetRemoteAudioElements ??= (): HTMLAudioElement[] => engine?.remotePlayers() ?? [];
   ext.CRVideo_RestartIce ??= (): Promise<number> => engine?.restartIce() ?? Promise.resolve(0);
+  // Issue 15: the app tells the size it shows each member's video at (the server sends the layer that fits).
+  ext.CRVideo_SetVideoTileSize ??= (UID: string, width: number, height: number): void =>
+    engine?.setTileSize(UID, width, height);
+  ext.CRVideo_SetSimulcast ??= (on: boolean): void => engine?.setSimulcast(on);
+  ext.CRVideo_GetMicEnergy ??= (UID: string): number => engine?.micEnergy(UID) ?? 0;
   return client;
 }
 

@@ -39,6 +39,7 @@ export class MediaRoom {
   readonly router: types.Router;
   readonly members = new Map<string, MediaMember>();
   readonly #speakers: types.ActiveSpeakerObserver | null;
+  readonly #levels: types.AudioLevelObserver | null;
   readonly #opts: ResolvedMediaOptions;
   readonly #log: Logger;
   #speaker = '';
@@ -49,6 +50,7 @@ export class MediaRoom {
     slot: WorkerSlot,
     router: types.Router,
     speakers: types.ActiveSpeakerObserver | null,
+    levels: types.AudioLevelObserver | null,
     opts: ResolvedMediaOptions,
     log: Logger,
   ) {
@@ -56,6 +58,19 @@ export class MediaRoom {
     this.slot = slot;
     this.router = router;
     this.#speakers = speakers;
+    this.#levels = levels;
+    // Voice levels of the loud members, for CRVideo_MicEnergyUpdate (the SDK maps dBov to 0…10).
+    levels?.on('volumes', (volumes) => {
+      const out: { UID: string; volume: number }[] = [];
+      for (const { producer, volume } of volumes) {
+        const from = this.#memberOf(producer);
+        if (from && !from.hidden) out.push({ UID: from.UID, volume });
+      }
+      for (const m of this.#visible()) m.peer.notify('media.audioLevels', { levels: out });
+    });
+    levels?.on('silence', () => {
+      for (const m of this.#visible()) m.peer.notify('media.audioLevels', { levels: [] });
+    });
     this.#opts = opts;
     this.#log = log;
     speakers?.on('dominantspeaker', ({ producer }) => {
@@ -67,15 +82,19 @@ export class MediaRoom {
   static async create(meetID: number, slot: WorkerSlot, opts: ResolvedMediaOptions, log: Logger): Promise<MediaRoom> {
     const router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS, appData: { meetID } });
     let speakers: types.ActiveSpeakerObserver | null = null;
+    let levels: types.AudioLevelObserver | null = null;
     try {
-      if (opts.activeSpeaker) speakers = await router.createActiveSpeakerObserver({ interval: 500 });
+      if (opts.activeSpeaker) {
+        speakers = await router.createActiveSpeakerObserver({ interval: 500 });
+        levels = await router.createAudioLevelObserver({ maxEntries: 16, threshold: -70, interval: 800 });
+      }
     } catch (err) {
       router.close();
       throw err;
     }
     const roomLog = log.child({ meetID });
     roomLog.info({ worker: slot.index, pid: slot.worker.pid, router: router.id }, 'media room opened');
-    return new MediaRoom(meetID, slot, router, speakers, opts, roomLog);
+    return new MediaRoom(meetID, slot, router, speakers, levels, opts, roomLog);
   }
 
   get closed(): boolean {
@@ -114,11 +133,7 @@ export class MediaRoom {
     m.hidden = false;
     this.#log.info({ UID: m.UID, peer: m.id.slice(0, 8), producers: m.producers.size }, 'prepared member entered');
     for (const producer of m.producers.values()) {
-      if (producer.kind === 'audio' && this.#speakers) {
-        this.#speakers.addProducer({ producerId: producer.id }).catch((err: unknown) => {
-          this.#log.warn({ err: (err as Error).message }, 'active speaker observer refused a producer');
-        });
-      }
+      if (producer.kind === 'audio') this.#observe(producer);
     }
     for (const other of this.#visible()) {
       if (other === m) continue;
@@ -311,11 +326,7 @@ export class MediaRoom {
     }
     m.producers.set(producer.id, producer);
     producer.on('transportclose', () => m.producers.delete(producer.id));
-    if (producer.kind === 'audio' && this.#speakers && !m.hidden) {
-      await this.#speakers.addProducer({ producerId: producer.id }).catch((err) => {
-        this.#log.warn({ err: (err as Error).message }, 'active speaker observer refused a producer');
-      });
-    }
+    if (producer.kind === 'audio' && !m.hidden) await this.#observe(producer);
     this.#log.info({ UID: m.UID, kind: producer.kind, producer: producer.id }, 'producing');
     if (!m.hidden) for (const other of this.#visible()) if (other !== m) void this.#consume(other, m, producer);
     return { id: producer.id };
@@ -450,6 +461,15 @@ export class MediaRoom {
       // resume asks for a key frame once the transport is connected; ask again now so a tile shown again
       // never waits for the next periodic key frame.
       if (c.kind === 'video') await c.requestKeyFrame().catch(() => {});
+    }
+  }
+
+  /** Audio producers feed the active-speaker and audio-level observers (entered members only). */
+  async #observe(producer: types.Producer): Promise<void> {
+    for (const observer of [this.#speakers, this.#levels]) {
+      await observer?.addProducer({ producerId: producer.id }).catch((err: unknown) => {
+        if (!producer.closed) this.#log.warn({ err: (err as Error).message }, 'an audio observer refused a producer');
+      });
     }
   }
 

@@ -30,6 +30,8 @@ export interface MediasoupEngineOptions {
   capture?: CaptureSettings;
   /** Cameras send three simulcast layers (VP8) so viewers get the layer their tile needs (default true). */
   simulcast?: boolean;
+  /** While a call rings, set up its room's media before the answer (default true). */
+  prepareOnRing?: boolean;
   /** A transport 'disconnected' this long gets an ICE restart (default 3000 ms); 'failed' gets one at once. */
   iceDisconnectedMs?: number;
   log?: (msg: string, extra?: unknown) => void;
@@ -112,6 +114,9 @@ export class MediasoupEngine implements MediaEngine {
   readonly #tiles: TileViews;
   readonly #energy = new MicEnergy();
   #simulcast: boolean;
+  #prepareOnRing: boolean;
+  /** Opus in-band FEC and DTX (off only to measure what they bring). */
+  #opusFecDtx = true;
   #room: RoomSession | null = null;
   #device: { key: string; device: Device } | null = null;
   #speaker = '';
@@ -122,6 +127,7 @@ export class MediasoupEngine implements MediaEngine {
     this.#log = options.log ?? ((msg, extra) => console.warn(`[CRVideo media] ${msg}`, extra ?? ''));
     this.#iceDisconnectedMs = options.iceDisconnectedMs ?? 3000;
     this.#simulcast = options.simulcast ?? true;
+    this.#prepareOnRing = options.prepareOnRing ?? true;
     this.#tiles = new TileViews((consumerId, view) => {
       const room = this.#room;
       if (!room || room.closed) return;
@@ -182,7 +188,7 @@ export class MediasoupEngine implements MediaEngine {
    * `media.prepareEnded` undoes it. Skipped while this engine is in a room.
    */
   prepare(callID: string, meetID: number): void {
-    if (this.#closed || (this.#room && !this.#room.closed)) return;
+    if (this.#closed || !this.#prepareOnRing || (this.#room && !this.#room.closed)) return;
     const room = new RoomSession(meetID, callID);
     this.#room = room;
     room.setUp = this.#setUp(room).then(
@@ -375,7 +381,7 @@ export class MediasoupEngine implements MediaEngine {
       zeroRtpOnPause: true,
       appData: { heldForRing: held },
       ...(kind === 'audio'
-        ? { codecOptions: { opusDtx: true, opusFec: true } }
+        ? { codecOptions: { opusDtx: this.#opusFecDtx, opusFec: this.#opusFecDtx } }
         : videoEncodings(room.device, this.#simulcast)),
     });
     if (room.closed) {
@@ -523,9 +529,15 @@ export class MediasoupEngine implements MediaEngine {
     this.#tiles.setSize(String(UID), Number(width), Number(height));
   }
 
-  /** Extension `CRVideo_SetSimulcast(on)`: whether cameras opened from now on send three layers. */
-  setSimulcast(on: boolean): void {
-    this.#simulcast = Boolean(on);
+  /**
+   * Extension `CRVideo_SetMediaOptions({ simulcast, prepareOnRing, opusFecDtx })`: whether cameras produced
+   * from now on send three layers, whether ringing calls prepare media before the answer, whether mics
+   * send Opus in-band FEC and DTX (all default on).
+   */
+  setOptions(o: { simulcast?: unknown; prepareOnRing?: unknown; opusFecDtx?: unknown } | null | undefined): void {
+    if (typeof o?.opusFecDtx === 'boolean') this.#opusFecDtx = o.opusFecDtx;
+    if (typeof o?.simulcast === 'boolean') this.#simulcast = o.simulcast;
+    if (typeof o?.prepareOnRing === 'boolean') this.#prepareOnRing = o.prepareOnRing;
   }
 
   onResumed(): void {

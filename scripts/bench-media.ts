@@ -328,8 +328,7 @@ async function roomFigures(
       users.push(u);
     }
     const meet = await fillRoom(ms, users, simulcast);
-    for (const u of users)
-      for (const o of users) if (o !== u) await u.fn('CRVideo_SetVideoTileSize', o.UID, 320, 180);
+    for (const u of users) for (const o of users) if (o !== u) await u.fn('CRVideo_SetVideoTileSize', o.UID, 320, 180);
     await sleep(4000); // let bitrates and layers settle
     const pid = ms.plane.workerPidOf(meet.ID);
     if (!pid) throw new Error('room has no worker');
@@ -410,7 +409,8 @@ async function lossFigures(
     await sleep(WINDOW_S * 1000);
     const a = (await stats(rx)).members[tx.UID];
     const d = (k: string, kind: 'audio' | 'video') =>
-      ((a?.[kind] as Record<string, number> | null)?.[k] ?? 0) - ((b?.[kind] as Record<string, number> | null)?.[k] ?? 0);
+      ((a?.[kind] as Record<string, number> | null)?.[k] ?? 0) -
+      ((b?.[kind] as Record<string, number> | null)?.[k] ?? 0);
     const audioPackets = d('packetsReceived', 'audio') + d('packetsLost', 'audio');
     const videoPackets = d('packetsReceived', 'video') + d('packetsLost', 'video');
     for (const u of users) await u.fn('CRVideo_ExitMeeting');
@@ -418,7 +418,10 @@ async function lossFigures(
     return {
       fecDtx: fecDtx ? 1 : 0,
       audioLossPercent: round((100 * d('packetsLost', 'audio')) / Math.max(1, audioPackets)),
-      concealedPercent: round((100 * d('concealedSamples', 'audio')) / Math.max(1, d('totalSamplesReceived', 'audio')), 2),
+      concealedPercent: round(
+        (100 * d('concealedSamples', 'audio')) / Math.max(1, d('totalSamplesReceived', 'audio')),
+        2,
+      ),
       concealmentEvents: d('concealmentEvents', 'audio'),
       fecPacketsRecovered: d('fecPacketsReceived', 'audio'),
       videoLossPercent: round((100 * d('packetsLost', 'video')) / Math.max(1, videoPackets)),
@@ -460,14 +463,21 @@ async function main(): Promise<void> {
       }
       await a.close();
       await b.close();
-      result.firstFrameAfterAccept = { today: summary(runs.today), new: summary(runs.new), targetMs: { p50: 150, p90: 200 } };
+      result.firstFrameAfterAccept = {
+        today: summary(runs.today),
+        new: summary(runs.new),
+        targetMs: { p50: 150, p90: 200 },
+      };
     }
     if (ONLY.has('room')) {
       const rows = [await roomFigures(ms, browser, ROOM, false), await roomFigures(ms, browser, ROOM, true)];
       result.room = { windowS: WINDOW_S, tile: '320x180', rows };
     }
     if (ONLY.has('loss') && LOSS > 0) {
-      result.loss = { lossPercent: LOSS, rows: [await lossFigures(ms, browser, LOSS, false), await lossFigures(ms, browser, LOSS, true)] };
+      result.loss = {
+        lossPercent: LOSS,
+        rows: [await lossFigures(ms, browser, LOSS, false), await lossFigures(ms, browser, LOSS, true)],
+      };
     }
     if (ONLY.has('sizes') && SIZES.length > 0) {
       const rooms: Record<string, number>[] = [];
@@ -477,7 +487,10 @@ async function main(): Promise<void> {
 
     console.log(JSON.stringify(result, null, 2));
     const ff = result.firstFrameAfterAccept as
-      | Record<Mode, { p50: number; p90: number; min: number; max: number; runs: number; p50Steps: Record<string, number> }>
+      | Record<
+          Mode,
+          { p50: number; p90: number; min: number; max: number; runs: number; p50Steps: Record<string, number> }
+        >
       | undefined;
     if (ff) {
       console.log('\nfirst decoded remote frame after AcceptCall (caller side), target p50 < 150 ms, p90 < 200 ms');

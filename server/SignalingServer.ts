@@ -15,8 +15,8 @@ import {
 } from '../protocol/index.js';
 import type { Calls } from './Calls.js';
 import type { RoomMediaPlane } from './MediaHooks.js';
-import type { RingMedia } from './RingMedia.js';
 import type { Presence } from './Presence.js';
+import type { RingMedia } from './RingMedia.js';
 import type { Rooms } from './Rooms.js';
 import type { Session } from './Session.js';
 import type { Sessions } from './Sessions.js';

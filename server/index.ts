@@ -90,7 +90,16 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   );
   const ringMedia = media ? new RingMedia(calls, media, logger) : null;
   const http = createHttpServer(options.staticRoutes ?? defaultStaticRoutes(), logger);
-  const signaling = new SignalingServer(http, { sessions, presence, rooms, calls, media, ringMedia, store, log: logger });
+  const signaling = new SignalingServer(http, {
+    sessions,
+    presence,
+    rooms,
+    calls,
+    media,
+    ringMedia,
+    store,
+    log: logger,
+  });
 
   await new Promise<void>((resolveListen, reject) => {
     http.once('error', reject);

@@ -10,6 +10,7 @@ import {
 import type { CRVideoDevice } from '../api.js';
 import { type CaptureSettings, type LocalKind, LocalMedia } from './LocalMedia.js';
 import type { MediaContext, MediaEngine, MediaEngineFactory } from './MediaEngine.js';
+import { MicEnergy } from './MicEnergy.js';
 import {
   candidatePairOf,
   type InboundStats,
@@ -18,7 +19,6 @@ import {
   outboundOf,
   qualityOf,
 } from './mediaStats.js';
-import { MicEnergy } from './MicEnergy.js';
 import { RemoteMembers } from './RemoteMembers.js';
 import { videoEncodings } from './simulcast.js';
 import { TileViews } from './TileViews.js';
@@ -513,7 +513,8 @@ export class MediasoupEngine implements MediaEngine {
   }
 
   #audioLevels(levels: readonly { UID: string; volume: number }[]): void {
-    for (const [UID, old, level] of this.#energy.update(levels)) this.#emitExt('CRVideo_MicEnergyUpdate', UID, old, level);
+    for (const [UID, old, level] of this.#energy.update(levels))
+      this.#emitExt('CRVideo_MicEnergyUpdate', UID, old, level);
   }
 
   /** Extension `CRVideo_GetMicEnergy(UID)`: the member's voice level 0…10 right now. */

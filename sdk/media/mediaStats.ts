@@ -12,6 +12,7 @@ export interface InboundStats {
   /** Video: times the picture froze (WebRTC freeze metric), frames dropped before display. */
   freezeCount?: number;
   framesDropped?: number;
+  keyFramesDecoded?: number;
   /** Audio: samples played, of them made up by packet-loss concealment, and concealment events. */
   totalSamplesReceived?: number;
   concealedSamples?: number;
@@ -80,6 +81,7 @@ export function inboundOf(report: RTCStatsReport): InboundStats | null {
     'framesPerSecond',
     'freezeCount',
     'framesDropped',
+    'keyFramesDecoded',
     'totalSamplesReceived',
     'concealedSamples',
     'silentConcealedSamples',

@@ -107,7 +107,7 @@ export class MediaRoom {
    */
   join(peer: MediaPeer, hidden = false): void {
     const old = this.members.get(peer.peerId);
-    if (old && old.hidden && !hidden && !old.closed) {
+    if (old?.hidden && !hidden && !old.closed) {
       old.peer = peer;
       this.#promote(old);
       return;
@@ -116,7 +116,10 @@ export class MediaRoom {
     const m = new MediaMember(peer);
     m.hidden = hidden;
     this.members.set(peer.peerId, m);
-    this.#log.info({ UID: peer.UID, peer: peer.peerId.slice(0, 8), hidden }, hidden ? 'media member prepared' : 'media member joined');
+    this.#log.info(
+      { UID: peer.UID, peer: peer.peerId.slice(0, 8), hidden },
+      hidden ? 'media member prepared' : 'media member joined',
+    );
   }
 
   /** Whether `peerId` is here only prepared (not entered). */
@@ -133,7 +136,7 @@ export class MediaRoom {
     m.hidden = false;
     this.#log.info({ UID: m.UID, peer: m.id.slice(0, 8), producers: m.producers.size }, 'prepared member entered');
     for (const producer of m.producers.values()) {
-      if (producer.kind === 'audio') this.#observe(producer);
+      if (producer.kind === 'audio') void this.#observe(producer);
     }
     for (const other of this.#visible()) {
       if (other === m) continue;

@@ -223,9 +223,19 @@ test('ring-time preparation is torn down when nobody answers', async ({ browser 
 
 test('a prepared call, once answered, shows video both ways on the prepared transports', async ({ browser }) => {
   const { a, b, callID, meet } = await ringPrepared(browser);
-  // Previews opened while ringing, as an app that shows one does.
+  // Previews opened while ringing, as an app that shows one does: both sides produce (held paused) and
+  // receive each other (paused) already, so the transports connect before the answer.
   await a.openMicAndCamera();
   await b.openMicAndCamera();
+  await until('each side holds the other’s prepared consumers', async () => {
+    const s = await ms.plane.stats();
+    return s.totals.producers === 4 && s.totals.consumers === 4 ? s : null;
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  // Nothing flows before the answer, and the apps have not been handed the other's streams.
+  expect((await inbound(b, a.UID))?.bytesReceived ?? 0).toBe(0);
+  expect((await inbound(a, b.UID))?.bytesReceived ?? 0).toBe(0);
+  expect((await a.events('CRVideo_NotifyVideoStream')).filter((e) => e.args[0] === b.UID)).toHaveLength(0);
   const since = await a.eventCount();
   await b.fn('CRVideo_AcceptCall', callID, meet, '', 'accept');
   await a.waitFor('CRVideo_NotifyCallAccepted', [callID], since);

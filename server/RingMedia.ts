@@ -55,7 +55,8 @@ export class RingMedia {
       this.#byCall.set(key, set);
     }
     set.set(s.id, { session: s, meetID, role });
-    await this.#media.prepare(meetID, { peerId: s.id, UID: s.UID, notify: (name, data) => s.notify(name, data) });
+    const peer = { peerId: s.id, UID: s.UID, notify: (name: string, data: unknown) => s.notify(name, data) };
+    await this.#media.prepare(meetID, peer, key);
     // The call may have ended (or this device entered another room) while the router was being made.
     let stillRinging = true;
     try {

@@ -54,6 +54,8 @@ class RoomSession {
   setUp: Promise<boolean> = Promise.resolve(true);
   /** Producers paused because the call still rings (resumed on enter). */
   readonly heldForRing = new Set<types.Producer>();
+  /** Streams received while the call rings, told to the app on enter. */
+  heldStreams: (() => void)[] = [];
   device: Device | null = null;
   send: types.Transport | null = null;
   recv: types.Transport | null = null;
@@ -212,6 +214,9 @@ export class MediasoupEngine implements MediaEngine {
   /** The room was entered after a preparation: release the held producers, receive the others. */
   async #enterPrepared(room: RoomSession): Promise<void> {
     const live = () => this.#room === room && !room.closed;
+    const held = room.heldStreams;
+    room.heldStreams = [];
+    for (const show of held) show();
     for (const p of room.heldForRing) {
       room.heldForRing.delete(p);
       if (p.closed || !this.#local.track(p.kind as LocalKind)) continue;
@@ -503,13 +508,20 @@ export class MediasoupEngine implements MediaEngine {
     this.#ctx.request('media.resumeConsumer', { consumerId: d.id }).catch((err: unknown) => {
       if (!room.closed && !consumer.closed) this.#log(`resuming ${d.kind} of ${d.UID} failed`, err);
     });
-    const stream = new MediaStream([consumer.track]);
-    if (d.kind === 'audio') {
-      this.#remote.play(d.UID, d.peerId, stream);
-      this.#ctx.emit('CRVideo_NotifyAudioStream', d.UID, stream);
-    } else {
-      this.#ctx.emit('CRVideo_NotifyVideoStream', d.UID, stream);
-    }
+    const show = () => {
+      if (room.closed || consumer.closed) return;
+      const stream = new MediaStream([consumer.track]);
+      if (d.kind === 'audio') {
+        this.#remote.play(d.UID, d.peerId, stream);
+        this.#ctx.emit('CRVideo_NotifyAudioStream', d.UID, stream);
+      } else {
+        this.#ctx.emit('CRVideo_NotifyVideoStream', d.UID, stream);
+      }
+    };
+    // Received while the call still rings (the other party's prepared, paused media): the app hears of
+    // it once the room is entered.
+    if (room.entered) show();
+    else room.heldStreams.push(show);
   }
 
   #audioLevels(levels: readonly { UID: string; volume: number }[]): void {

@@ -11,6 +11,8 @@ export class MediaMember {
    * consumes it, it consumes nobody and hears of nobody until it enters the room.
    */
   hidden = false;
+  /** While hidden: the ringing call it was prepared for (its other party's prepared member may pre-consume it). */
+  group: string | null = null;
   send: types.WebRtcTransport | null = null;
   recv: types.WebRtcTransport | null = null;
   readonly producers = new Map<string, types.Producer>();

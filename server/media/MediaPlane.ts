@@ -88,8 +88,8 @@ export class MediaPlane implements RoomMediaPlane {
    * Ring-time preparation: `peer` gets media in room `meetID` before entering it (see `media.prepare`);
    * nobody sees it until it joins. Replaces an earlier preparation of the same peer elsewhere.
    */
-  async prepare(meetID: number, peer: MediaPeer): Promise<void> {
-    return this.#join(meetID, peer, true);
+  async prepare(meetID: number, peer: MediaPeer, group: string | null = null): Promise<void> {
+    return this.#join(meetID, peer, true, group);
   }
 
   /** Tears down `peerId`'s preparation in `meetID` if it has not entered; true when there was one. */
@@ -107,7 +107,7 @@ export class MediaPlane implements RoomMediaPlane {
     return this.#prepared.get(peerId);
   }
 
-  async #join(meetID: number, peer: MediaPeer, hidden: boolean): Promise<void> {
+  async #join(meetID: number, peer: MediaPeer, hidden: boolean, group: string | null = null): Promise<void> {
     if (this.#closed) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'media plane closed');
     const preparedIn = this.#prepared.get(peer.peerId);
     if (preparedIn !== undefined && (preparedIn !== meetID || hidden)) this.unprepare(preparedIn, peer.peerId);
@@ -122,7 +122,7 @@ export class MediaPlane implements RoomMediaPlane {
           return;
         }
         if (room.closed) continue;
-        room.join(peer, hidden);
+        room.join(peer, hidden, group);
         return;
       }
       throw new CRVideoError(SdkErr.SERVER_EXCEPTION, `room ${meetID}: media router kept closing`);

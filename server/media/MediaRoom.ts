@@ -105,7 +105,7 @@ export class MediaRoom {
    * A member enters (or, `hidden`, prepares while a call rings). A prepared member that enters keeps
    * what it set up and becomes visible: it consumes the others and they consume it at once.
    */
-  join(peer: MediaPeer, hidden = false): void {
+  join(peer: MediaPeer, hidden = false, group: string | null = null): void {
     const old = this.members.get(peer.peerId);
     if (old?.hidden && !hidden && !old.closed) {
       old.peer = peer;
@@ -115,6 +115,7 @@ export class MediaRoom {
     old?.close();
     const m = new MediaMember(peer);
     m.hidden = hidden;
+    m.group = hidden ? group : null;
     this.members.set(peer.peerId, m);
     this.#log.info(
       { UID: peer.UID, peer: peer.peerId.slice(0, 8), hidden },
@@ -132,8 +133,25 @@ export class MediaRoom {
     for (const m of this.members.values()) if (!m.hidden && !m.closed) yield m;
   }
 
+  /**
+   * Whether `to` may receive `from`: both entered, or both prepared for the same ringing call. The
+   * latter connects the receive transports while the call rings; its consumers stay paused (and the
+   * producers held) until both have entered, so nothing flows before the answer.
+   */
+  #sees(to: MediaMember, from: MediaMember): boolean {
+    if (to === from || to.closed || from.closed) return false;
+    if (!to.hidden && !from.hidden) return true;
+    return to.hidden && from.hidden && to.group !== null && to.group === from.group;
+  }
+
+  /** Members `m` may receive (for a prepared member: the other party of its call). */
+  *#seenBy(m: MediaMember): Iterable<MediaMember> {
+    for (const o of this.members.values()) if (this.#sees(m, o)) yield o;
+  }
+
   #promote(m: MediaMember): void {
     m.hidden = false;
+    m.group = null;
     this.#log.info({ UID: m.UID, peer: m.id.slice(0, 8), producers: m.producers.size }, 'prepared member entered');
     for (const producer of m.producers.values()) {
       if (producer.kind === 'audio') void this.#observe(producer);
@@ -142,6 +160,16 @@ export class MediaRoom {
       if (other === m) continue;
       if (m.rtpCapabilities) for (const p of other.producers.values()) void this.#consume(m, other, p);
       for (const p of m.producers.values()) void this.#consume(other, m, p);
+    }
+    // Consumers made while the call rang resume now where both sides have entered (and were resumed).
+    for (const viewer of this.members.values()) {
+      for (const c of viewer.consumers.values()) {
+        const from = this.#memberOfProducerId(c.producerId);
+        if (viewer !== m && from !== m) continue;
+        this.#applyView(viewer, c).catch((err: unknown) => {
+          if (!c.closed) this.#log.warn({ err: (err as Error).message }, 'could not resume a prepared consumer');
+        });
+      }
     }
     if (m.audio !== 0 || m.video !== 0) this.#broadcast(m, 'media.status', m.info());
     if (this.#speaker) m.peer.notify('media.activeSpeaker', { UID: this.#speaker });
@@ -202,10 +230,8 @@ export class MediaRoom {
       if (!m.recv) throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'create the receive transport first');
       m.rtpCapabilities = p.rtpCapabilities as types.RtpCapabilities;
       const peers: MediaPeerInfo[] = [];
-      if (m.hidden) return { peers };
-      for (const other of this.#visible()) {
-        if (other === m) continue;
-        peers.push(other.info());
+      for (const other of this.#seenBy(m)) {
+        if (!m.hidden) peers.push(other.info());
         for (const producer of other.producers.values()) void this.#consume(m, other, producer);
       }
       return { peers };
@@ -331,7 +357,7 @@ export class MediaRoom {
     producer.on('transportclose', () => m.producers.delete(producer.id));
     if (producer.kind === 'audio' && !m.hidden) await this.#observe(producer);
     this.#log.info({ UID: m.UID, kind: producer.kind, producer: producer.id }, 'producing');
-    if (!m.hidden) for (const other of this.#visible()) if (other !== m) void this.#consume(other, m, producer);
+    for (const other of this.members.values()) if (this.#sees(other, m)) void this.#consume(other, m, producer);
     return { id: producer.id };
   }
 
@@ -340,7 +366,7 @@ export class MediaRoom {
     const recv = to.recv;
     const caps = to.rtpCapabilities;
     if (to.closed || !recv || !caps || producer.closed || to.consuming.has(producer.id)) return;
-    if (to.hidden || from.hidden) return;
+    if (!this.#sees(to, from)) return;
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: caps })) {
       this.#log.warn({ UID: to.UID, from: from.UID, kind: producer.kind }, 'member cannot receive this codec');
       return;
@@ -444,7 +470,9 @@ export class MediaRoom {
     const speaking = from !== undefined && from.UID === this.#speaker && this.#speaker !== '';
     const tile = m.tiles.get(c.id);
     const shown = c.kind === 'audio' || !tile?.hidden;
-    if (!m.wanted.has(c.id) || !shown) {
+    // Prepared while ringing: a consumer between the call's parties waits for both to enter.
+    const entered = !m.hidden && from !== undefined && !from.hidden;
+    if (!m.wanted.has(c.id) || !shown || !entered) {
       if (!c.paused) {
         await c.pause();
         if (m.wanted.has(c.id)) this.#log.debug({ UID: m.UID, consumer: c.id }, 'tile hidden: consumer paused');

@@ -141,7 +141,8 @@ export class MediaRoom {
   #sees(to: MediaMember, from: MediaMember): boolean {
     if (to === from || to.closed || from.closed) return false;
     if (!to.hidden && !from.hidden) return true;
-    return to.hidden && from.hidden && to.group !== null && to.group === from.group;
+    // The caller's device and the callee's devices: never two devices of one user.
+    return to.hidden && from.hidden && to.group !== null && to.group === from.group && to.UID !== from.UID;
   }
 
   /** Members `m` may receive (for a prepared member: the other party of its call). */

@@ -387,7 +387,7 @@ export class MediasoupEngine implements MediaEngine {
       appData: { heldForRing: held },
       ...(kind === 'audio'
         ? { codecOptions: { opusDtx: this.#opusFecDtx, opusFec: this.#opusFecDtx } }
-        : videoEncodings(room.device, this.#simulcast)),
+        : videoEncodings(room.device, this.#simulcast, track.getSettings?.().height)),
     });
     if (room.closed) {
       p.close();

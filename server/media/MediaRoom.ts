@@ -486,7 +486,7 @@ export class MediaRoom {
       if (c.preferredLayers?.spatialLayer !== spatialLayer) {
         await c.setPreferredLayers({ spatialLayer, temporalLayer: 2 });
       }
-      await c.setPriority(speaking ? 2 : 1);
+      if (c.priority !== (speaking ? 2 : 1)) await c.setPriority(speaking ? 2 : 1);
     }
     if (c.paused) {
       await c.resume();

@@ -54,6 +54,8 @@ class RoomSession {
   setUp: Promise<boolean> = Promise.resolve(true);
   /** Producers paused because the call still rings (resumed on enter). */
   readonly heldForRing = new Set<types.Producer>();
+  /** The capture each producer sends a copy of. */
+  readonly sources = new WeakMap<types.Producer, MediaStreamTrack>();
   /** Streams received while the call rings, told to the app on enter. */
   heldStreams: (() => void)[] = [];
   device: Device | null = null;
@@ -363,10 +365,20 @@ export class MediasoupEngine implements MediaEngine {
         producer.pause();
         await this.#ctx.request('media.pauseProducer', { producerId: producer.id });
       }
+      // Stop the producer's copy too: the device is released only when no copy of its track lives.
+      if (producer && !producer.closed && producer.track) {
+        await producer.replaceTrack({ track: null });
+        room.sources.delete(producer);
+      }
       return;
     }
     if (producer && !producer.closed) {
-      if (producer.track !== track) await producer.replaceTrack({ track });
+      if (room.sources.get(producer) !== track) {
+        const copy = track.clone();
+        copy.enabled = !producer.paused;
+        await producer.replaceTrack({ track: copy });
+        room.sources.set(producer, track);
+      }
       if (producer.paused && !room.heldForRing.has(producer)) {
         producer.resume();
         await this.#ctx.request('media.resumeProducer', { producerId: producer.id });
@@ -378,12 +390,15 @@ export class MediasoupEngine implements MediaEngine {
       return;
     }
     const held = !room.entered;
+    // The producer sends its own copy of the capture: held (paused) while the call rings, the copy is
+    // disabled, so only black frames / silence leave (nothing at all goes on to anyone: the server holds
+    // the producer paused too), while the app's preview of the capture keeps playing. Resuming at the
+    // answer only enables the copy: no renegotiation on the way to the first frame.
+    const copy = track.clone();
+    copy.enabled = !held;
     const p = await room.send.produce({
-      track,
-      stopTracks: false,
-      // A paused producer sends nothing at all (and the local preview of the same track keeps playing).
-      disableTrackOnPause: false,
-      zeroRtpOnPause: true,
+      track: copy,
+      stopTracks: true,
       appData: { heldForRing: held },
       ...(kind === 'audio'
         ? { codecOptions: { opusDtx: this.#opusFecDtx, opusFec: this.#opusFecDtx } }
@@ -393,11 +408,12 @@ export class MediasoupEngine implements MediaEngine {
       p.close();
       return;
     }
-    // Produced while the call rings: the transport is connected now; nothing is sent until the enter.
+    room.sources.set(p, track);
+    // Produced while the call rings: the transport is connected now; nothing is shown until the enter.
     if (held && !room.entered) {
-      p.pause();
       room.heldForRing.add(p);
     } else if (held) {
+      p.resume();
       this.#ctx.request('media.resumeProducer', { producerId: p.id }).catch(() => {});
     }
     room.producers[kind] = p;

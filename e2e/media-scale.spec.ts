@@ -61,6 +61,15 @@ async function room(host: User, guests: User[]): Promise<MeetObj> {
 }
 
 /** The last CRVideo_NotifyVideoLayer(UID, spatial, temporal) `viewer` got about `UID`'s video. */
+/** First frames can take long on a loaded 2-core machine: wait for them before the flowing checks. */
+async function firstVideo(viewer: User, UID: string): Promise<void> {
+  await until(
+    `${viewer.UID} gets a first frame of ${UID}`,
+    async () => ((await viewer.video(UID))?.frames ? true : null),
+    90_000,
+  );
+}
+
 async function lastLayer(viewer: User, UID: string): Promise<number | null> {
   const ev = (await viewer.events('CRVideo_NotifyVideoLayer')).filter((e) => e.args[0] === UID);
   const last = ev.at(-1);
@@ -104,6 +113,7 @@ test('a viewer whose tile shrinks gets a lower simulcast layer (layer events and
   const a = await user(browser, 'A');
   const b = await user(browser, 'B');
   await room(a, [b]);
+  await firstVideo(b, a.UID);
   await expectVideoFlowing(b, a.UID);
   await b.fn('CRVideo_SetVideoTileSize', a.UID, 1280, 720);
   const top = await layerIs(b, a.UID, (l) => l >= 1, 'a high layer');
@@ -157,6 +167,7 @@ test('a hidden window pauses its video consumers and resumes them with a key fra
   const a = await user(browser, 'A');
   const b = await user(browser, 'B');
   await room(a, [b]);
+  await firstVideo(b, a.UID);
   await expectVideoFlowing(b, a.UID);
   // What a minimised window does to the page (the OS boundary): visibilityState 'hidden' + the event.
   const setHidden = (hidden: boolean) =>

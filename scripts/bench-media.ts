@@ -400,8 +400,8 @@ async function lossFigures(
         latency: 0,
         downloadThroughput: -1,
         uploadThroughput: -1,
-        // Each side drops this share of what it sends: the receiver sees it on everything it gets.
-        packetLoss: u === tx ? loss : 0,
+        // Chromium applies it to the page's WebRTC sockets (both pages: the receiver's figures show the net loss).
+        packetLoss: loss,
       } as never);
     }
     await sleep(2000);

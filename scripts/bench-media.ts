@@ -525,6 +525,8 @@ async function main(): Promise<void> {
         ['video freezes', 'videoFreezes'],
         ['video fps', 'videoFps'],
       ]);
+    if (loss?.rows.every((r) => r.audioLossPercent === 0 && r.videoLossPercent === 0))
+      console.log('  (no loss reached the receiver: this Chromium ignores the DevTools WebRTC packet-loss emulation)');
     const worker = result.worker as { rooms: Record<string, number>[] } | undefined;
     if (worker)
       table('mediasoup worker with N members sending mic + camera', worker.rooms, [

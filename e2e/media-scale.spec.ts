@@ -84,7 +84,8 @@ function layerIs(viewer: User, UID: string, want: (layer: number) => boolean, wh
       const l = await lastLayer(viewer, UID);
       return l !== null && want(l) ? l + 1 : 0; // +1: layer 0 must count as found
     },
-    30_000,
+    // A switch waits for a key frame of the new layer, slow when the machine is loaded.
+    60_000,
   ).then((l) => l - 1);
 }
 

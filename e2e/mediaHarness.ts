@@ -76,7 +76,10 @@ export interface MediaServer {
 }
 
 /** Bundles the browser SDK from the sources and starts a real server with a real media plane. */
-export async function startMediaServer(media: MediaPlaneOptions = {}): Promise<MediaServer> {
+export async function startMediaServer(
+  media: MediaPlaneOptions = {},
+  serverOptions: { callTimeoutMs?: number } = {},
+): Promise<MediaServer> {
   const dir = mkdtempSync(join(tmpdir(), 'crvideo-media-e2e-'));
   const sdkDir = join(dir, 'sdk');
   const appDir = join(dir, 'app');
@@ -99,6 +102,7 @@ export async function startMediaServer(media: MediaPlaneOptions = {}): Promise<M
     logLevel: process.env.CRVIDEO_TEST_LOG ?? 'silent',
     media: { numWorkers: 1, ...media } as Record<string, unknown>,
     staticRoutes: { sdkBundleDir: sdkDir, rendererDir: appDir },
+    ...serverOptions,
   });
   if (!server.media) throw new Error('the server started without a media plane');
   return {

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { UID } from './schemas.js';
+import { CallID, MeetID, UID } from './schemas.js';
 import './issues.js';
 
 // Media-plane signaling (mediasoup). Kept in its own file so the call/room protocol and the media
@@ -159,6 +159,24 @@ export const mediaRequests = {
   'media.setStatus': z.object({ audio: z.optional(MediaStatus), video: z.optional(MediaStatus) }),
   /** Transport and stream health of this member (network-quality indicator). */
   'media.getStats': empty,
+  // --- ring-time preparation and tile sizes (issue 15) ---
+  /**
+   * While call `callID` rings, its caller and the callee's devices may set up media in the call's room
+   * before entering it: router capabilities, transports, producers. Nobody sees or receives the prepared
+   * member until it enters; the server tears it down if the call does not go ahead.
+   */
+  'media.prepare': z.object({ callID: CallID }),
+  /**
+   * How big this member shows the video of consumer `consumerId` (CSS pixels; 0 = size unknown), or
+   * that it does not show it at all (`hidden`: off screen, minimised — the consumer pauses until shown
+   * again, then resumes with a key frame). The server picks the simulcast layer from the size.
+   */
+  'media.setTileSize': z.object({
+    consumerId: Id,
+    width: z.int().check(z.gte(0), z.lte(16384)),
+    height: z.int().check(z.gte(0), z.lte(16384)),
+    hidden: z.optional(z.boolean()),
+  }),
 } as const satisfies Record<`media.${string}`, z.ZodMiniType>;
 
 const TransportStats = z.object({
@@ -196,6 +214,8 @@ export const mediaResponses = {
   'media.resumeConsumer': empty,
   'media.pauseConsumer': empty,
   'media.setStatus': empty,
+  'media.prepare': z.object({ meetID: MeetID }),
+  'media.setTileSize': empty,
   'media.getStats': z.object({
     transports: z.array(TransportStats),
     /** Scores of what this member sends (per own producer). */
@@ -229,6 +249,18 @@ export const mediaNotifications = {
   'media.peerLeft': z.object({ peerId: Id, UID }),
   /** The loudest member right now ('' when everyone is silent). */
   'media.activeSpeaker': z.object({ UID: z.union([UID, z.literal('')]) }),
+  /** The ring-time preparation in room `meetID` was torn down (the call was rejected, cancelled, timed out). */
+  'media.prepareEnded': z.object({ meetID: MeetID }),
+  /** The layer this member receives of a simulcast / SVC video consumer changed (null: none for now). */
+  'media.consumerLayers': z.object({
+    id: Id,
+    spatialLayer: z.nullable(z.int()),
+    temporalLayer: z.nullable(z.int()),
+  }),
+  /** Voice levels of the loud members (dBov, -127…0), every 800 ms while somebody speaks. */
+  'media.audioLevels': z.object({
+    levels: z.array(z.object({ UID, volume: z.number() })).check(z.maxLength(64)),
+  }),
 } as const satisfies Record<`media.${string}`, z.ZodMiniType>;
 
 export type MediaRequestType = keyof typeof mediaRequests;

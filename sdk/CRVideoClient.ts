@@ -127,6 +127,23 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
 
   const media: MediaEngine | null = options.media ? options.media({ request, emit, myUID: () => UID }) : null;
 
+  // Ring-time media (issue 15): while a call rings both sides prepare its room's media; it goes when the
+  // call does not go ahead here. Engines without prepare() simply start at EnterMeeting3.
+  const ringPrepare = (callID: string, meetID: number): void => {
+    try {
+      media?.prepare?.(callID, meetID);
+    } catch (err) {
+      log('media preparation failed', err);
+    }
+  };
+  const ringUnprepare = (callID: string): void => {
+    try {
+      media?.unprepare?.(callID);
+    } catch (err) {
+      log('media unprepare failed', err);
+    }
+  };
+
   function leaveMediaRoom(): void {
     meetID = null;
     try {
@@ -222,6 +239,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
         return emit('CRVideo_NotifyTokenWillExpire');
       case 'callIn': {
         const d = data as NotificationData<'callIn'>;
+        ringPrepare(d.callID, d.meetObj.ID);
         return emit('CRVideo_NotifyCallIn', d.callID, d.meetObj, d.callerID, d.usrExtDat);
       }
       case 'callAccepted': {
@@ -230,11 +248,13 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       }
       case 'callRejected': {
         const d = data as NotificationData<'callRejected'>;
+        ringUnprepare(d.callID);
         if (ledger.wasEnded(d.callID)) return; // already ended towards the app by reconciliation
         return emit('CRVideo_NotifyCallRejected', d.callID, d.sdkErr, d.usrExtDat);
       }
       case 'callHungup': {
         const d = data as NotificationData<'callHungup'>;
+        ringUnprepare(d.callID);
         if (ledger.wasEnded(d.callID)) return; // already ended towards the app (exactly once)
         // The reason (207: a link was lost) only when the server gave one, so the usual call has two arguments.
         const why: [sdkErr?: number] = d.sdkErr === undefined ? [] : [d.sdkErr];
@@ -280,12 +300,19 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
     run(
       'call',
       { callID, calledUID, meetID: meetObj?.ID, usrExtDat },
-      () => emit('CRVideo_CallSuccess', callID, cookie),
-      (code) => emit('CRVideo_CallFail', callID, code, cookie),
+      () => {
+        ringPrepare(callID, meetObj.ID);
+        emit('CRVideo_CallSuccess', callID, cookie);
+      },
+      (code) => {
+        ringUnprepare(callID);
+        emit('CRVideo_CallFail', callID, code, cookie);
+      },
     );
   }
 
   function hangup(callID: string, usrExtDat = '', cookie?: unknown): void {
+    ringUnprepare(callID);
     run(
       'hangupCall',
       { callID, usrExtDat },
@@ -403,10 +430,14 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
         'acceptCall',
         { callID, usrExtDat: usrExtDat ?? '' },
         () => emit('CRVideo_AcceptCallSuccess', callID, cookie),
-        (code) => emit('CRVideo_AcceptCallFail', callID, code, cookie),
+        (code) => {
+          ringUnprepare(callID);
+          emit('CRVideo_AcceptCallFail', callID, code, cookie);
+        },
       );
     },
     CRVideo_RejectCall(callID, usrExtDat = '', cookie) {
+      ringUnprepare(callID);
       run(
         'rejectCall',
         { callID, usrExtDat: usrExtDat ?? '' },

@@ -22,6 +22,11 @@ interface Call {
   timer: NodeJS.Timeout | null;
 }
 
+/** What Calls tells its listeners (ring-time media preparation follows the call this way). */
+export type CallEvent =
+  | { type: 'accepted'; callID: string; appID: string; meetID: number; by: Session }
+  | { type: 'ended'; callID: string; appID: string; meetID: number; answered: boolean };
+
 export interface CallsOptions {
   /** No answer within this time: 604 for the caller, the call is missed. */
   callTimeoutMs: number;
@@ -39,6 +44,7 @@ export class Calls {
   readonly #rooms: Rooms;
   readonly #opts: CallsOptions;
   readonly #log: Logger;
+  readonly #listeners = new Set<(e: CallEvent) => void>();
 
   constructor(store: Store, presence: Presence, rooms: Rooms, opts: CallsOptions, log: Logger) {
     this.#store = store;
@@ -46,6 +52,39 @@ export class Calls {
     this.#rooms = rooms;
     this.#opts = opts;
     this.#log = log.child({ mod: 'Calls' });
+  }
+
+  /** Listens to accepted and ended calls; returns the unsubscribe. */
+  onEvent(listener: (e: CallEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #tell(e: CallEvent): void {
+    for (const l of this.#listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.#log.error({ callID: e.callID, err: (err as Error).message }, 'call listener threw');
+      }
+    }
+  }
+
+  /**
+   * The room of call `callID` if it rings and `s` is its caller device or one of the callee's devices
+   * (who may prepare media there); otherwise 603 (INVALID_CALLID).
+   */
+  ringingRoomFor(s: Session, callID: string): number {
+    const c = this.#get(s, callID);
+    if (c.state !== 'ringing' || (c.callerSession !== s && c.calleeUID !== s.UID)) {
+      throw new CRVideoError(SdkErr.INVALID_CALLID, 'call not ringing on this device');
+    }
+    return c.meet.ID;
+  }
+
+  /** Whether `s` is the device that placed call `callID`. */
+  isCallerSession(s: Session, callID: string): boolean {
+    return this.#calls.get(this.#key(s.appID, callID))?.callerSession === s;
   }
 
   #key(appID: string, x: string): string {
@@ -197,6 +236,7 @@ export class Calls {
     c.callerSession.notify('callAccepted', { callID, meetObj: this.#freshMeet(c), usrExtDat });
     for (const d of this.#calleeDevices(c)) if (d !== s) d.notify('callHungup', { callID, usrExtDat: '' });
     this.#log.info({ callID, caller: c.callerUID, callee: c.calleeUID }, 'call accepted');
+    this.#tell({ type: 'accepted', callID, appID: c.appID, meetID: c.meet.ID, by: s });
   }
 
   #freshMeet(c: Call): MeetObj {
@@ -278,6 +318,7 @@ export class Calls {
 
   #end(c: Call, outcome: CallOutcome, sdkErr: number, why: string): void {
     if (c.state === 'ended') return;
+    const answered = c.state === 'accepted';
     c.state = 'ended';
     this.#clearTimer(c);
     this.#calls.delete(this.#key(c.appID, c.callID));
@@ -288,6 +329,7 @@ export class Calls {
       { callID: c.callID, caller: c.callerUID, callee: c.calleeUID, outcome, sdkErr },
       `call ended: ${why}`,
     );
+    this.#tell({ type: 'ended', callID: c.callID, appID: c.appID, meetID: c.meet.ID, answered });
   }
 
   /** Ends every live call (server shutdown). */

@@ -21,4 +21,13 @@ export interface RoomMediaPlane {
   /** Listener for rooms lost with a dead worker: the core tells those peers MeetingDropped and removes them from the room. */
   onRoomDropped(listener: (meetID: number, peerIds: string[]) => void): void;
   close(): Promise<void>;
+  /**
+   * Ring-time preparation: media for `peer` in `meetID` before it enters; invisible to the others except
+   * the prepared members of the same `group` (the ringing call), whose consumers stay paused until both enter.
+   */
+  prepare?(meetID: number, peer: MediaPeer, group?: string): Promise<void>;
+  /** Tears a preparation down unless the peer entered meanwhile; true when there was one. */
+  unprepare?(meetID: number, peerId: string): boolean;
+  /** The room a peer is prepared in (its media requests go there until it enters a room). */
+  preparedRoomOf?(peerId: string): number | undefined;
 }

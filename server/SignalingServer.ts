@@ -23,6 +23,7 @@ import { addressKey } from './limits/LoginThrottle.js';
 import { CloseCode, DEFAULT_TRANSPORT_LIMITS, type TransportLimits } from './limits.js';
 import type { RoomMediaPlane } from './MediaHooks.js';
 import type { Presence } from './Presence.js';
+import type { RingMedia } from './RingMedia.js';
 import type { Rooms } from './Rooms.js';
 import type { Session } from './Session.js';
 import type { Sessions } from './Sessions.js';
@@ -67,6 +68,8 @@ export interface SignalingDeps {
   rooms: Rooms;
   calls: Calls;
   media: RoomMediaPlane | null;
+  /** Ring-time media preparation (`media.prepare`); absent without a media plane. */
+  ringMedia?: RingMedia | null;
   store: Store;
   limits: Limits;
   log: Logger;
@@ -468,8 +471,15 @@ export class SignalingServer {
     if (type.startsWith('media.')) {
       const media = this.#deps.media;
       if (!media) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'this server has no media plane');
-      if (s.meetID === null) throw new CRVideoError(SdkErr.AUTHERROR, 'enter the room first');
-      return media.handle(s.meetID, s.id, type, payload);
+      if (type === 'media.prepare') {
+        const ring = this.#deps.ringMedia;
+        if (!ring) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'this server does not prepare media');
+        return ring.prepare(s, (payload as RequestPayload<'media.prepare'>).callID);
+      }
+      // Outside a room, a device prepared while a call rings works on that room's media.
+      const meetID = s.meetID ?? media.preparedRoomOf?.(s.id) ?? null;
+      if (meetID === null) throw new CRVideoError(SdkErr.AUTHERROR, 'enter the room first');
+      return media.handle(meetID, s.id, type, payload);
     }
     const handler = this.#handlers[type] as Handler<RequestType> | undefined;
     if (!handler) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `no handler for ${type}`);

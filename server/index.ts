@@ -10,6 +10,7 @@ import { Limits } from './limits/Limits.js';
 import { resolveTransportLimits } from './limits.js';
 import type { MediaPlane, MediaPlaneOptions } from './media/MediaPlane.js';
 import { Presence } from './Presence.js';
+import { RingMedia } from './RingMedia.js';
 import { Rooms } from './Rooms.js';
 import { Sessions } from './Sessions.js';
 import { SignalingServer } from './SignalingServer.js';
@@ -109,6 +110,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     { graceMs: o.graceMs, tokenWarnMs: o.tokenWarnMs, multiDevice: o.multiDevice, limits: transportLimits },
     logger,
   );
+  const ringMedia = media ? new RingMedia(calls, media, logger) : null;
   const http = createHttpServer(options.staticRoutes ?? defaultStaticRoutes(), logger, {
     serveSourceMaps: o.serveSourceMaps === true,
   });
@@ -126,6 +128,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     rooms,
     calls,
     media,
+    ringMedia,
     store,
     log: logger,
     limits,
@@ -164,6 +167,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
         sessions.closeAll();
         calls.closeAll();
         presence.close();
+        ringMedia?.close();
         await signaling.close();
         await new Promise<void>((r) => http.close(() => r()));
         http.closeAllConnections();

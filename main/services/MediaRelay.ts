@@ -54,6 +54,8 @@ export class MediaRelay {
       this.#command({ op: 'enter', meetID, members, myUID: this.#ctx?.myUID() ?? '' });
     },
     exit: () => this.#command({ op: 'exit' }),
+    prepare: (callID, meetID) => this.#command({ op: 'prepare', callID, meetID, myUID: this.#ctx?.myUID() ?? '' }),
+    unprepare: (callID) => this.#command({ op: 'unprepare', callID }),
     onNotification: (name, data) => this.#command({ op: 'notification', name, data: data as never }),
     onResumed: () => this.#command({ op: 'resumed' }),
     openMic: () => this.#command({ op: 'openMic' }),

@@ -85,6 +85,14 @@ export const MediaCommand = z.discriminatedUnion('op', [
     myUID: z.string(),
   }),
   z.object({ op: z.literal('exit') }),
+  // Ring-time media preparation (issue 15): the page's engine prepares the ringing call's room.
+  z.object({
+    op: z.literal('prepare'),
+    callID: z.string().check(z.minLength(1), z.maxLength(64)),
+    meetID: z.int().check(z.positive()),
+    myUID: z.string(),
+  }),
+  z.object({ op: z.literal('unprepare'), callID: z.string().check(z.minLength(1), z.maxLength(64)) }),
   z.object({ op: z.literal('notification'), name: z.string().check(z.maxLength(64)), data: JsonValue }),
   z.object({ op: z.literal('resumed') }),
   z.object({ op: z.literal('openMic') }),

@@ -19,12 +19,18 @@ if (!bridge) {
       engine = e;
     }),
     ringtone: createWebAudioRingtone(),
+    extraHolders: ['CRVideo_NotifyVideoLayer', 'CRVideo_MicEnergyUpdate'],
     // The extension functions the browser bundle has (sdk/browser/index.ts), answered by the local engine.
     extraFunctions: {
       CRVideo_GetMediaStats: (): Promise<MediaStatsReport | null> =>
         engine ? engine.getStats() : Promise.resolve(null),
       CRVideo_GetRemoteAudioElements: (): HTMLAudioElement[] => engine?.remotePlayers() ?? [],
       CRVideo_RestartIce: (): Promise<number> => engine?.restartIce() ?? Promise.resolve(0),
+      CRVideo_SetVideoTileSize: (UID: string, width: number, height: number): void =>
+        engine?.setTileSize(UID, width, height),
+      CRVideo_SetMediaOptions: (o: { simulcast?: boolean; prepareOnRing?: boolean; opusFecDtx?: boolean }): void =>
+        engine?.setOptions(o),
+      CRVideo_GetMicEnergy: (UID: string): number => engine?.micEnergy(UID) ?? 0,
     },
   });
   g.CRVideoSDK = { version: '0.1.0', SdkErr, desktop: true };

@@ -182,6 +182,13 @@ export function installBridgeGlobals(
         case 'exit':
           engine.exit();
           break;
+        case 'prepare':
+          myUID = cmd.myUID || myUID;
+          engine.prepare?.(cmd.callID, cmd.meetID);
+          break;
+        case 'unprepare':
+          engine.unprepare?.(cmd.callID);
+          break;
         case 'notification':
           engine.onNotification(cmd.name, cmd.data);
           break;

@@ -17,7 +17,12 @@ function defaultServerAddr(): string {
   return loc && (loc.protocol === 'http:' || loc.protocol === 'https:') ? loc.origin : '';
 }
 
-const EXTENSION_HOLDERS = ['CRVideo_NotifyActiveSpeaker', 'CRVideo_NotifyDeviceError'] as const;
+const EXTENSION_HOLDERS = [
+  'CRVideo_NotifyActiveSpeaker',
+  'CRVideo_NotifyDeviceError',
+  'CRVideo_NotifyVideoLayer',
+  'CRVideo_MicEnergyUpdate',
+] as const;
 
 /** Builds a browser client: native WebSocket, mediasoup-client media, extension functions. */
 export function createBrowserClient(serverAddr = defaultServerAddr()): CRVideoClient {
@@ -39,6 +44,12 @@ export function createBrowserClient(serverAddr = defaultServerAddr()): CRVideoCl
   // The network came back: try at once rather than at the next scheduled attempt (issue 12).
   const win = globalThis as unknown as Partial<OnlineEventSource>;
   if (typeof win.addEventListener === 'function') watchOnlineEvents(client, win as OnlineEventSource);
+  // Issue 15: the app tells the size it shows each member's video at (the server sends the layer that fits).
+  ext.CRVideo_SetVideoTileSize ??= (UID: string, width: number, height: number): void =>
+    engine?.setTileSize(UID, width, height);
+  ext.CRVideo_SetMediaOptions ??= (o: { simulcast?: boolean; prepareOnRing?: boolean; opusFecDtx?: boolean }): void =>
+    engine?.setOptions(o);
+  ext.CRVideo_GetMicEnergy ??= (UID: string): number => engine?.micEnergy(UID) ?? 0;
   return client;
 }
 

@@ -16,6 +16,13 @@ export interface MediaContext {
  * works without one (Node tests, bots): then media calls are no-ops.
  */
 export interface MediaEngine {
+  /**
+   * A call rings (callee: NotifyCallIn; caller: CallSuccess): set up media in its room `meetID` before
+   * the answer, invisible to the others until `enter` (optional: engines without it start at enter).
+   */
+  prepare?(callID: string, meetID: number): void;
+  /** Call `callID` does not go ahead here (rejected, cancelled, timed out, answered elsewhere). */
+  unprepare?(callID: string): void;
   /** Called after EnterMeeting3 succeeded: load the device, create transports, consume members. */
   enter(meetID: number, members: string[]): Promise<void>;
   /** Called on ExitMeeting, hang-up clean-up, MeetingDropped/Stopped, logout: release every track and transport. */

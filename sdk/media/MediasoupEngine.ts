@@ -10,6 +10,7 @@ import {
 import type { CRVideoDevice } from '../api.js';
 import { type CaptureSettings, type LocalKind, LocalMedia } from './LocalMedia.js';
 import type { MediaContext, MediaEngine, MediaEngineFactory } from './MediaEngine.js';
+import { MicEnergy } from './MicEnergy.js';
 import {
   candidatePairOf,
   type InboundStats,
@@ -19,62 +20,22 @@ import {
   qualityOf,
 } from './mediaStats.js';
 import { RemoteMembers } from './RemoteMembers.js';
+import { RoomSession } from './RoomSession.js';
+import { videoEncodings } from './simulcast.js';
+import { TileViews } from './TileViews.js';
 
 export type { MediaStatsReport } from './mediaStats.js';
 
 export interface MediasoupEngineOptions {
   /** getUserMedia constraints for the mic and the camera. */
   capture?: CaptureSettings;
+  /** Cameras send three simulcast layers (VP8) so viewers get the layer their tile needs (default true). */
+  simulcast?: boolean;
+  /** While a call rings, set up its room's media before the answer (default true). */
+  prepareOnRing?: boolean;
   /** A transport 'disconnected' this long gets an ICE restart (default 3000 ms); 'failed' gets one at once. */
   iceDisconnectedMs?: number;
   log?: (msg: string, extra?: unknown) => void;
-}
-
-interface RemoteConsumer {
-  consumer: types.Consumer;
-  UID: string;
-  peerId: string;
-}
-
-/** One stay in one room: the device, the two transports, and what runs on them. */
-class RoomSession {
-  readonly meetID: number;
-  device: Device | null = null;
-  send: types.Transport | null = null;
-  recv: types.Transport | null = null;
-  readonly producers: Record<LocalKind, types.Producer | null> = { audio: null, video: null };
-  readonly consumers = new Map<string, RemoteConsumer>();
-  /** Consumers being created: started at once (mediasoup-client batches them), awaited by their close. */
-  readonly consuming = new Map<string, Promise<void>>();
-  /** Set once `media.ready` is answered: status updates start then. */
-  ready = false;
-  closed = false;
-  /** Notifications are handled one after another (a consumer's close never overtakes its creation). */
-  inbox: Promise<void> = Promise.resolve();
-  readonly publishing: Record<LocalKind, Promise<void>> = { audio: Promise.resolve(), video: Promise.resolve() };
-  readonly timers = new Set<ReturnType<typeof setTimeout>>();
-
-  constructor(meetID: number) {
-    this.meetID = meetID;
-  }
-
-  later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      if (!this.closed) fn();
-    }, ms);
-    this.timers.add(t);
-  }
-
-  close(): void {
-    this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    for (const c of this.consumers.values()) c.consumer.close();
-    this.consumers.clear();
-    this.send?.close();
-    this.recv?.close();
-  }
 }
 
 const STATUS_CALLBACK = { audio: 'CRVideo_AudioStatusChanged', video: 'CRVideo_VideoStatusChanged' } as const;
@@ -94,6 +55,12 @@ export class MediasoupEngine implements MediaEngine {
   readonly #iceDisconnectedMs: number;
   readonly #local: LocalMedia;
   readonly #remote: RemoteMembers;
+  readonly #tiles: TileViews;
+  readonly #energy = new MicEnergy();
+  #simulcast: boolean;
+  #prepareOnRing: boolean;
+  /** Opus in-band FEC and DTX (off only to measure what they bring). */
+  #opusFecDtx = true;
   #room: RoomSession | null = null;
   #device: { key: string; device: Device } | null = null;
   #speaker = '';
@@ -103,6 +70,15 @@ export class MediasoupEngine implements MediaEngine {
     this.#ctx = ctx;
     this.#log = options.log ?? ((msg, extra) => console.warn(`[CRVideo media] ${msg}`, extra ?? ''));
     this.#iceDisconnectedMs = options.iceDisconnectedMs ?? 3000;
+    this.#simulcast = options.simulcast ?? true;
+    this.#prepareOnRing = options.prepareOnRing ?? true;
+    this.#tiles = new TileViews((consumerId, view) => {
+      const room = this.#room;
+      if (!room || room.closed) return;
+      this.#ctx.request('media.setTileSize', { consumerId, ...view }).catch((err: unknown) => {
+        if (!room.closed) this.#log('could not tell the tile size', err);
+      });
+    });
     this.#local = new LocalMedia(
       {
         status: (kind, old, status) => this.#ownStatus(kind, old, status),
@@ -129,38 +105,99 @@ export class MediasoupEngine implements MediaEngine {
 
   async enter(meetID: number, _members: string[]): Promise<void> {
     if (this.#closed) return;
-    if (this.#room && !this.#room.closed && this.#room.meetID === meetID) return;
+    const current = this.#room;
+    if (current && !current.closed && current.meetID === meetID) {
+      if (current.entered) return;
+      // Prepared while the call rang: what is ready stays, the rest follows now.
+      current.entered = true;
+      if (await current.setUp) return this.#enterPrepared(current);
+      if (this.#room !== current) return;
+    }
     if (this.#room) this.#leaveRoom();
     const room = new RoomSession(meetID);
     this.#room = room;
+    room.setUp = this.#setUp(room);
     try {
-      await this.#setUp(room);
+      await room.setUp;
     } catch (err) {
       if (this.#room === room) this.#log(`media set-up in room ${meetID} failed`, err);
       throw err;
     }
   }
 
-  async #setUp(room: RoomSession): Promise<void> {
+  /**
+   * While call `callID` rings (both sides), sets up media in its room `meetID` before the answer:
+   * router capabilities, device, transports, and producers of what is captured (held paused, nothing
+   * leaves for anyone). An enter of the same room continues from there; `unprepare` or the server's
+   * `media.prepareEnded` undoes it. Skipped while this engine is in a room.
+   */
+  prepare(callID: string, meetID: number): void {
+    if (this.#closed || !this.#prepareOnRing || (this.#room && !this.#room.closed)) return;
+    const room = new RoomSession(meetID, callID);
+    this.#room = room;
+    room.setUp = this.#setUp(room).then(
+      (ok) => ok,
+      (err: unknown) => {
+        if (this.#room === room && !room.entered) {
+          this.#log(`ring-time media preparation in room ${meetID} failed`, err);
+          this.#leaveRoom();
+        }
+        return false;
+      },
+    );
+  }
+
+  /** The call `callID` does not go ahead (or was answered elsewhere): drop its preparation unless entered. */
+  unprepare(callID: string): void {
+    const room = this.#room;
+    if (room && room.callID === callID && !room.entered) this.#leaveRoom();
+  }
+
+  /** The room was entered after a preparation: release the held producers, receive the others. */
+  async #enterPrepared(room: RoomSession): Promise<void> {
+    const live = () => this.#room === room && !room.closed;
+    const held = room.heldStreams;
+    room.heldStreams = [];
+    for (const show of held) show();
+    for (const p of room.heldForRing) {
+      room.heldForRing.delete(p);
+      if (p.closed || !this.#local.track(p.kind as LocalKind)) continue;
+      p.resume();
+      this.#ctx.request('media.resumeProducer', { producerId: p.id }).catch((err: unknown) => {
+        if (live()) this.#log(`resuming the ${p.kind} producer failed`, err);
+      });
+    }
+    const { peers } = await this.#ctx.request('media.ready', { rtpCapabilities: room.device?.rtpCapabilities ?? {} });
+    if (!live()) return;
+    for (const p of peers) this.#remote.update(p);
+    room.ready = true;
+    this.#pushStatus(room);
+  }
+
+  /** Resolves true when the room is set up (entered, or prepared and waiting for the enter). */
+  async #setUp(room: RoomSession): Promise<boolean> {
     const live = () => this.#room === room && !room.closed;
     const detecting = this.#local.detect();
-    // Everything that does not depend on the device runs at once: one round trip instead of four.
+    // Everything that does not depend on the device runs at once: one round trip instead of four. The
+    // server answers one socket's requests in order, so media.prepare goes first in the same burst.
+    const preparing = room.callID ? this.#ctx.request('media.prepare', { callID: room.callID }) : null;
     const [{ rtpCapabilities }, s, r] = await Promise.all([
       this.#ctx.request('media.getRouterRtpCapabilities', {}),
       this.#ctx.request('media.createTransport', { direction: 'send' }),
       this.#ctx.request('media.createTransport', { direction: 'recv' }),
+      preparing,
     ]);
-    if (!live()) return;
+    if (!live()) return false;
     const device = await this.#loadDevice(rtpCapabilities as types.RtpCapabilities);
-    if (!live()) return;
+    if (!live()) return false;
     room.device = device;
 
     const send = device.createSendTransport(s as types.TransportOptions);
     room.send = send;
     this.#wire(room, send);
-    send.on('produce', ({ kind, rtpParameters }, ok, fail) => {
+    send.on('produce', ({ kind, rtpParameters, appData }, ok, fail) => {
       this.#ctx
-        .request('media.produce', { transportId: send.id, kind, rtpParameters })
+        .request('media.produce', { transportId: send.id, kind, rtpParameters, paused: appData.heldForRing === true })
         .then(({ id }) => ok({ id }), fail);
     });
     room.recv = device.createRecvTransport(r as types.TransportOptions);
@@ -169,12 +206,15 @@ export class MediasoupEngine implements MediaEngine {
     for (const kind of ['audio', 'video'] as const) if (this.#local.track(kind)) this.#publish(kind);
 
     const { peers } = await this.#ctx.request('media.ready', { rtpCapabilities: device.rtpCapabilities });
-    if (!live()) return;
-    for (const p of peers) this.#remote.update(p);
+    if (!live()) return false;
     await detecting;
-    if (!live()) return;
+    if (!live()) return false;
+    // Prepared only: the enter (#enterPrepared) asks for the members again once they can see us.
+    if (!room.entered) return true;
+    for (const p of peers) this.#remote.update(p);
     room.ready = true;
     this.#pushStatus(room);
+    return true;
   }
 
   /** A Device loaded with these router capabilities (kept: every room offers the same codecs). */
@@ -265,11 +305,21 @@ export class MediasoupEngine implements MediaEngine {
         producer.pause();
         await this.#ctx.request('media.pauseProducer', { producerId: producer.id });
       }
+      // Stop the producer's copy too: the device is released only when no copy of its track lives.
+      if (producer && !producer.closed && producer.track) {
+        await producer.replaceTrack({ track: null });
+        room.sources.delete(producer);
+      }
       return;
     }
     if (producer && !producer.closed) {
-      if (producer.track !== track) await producer.replaceTrack({ track });
-      if (producer.paused) {
+      if (room.sources.get(producer) !== track) {
+        const copy = track.clone();
+        copy.enabled = !producer.paused;
+        await producer.replaceTrack({ track: copy });
+        room.sources.set(producer, track);
+      }
+      if (producer.paused && !room.heldForRing.has(producer)) {
         producer.resume();
         await this.#ctx.request('media.resumeProducer', { producerId: producer.id });
       }
@@ -279,14 +329,32 @@ export class MediasoupEngine implements MediaEngine {
       this.#log(`this browser cannot send ${kind} with the room's codecs`);
       return;
     }
+    const held = !room.entered;
+    // The producer sends its own copy of the capture: held (paused) while the call rings, the copy is
+    // disabled, so only black frames / silence leave (nothing at all goes on to anyone: the server holds
+    // the producer paused too), while the app's preview of the capture keeps playing. Resuming at the
+    // answer only enables the copy: no renegotiation on the way to the first frame.
+    const copy = track.clone();
+    copy.enabled = !held;
     const p = await room.send.produce({
-      track,
-      stopTracks: false,
-      ...(kind === 'audio' ? { codecOptions: { opusDtx: true, opusFec: true } } : {}),
+      track: copy,
+      stopTracks: true,
+      appData: { heldForRing: held },
+      ...(kind === 'audio'
+        ? { codecOptions: { opusDtx: this.#opusFecDtx, opusFec: this.#opusFecDtx } }
+        : videoEncodings(room.device, this.#simulcast, track.getSettings?.().height)),
     });
     if (room.closed) {
       p.close();
       return;
+    }
+    room.sources.set(p, track);
+    // Produced while the call rings: the transport is connected now; nothing is shown until the enter.
+    if (held && !room.entered) {
+      room.heldForRing.add(p);
+    } else if (held) {
+      p.resume();
+      this.#ctx.request('media.resumeProducer', { producerId: p.id }).catch(() => {});
     }
     room.producers[kind] = p;
     p.on('transportclose', () => {
@@ -328,6 +396,7 @@ export class MediasoupEngine implements MediaEngine {
         const c = room.consumers.get(id);
         if (!c) return;
         room.consumers.delete(id);
+        this.#tiles.removed(id);
         c.consumer.close();
         if (c.consumer.kind === 'audio') this.#remote.stopIfPlaying(c.UID, c.consumer.track);
         return;
@@ -340,6 +409,7 @@ export class MediasoupEngine implements MediaEngine {
         for (const [id, c] of room.consumers) {
           if (c.peerId !== peerId) continue;
           room.consumers.delete(id);
+          this.#tiles.removed(id);
           c.consumer.close();
         }
         return this.#remote.left(UID, peerId);
@@ -351,6 +421,20 @@ export class MediasoupEngine implements MediaEngine {
         this.#emitExt('CRVideo_NotifyActiveSpeaker', UID);
         return;
       }
+      case 'media.prepareEnded': {
+        if ((data as MediaNotificationData<'media.prepareEnded'>).meetID === room.meetID && !room.entered) {
+          this.#leaveRoom();
+        }
+        return;
+      }
+      case 'media.consumerLayers': {
+        const d = data as MediaNotificationData<'media.consumerLayers'>;
+        const c = room.consumers.get(d.id);
+        if (c) this.#emitExt('CRVideo_NotifyVideoLayer', c.UID, d.spatialLayer ?? -1, d.temporalLayer ?? -1);
+        return;
+      }
+      case 'media.audioLevels':
+        return this.#audioLevels((data as MediaNotificationData<'media.audioLevels'>).levels);
       case 'media.consumerPaused':
       case 'media.consumerResumed':
         // The member's status (media.status) tells the app; the track simply stops and goes on.
@@ -374,17 +458,55 @@ export class MediasoupEngine implements MediaEngine {
       return;
     }
     room.consumers.set(d.id, { consumer, UID: d.UID, peerId: d.peerId });
+    // The tile's size (or that it is hidden) goes first, so the server resumes at the right layer.
+    if (d.kind === 'video') this.#tiles.added(d.id, d.UID);
     // The server created it paused; resuming also asks the sender for a key frame.
     this.#ctx.request('media.resumeConsumer', { consumerId: d.id }).catch((err: unknown) => {
       if (!room.closed && !consumer.closed) this.#log(`resuming ${d.kind} of ${d.UID} failed`, err);
     });
-    const stream = new MediaStream([consumer.track]);
-    if (d.kind === 'audio') {
-      this.#remote.play(d.UID, d.peerId, stream);
-      this.#ctx.emit('CRVideo_NotifyAudioStream', d.UID, stream);
-    } else {
-      this.#ctx.emit('CRVideo_NotifyVideoStream', d.UID, stream);
-    }
+    const show = () => {
+      if (room.closed || consumer.closed) return;
+      const stream = new MediaStream([consumer.track]);
+      if (d.kind === 'audio') {
+        this.#remote.play(d.UID, d.peerId, stream);
+        this.#ctx.emit('CRVideo_NotifyAudioStream', d.UID, stream);
+      } else {
+        this.#ctx.emit('CRVideo_NotifyVideoStream', d.UID, stream);
+      }
+    };
+    // Received while the call still rings (the other party's prepared, paused media): the app hears of
+    // it once the room is entered.
+    if (room.entered) show();
+    else room.heldStreams.push(show);
+  }
+
+  #audioLevels(levels: readonly { UID: string; volume: number }[]): void {
+    for (const [UID, old, level] of this.#energy.update(levels))
+      this.#emitExt('CRVideo_MicEnergyUpdate', UID, old, level);
+  }
+
+  /** Extension `CRVideo_GetMicEnergy(UID)`: the member's voice level 0…10 right now. */
+  micEnergy(UID: string): number {
+    return this.#energy.level(UID);
+  }
+
+  /**
+   * Extension `CRVideo_SetVideoTileSize(UID, width, height)`: the app shows `UID`'s video this big (CSS
+   * pixels; 0 × 0 = not shown, its video pauses). The server sends the simulcast layer that fits.
+   */
+  setTileSize(UID: string, width: number, height: number): void {
+    this.#tiles.setSize(String(UID), Number(width), Number(height));
+  }
+
+  /**
+   * Extension `CRVideo_SetMediaOptions({ simulcast, prepareOnRing, opusFecDtx })`: whether cameras produced
+   * from now on send three layers, whether ringing calls prepare media before the answer, whether mics
+   * send Opus in-band FEC and DTX (all default on).
+   */
+  setOptions(o: { simulcast?: unknown; prepareOnRing?: unknown; opusFecDtx?: unknown } | null | undefined): void {
+    if (typeof o?.opusFecDtx === 'boolean') this.#opusFecDtx = o.opusFecDtx;
+    if (typeof o?.simulcast === 'boolean') this.#simulcast = o.simulcast;
+    if (typeof o?.prepareOnRing === 'boolean') this.#prepareOnRing = o.prepareOnRing;
   }
 
   onResumed(): void {
@@ -401,6 +523,8 @@ export class MediasoupEngine implements MediaEngine {
     const room = this.#room;
     this.#room = null;
     room?.close();
+    this.#tiles.clear();
+    this.#energy.clear();
     this.#remote.clear();
     this.#speaker = '';
   }
@@ -514,6 +638,7 @@ export class MediasoupEngine implements MediaEngine {
   close(): void {
     if (this.#closed) return;
     this.exit();
+    this.#tiles.close();
     this.#closed = true;
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SdkErr } from '../../protocol/index.js';
 import { captureErrorCode } from './deviceErrors.js';
-import { candidatePairOf, inboundOf, qualityOf } from './mediaStats.js';
+import { candidatePairOf, inboundOf, outboundOf, qualityOf } from './mediaStats.js';
 
 const domError = (name: string) => Object.assign(new Error(name), { name });
 
@@ -58,4 +58,37 @@ test('quality falls with loss and round-trip time', () => {
   assert.equal(qualityOf(0, 400), 3);
   assert.equal(qualityOf(0.1, 50), 2);
   assert.equal(qualityOf(0.3, 50), 1);
+});
+
+test('what a simulcast camera sends is the sum of its layers; the frame size is the largest layer’s', () => {
+  const r = report(
+    { type: 'outbound-rtp', rid: 'r0', bytesSent: 100, packetsSent: 2, frameWidth: 160, frameHeight: 120 },
+    { type: 'outbound-rtp', rid: 'r2', bytesSent: 1000, packetsSent: 9, frameWidth: 640, frameHeight: 480 },
+    { type: 'outbound-rtp', rid: 'r1', bytesSent: 400, packetsSent: 4, frameWidth: 320, frameHeight: 240 },
+  );
+  assert.deepEqual(outboundOf(r), { bytesSent: 1500, packetsSent: 15, frameWidth: 640, frameHeight: 480 });
+});
+
+test('concealment and freeze counters are passed on when the browser has them', () => {
+  const r = report({
+    type: 'inbound-rtp',
+    bytesReceived: 10,
+    packetsReceived: 1,
+    packetsLost: 0,
+    jitter: 0,
+    concealedSamples: 480,
+    totalSamplesReceived: 48000,
+    concealmentEvents: 2,
+    fecPacketsReceived: 3,
+  });
+  assert.deepEqual(inboundOf(r), {
+    bytesReceived: 10,
+    packetsReceived: 1,
+    packetsLost: 0,
+    jitter: 0,
+    totalSamplesReceived: 48000,
+    concealedSamples: 480,
+    concealmentEvents: 2,
+    fecPacketsReceived: 3,
+  });
 });

@@ -9,6 +9,17 @@ export interface InboundStats {
   frameWidth?: number;
   frameHeight?: number;
   framesPerSecond?: number;
+  /** Video: times the picture froze (WebRTC freeze metric), frames dropped before display. */
+  freezeCount?: number;
+  framesDropped?: number;
+  keyFramesDecoded?: number;
+  /** Audio: samples played, of them made up by packet-loss concealment, and concealment events. */
+  totalSamplesReceived?: number;
+  concealedSamples?: number;
+  silentConcealedSamples?: number;
+  concealmentEvents?: number;
+  /** Audio: packets recovered from Opus in-band FEC. */
+  fecPacketsReceived?: number;
 }
 
 /** What this client sends, per kind (outbound-rtp). */
@@ -63,19 +74,39 @@ export function inboundOf(report: RTCStatsReport): InboundStats | null {
     packetsLost: n(s.packetsLost),
     jitter: n(s.jitter),
   };
-  for (const k of ['framesDecoded', 'frameWidth', 'frameHeight', 'framesPerSecond'] as const) {
+  for (const k of [
+    'framesDecoded',
+    'frameWidth',
+    'frameHeight',
+    'framesPerSecond',
+    'freezeCount',
+    'framesDropped',
+    'keyFramesDecoded',
+    'totalSamplesReceived',
+    'concealedSamples',
+    'silentConcealedSamples',
+    'concealmentEvents',
+    'fecPacketsReceived',
+  ] as const) {
     const v = opt(s[k]);
     if (v !== undefined) r[k] = v;
   }
   return r;
 }
 
+/** Sums every outbound-rtp stream (one per simulcast layer); frame figures of the largest layer. */
 export function outboundOf(report: RTCStatsReport): OutboundStats | null {
-  const s = each(report, 'outbound-rtp')[0];
-  if (!s) return null;
-  const r: OutboundStats = { bytesSent: n(s.bytesSent), packetsSent: n(s.packetsSent) };
+  const all = each(report, 'outbound-rtp');
+  if (all.length === 0) return null;
+  const r: OutboundStats = { bytesSent: 0, packetsSent: 0 };
+  let top: StatsRecord | null = null;
+  for (const s of all) {
+    r.bytesSent += n(s.bytesSent);
+    r.packetsSent += n(s.packetsSent);
+    if (!top || n(s.frameWidth) > n(top.frameWidth)) top = s;
+  }
   for (const k of ['framesEncoded', 'frameWidth', 'frameHeight'] as const) {
-    const v = opt(s[k]);
+    const v = opt(top?.[k]);
     if (v !== undefined) r[k] = v;
   }
   return r;

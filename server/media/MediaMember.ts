@@ -4,7 +4,15 @@ import type { MediaPeer } from '../MediaHooks.js';
 
 /** What one member (one device session) owns in a room: its two transports and what runs on them. */
 export class MediaMember {
-  readonly peer: MediaPeer;
+  /** Replaced when a prepared member enters (same device session, the core's fresh handle). */
+  peer: MediaPeer;
+  /**
+   * Prepared while a call rings (`media.prepare`): it may make transports and producers, but nobody
+   * consumes it, it consumes nobody and hears of nobody until it enters the room.
+   */
+  hidden = false;
+  /** While hidden: the ringing call it was prepared for (its other party's prepared member may pre-consume it). */
+  group: string | null = null;
   send: types.WebRtcTransport | null = null;
   recv: types.WebRtcTransport | null = null;
   readonly producers = new Map<string, types.Producer>();
@@ -13,6 +21,10 @@ export class MediaMember {
   readonly consuming = new Set<string>();
   /** Set by `media.ready`: the device's RTP capabilities; consumers are made only after it. */
   rtpCapabilities: types.RtpCapabilities | null = null;
+  /** Tile sizes this member shows other members' videos at, by consumer id (`media.setTileSize`). */
+  readonly tiles = new Map<string, { width: number; height: number; hidden: boolean }>();
+  /** Consumers the client resumed (`media.resumeConsumer`): a tile shown again resumes only these. */
+  readonly wanted = new Set<string>();
   audio: MediaStatus = 0;
   video: MediaStatus = 0;
   closed = false;
@@ -68,5 +80,7 @@ export class MediaMember {
     this.producers.clear();
     this.consumers.clear();
     this.consuming.clear();
+    this.tiles.clear();
+    this.wanted.clear();
   }
 }

@@ -50,6 +50,8 @@ export class MediaPlane implements RoomMediaPlane {
   readonly #rooms = new Map<number, MediaRoom>();
   /** Members whose join is in progress (peerId → meetID): a leave meanwhile cancels the join. */
   readonly #joining = new Map<string, number>();
+  /** Members prepared while a call rings (peerId → meetID), until they enter or are torn down. */
+  readonly #prepared = new Map<string, number>();
   readonly #droppedListeners: RoomDroppedListener[] = [];
   #closed = false;
 
@@ -80,7 +82,38 @@ export class MediaPlane implements RoomMediaPlane {
   }
 
   async join(meetID: number, peer: MediaPeer): Promise<void> {
+    return this.#join(meetID, peer, false);
+  }
+
+  /**
+   * Ring-time preparation: `peer` gets media in room `meetID` before entering it (see `media.prepare`);
+   * nobody sees it until it joins. Replaces an earlier preparation of the same peer elsewhere.
+   */
+  async prepare(meetID: number, peer: MediaPeer, group: string | null = null): Promise<void> {
+    return this.#join(meetID, peer, true, group);
+  }
+
+  /** Tears down `peerId`'s preparation in `meetID` if it has not entered; true when there was one. */
+  unprepare(meetID: number, peerId: string): boolean {
+    if (this.#prepared.get(peerId) !== meetID) return false;
+    this.#prepared.delete(peerId);
+    const room = this.#rooms.get(meetID);
+    if (room?.isHidden(peerId)) this.leave(meetID, peerId);
+    else if (this.#joining.get(peerId) === meetID) this.#joining.delete(peerId);
+    return true;
+  }
+
+  /** The room `peerId` is prepared in (not entered), if any. */
+  preparedRoomOf(peerId: string): number | undefined {
+    return this.#prepared.get(peerId);
+  }
+
+  async #join(meetID: number, peer: MediaPeer, hidden: boolean, group: string | null = null): Promise<void> {
     if (this.#closed) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'media plane closed');
+    const preparedIn = this.#prepared.get(peer.peerId);
+    if (preparedIn !== undefined && (preparedIn !== meetID || hidden)) this.unprepare(preparedIn, peer.peerId);
+    if (preparedIn === meetID && !hidden) this.#prepared.delete(peer.peerId);
+    if (hidden) this.#prepared.set(peer.peerId, meetID);
     this.#joining.set(peer.peerId, meetID);
     try {
       for (let attempt = 0; attempt < 3; attempt++) {
@@ -90,7 +123,7 @@ export class MediaPlane implements RoomMediaPlane {
           return;
         }
         if (room.closed) continue;
-        room.join(peer);
+        room.join(peer, hidden, group);
         return;
       }
       throw new CRVideoError(SdkErr.SERVER_EXCEPTION, `room ${meetID}: media router kept closing`);
@@ -129,6 +162,7 @@ export class MediaPlane implements RoomMediaPlane {
 
   leave(meetID: number, peerId: string): void {
     if (this.#joining.get(peerId) === meetID) this.#joining.delete(peerId);
+    if (this.#prepared.get(peerId) === meetID) this.#prepared.delete(peerId);
     const room = this.#rooms.get(meetID);
     if (!room) return;
     room.leave(peerId);
@@ -174,6 +208,7 @@ export class MediaPlane implements RoomMediaPlane {
       for (const [peerId, meetID] of this.#joining) if (meetID === room.meetID) peerIds.push(peerId);
       this.#rooms.delete(room.meetID);
       room.close();
+      for (const [peerId, meetID] of this.#prepared) if (meetID === room.meetID) this.#prepared.delete(peerId);
       lost.push({ meetID: room.meetID, peerIds });
     }
     this.#log.error({ worker: slot.index, rooms: lost.map((l) => l.meetID) }, 'rooms lost with their worker');
@@ -240,6 +275,7 @@ export class MediaPlane implements RoomMediaPlane {
     for (const room of this.#rooms.values()) room.close();
     this.#rooms.clear();
     this.#joining.clear();
+    this.#prepared.clear();
     this.#pool.close();
     this.#log.info('media plane closed');
   }

@@ -12,6 +12,7 @@ import {
 } from '../../protocol/index.js';
 import type { MediaPeer } from '../MediaHooks.js';
 import { MEDIA_CODECS, type ResolvedMediaOptions } from './config.js';
+import { layerForTile } from './layers.js';
 import { MediaMember } from './MediaMember.js';
 import type { WorkerSlot } from './WorkerPool.js';
 
@@ -38,6 +39,7 @@ export class MediaRoom {
   readonly router: types.Router;
   readonly members = new Map<string, MediaMember>();
   readonly #speakers: types.ActiveSpeakerObserver | null;
+  readonly #levels: types.AudioLevelObserver | null;
   readonly #opts: ResolvedMediaOptions;
   readonly #log: Logger;
   #speaker = '';
@@ -48,6 +50,7 @@ export class MediaRoom {
     slot: WorkerSlot,
     router: types.Router,
     speakers: types.ActiveSpeakerObserver | null,
+    levels: types.AudioLevelObserver | null,
     opts: ResolvedMediaOptions,
     log: Logger,
   ) {
@@ -55,6 +58,19 @@ export class MediaRoom {
     this.slot = slot;
     this.router = router;
     this.#speakers = speakers;
+    this.#levels = levels;
+    // Voice levels of the loud members, for CRVideo_MicEnergyUpdate (the SDK maps dBov to 0…10).
+    levels?.on('volumes', (volumes) => {
+      const out: { UID: string; volume: number }[] = [];
+      for (const { producer, volume } of volumes) {
+        const from = this.#memberOf(producer);
+        if (from && !from.hidden) out.push({ UID: from.UID, volume });
+      }
+      for (const m of this.#visible()) m.peer.notify('media.audioLevels', { levels: out });
+    });
+    levels?.on('silence', () => {
+      for (const m of this.#visible()) m.peer.notify('media.audioLevels', { levels: [] });
+    });
     this.#opts = opts;
     this.#log = log;
     speakers?.on('dominantspeaker', ({ producer }) => {
@@ -66,25 +82,98 @@ export class MediaRoom {
   static async create(meetID: number, slot: WorkerSlot, opts: ResolvedMediaOptions, log: Logger): Promise<MediaRoom> {
     const router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS, appData: { meetID } });
     let speakers: types.ActiveSpeakerObserver | null = null;
+    let levels: types.AudioLevelObserver | null = null;
     try {
-      if (opts.activeSpeaker) speakers = await router.createActiveSpeakerObserver({ interval: 500 });
+      if (opts.activeSpeaker) {
+        speakers = await router.createActiveSpeakerObserver({ interval: 500 });
+        levels = await router.createAudioLevelObserver({ maxEntries: 16, threshold: -70, interval: 800 });
+      }
     } catch (err) {
       router.close();
       throw err;
     }
     const roomLog = log.child({ meetID });
     roomLog.info({ worker: slot.index, pid: slot.worker.pid, router: router.id }, 'media room opened');
-    return new MediaRoom(meetID, slot, router, speakers, opts, roomLog);
+    return new MediaRoom(meetID, slot, router, speakers, levels, opts, roomLog);
   }
 
   get closed(): boolean {
     return this.#closed || this.router.closed;
   }
 
-  join(peer: MediaPeer): void {
-    this.members.get(peer.peerId)?.close();
-    this.members.set(peer.peerId, new MediaMember(peer));
-    this.#log.info({ UID: peer.UID, peer: peer.peerId.slice(0, 8) }, 'media member joined');
+  /**
+   * A member enters (or, `hidden`, prepares while a call rings). A prepared member that enters keeps
+   * what it set up and becomes visible: it consumes the others and they consume it at once.
+   */
+  join(peer: MediaPeer, hidden = false, group: string | null = null): void {
+    const old = this.members.get(peer.peerId);
+    if (old?.hidden && !hidden && !old.closed) {
+      old.peer = peer;
+      this.#promote(old);
+      return;
+    }
+    old?.close();
+    const m = new MediaMember(peer);
+    m.hidden = hidden;
+    m.group = hidden ? group : null;
+    this.members.set(peer.peerId, m);
+    this.#log.info(
+      { UID: peer.UID, peer: peer.peerId.slice(0, 8), hidden },
+      hidden ? 'media member prepared' : 'media member joined',
+    );
+  }
+
+  /** Whether `peerId` is here only prepared (not entered). */
+  isHidden(peerId: string): boolean {
+    return this.members.get(peerId)?.hidden === true;
+  }
+
+  /** Members that entered (prepared ones are invisible to everyone). */
+  *#visible(): Iterable<MediaMember> {
+    for (const m of this.members.values()) if (!m.hidden && !m.closed) yield m;
+  }
+
+  /**
+   * Whether `to` may receive `from`: both entered, or both prepared for the same ringing call. The
+   * latter connects the receive transports while the call rings; its consumers stay paused (and the
+   * producers held) until both have entered, so nothing flows before the answer.
+   */
+  #sees(to: MediaMember, from: MediaMember): boolean {
+    if (to === from || to.closed || from.closed) return false;
+    if (!to.hidden && !from.hidden) return true;
+    // The caller's device and the callee's devices: never two devices of one user.
+    return to.hidden && from.hidden && to.group !== null && to.group === from.group && to.UID !== from.UID;
+  }
+
+  /** Members `m` may receive (for a prepared member: the other party of its call). */
+  *#seenBy(m: MediaMember): Iterable<MediaMember> {
+    for (const o of this.members.values()) if (this.#sees(m, o)) yield o;
+  }
+
+  #promote(m: MediaMember): void {
+    m.hidden = false;
+    m.group = null;
+    this.#log.info({ UID: m.UID, peer: m.id.slice(0, 8), producers: m.producers.size }, 'prepared member entered');
+    for (const producer of m.producers.values()) {
+      if (producer.kind === 'audio') void this.#observe(producer);
+    }
+    for (const other of this.#visible()) {
+      if (other === m) continue;
+      if (m.rtpCapabilities) for (const p of other.producers.values()) void this.#consume(m, other, p);
+      for (const p of m.producers.values()) void this.#consume(other, m, p);
+    }
+    // Consumers made while the call rang resume now where both sides have entered (and were resumed).
+    for (const viewer of this.members.values()) {
+      for (const c of viewer.consumers.values()) {
+        const from = this.#memberOfProducerId(c.producerId);
+        if (viewer !== m && from !== m) continue;
+        this.#applyView(viewer, c).catch((err: unknown) => {
+          if (!c.closed) this.#log.warn({ err: (err as Error).message }, 'could not resume a prepared consumer');
+        });
+      }
+    }
+    if (m.audio !== 0 || m.video !== 0) this.#broadcast(m, 'media.status', m.info());
+    if (this.#speaker) m.peer.notify('media.activeSpeaker', { UID: this.#speaker });
   }
 
   /** Closes what the member owns and tells the others its media is gone. */
@@ -93,6 +182,10 @@ export class MediaRoom {
     if (!m) return;
     this.members.delete(peerId);
     m.close();
+    if (m.hidden) {
+      this.#log.info({ UID: m.UID, peer: peerId.slice(0, 8) }, 'prepared media member torn down');
+      return;
+    }
     if (this.#speaker === m.UID && ![...this.members.values()].some((o) => o.UID === m.UID)) this.#setSpeaker('');
     this.#broadcast(m, 'media.peerLeft', { peerId: m.id, UID: m.UID });
     this.#log.info({ UID: m.UID, peer: peerId.slice(0, 8), left: this.members.size }, 'media member left');
@@ -138,9 +231,8 @@ export class MediaRoom {
       if (!m.recv) throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'create the receive transport first');
       m.rtpCapabilities = p.rtpCapabilities as types.RtpCapabilities;
       const peers: MediaPeerInfo[] = [];
-      for (const other of this.members.values()) {
-        if (other === m) continue;
-        peers.push(other.info());
+      for (const other of this.#seenBy(m)) {
+        if (!m.hidden) peers.push(other.info());
         for (const producer of other.producers.values()) void this.#consume(m, other, producer);
       }
       return { peers };
@@ -164,18 +256,31 @@ export class MediaRoom {
       return {};
     },
     'media.resumeConsumer': async (m, p) => {
-      await m.consumer(p.consumerId).resume();
+      const c = m.consumer(p.consumerId);
+      m.wanted.add(c.id);
+      await this.#applyView(m, c);
       return {};
     },
     'media.pauseConsumer': async (m, p) => {
-      await m.consumer(p.consumerId).pause();
+      const c = m.consumer(p.consumerId);
+      m.wanted.delete(c.id);
+      await c.pause();
+      return {};
+    },
+    'media.prepare': async () => {
+      throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'media.prepare is answered by the signaling server');
+    },
+    'media.setTileSize': async (m, p) => {
+      const c = m.consumer(p.consumerId);
+      m.tiles.set(c.id, { width: p.width, height: p.height, hidden: p.hidden === true });
+      await this.#applyView(m, c);
       return {};
     },
     'media.setStatus': async (m, p) => {
       const before = `${m.audio}/${m.video}`;
       if (p.audio !== undefined) m.audio = p.audio;
       if (p.video !== undefined) m.video = p.video;
-      if (`${m.audio}/${m.video}` !== before) {
+      if (`${m.audio}/${m.video}` !== before && !m.hidden) {
         this.#log.info({ UID: m.UID, audio: m.audio, video: m.video }, 'media status');
         this.#broadcast(m, 'media.status', m.info());
       }
@@ -251,13 +356,9 @@ export class MediaRoom {
     }
     m.producers.set(producer.id, producer);
     producer.on('transportclose', () => m.producers.delete(producer.id));
-    if (producer.kind === 'audio' && this.#speakers) {
-      await this.#speakers.addProducer({ producerId: producer.id }).catch((err) => {
-        this.#log.warn({ err: (err as Error).message }, 'active speaker observer refused a producer');
-      });
-    }
+    if (producer.kind === 'audio' && !m.hidden) await this.#observe(producer);
     this.#log.info({ UID: m.UID, kind: producer.kind, producer: producer.id }, 'producing');
-    for (const other of this.members.values()) if (other !== m) void this.#consume(other, m, producer);
+    for (const other of this.members.values()) if (this.#sees(other, m)) void this.#consume(other, m, producer);
     return { id: producer.id };
   }
 
@@ -273,6 +374,7 @@ export class MediaRoom {
     const recv = to.recv;
     const caps = to.rtpCapabilities;
     if (to.closed || !recv || !caps || producer.closed || to.consuming.has(producer.id)) return;
+    if (!this.#sees(to, from)) return;
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: caps })) {
       this.#log.warn({ UID: to.UID, from: from.UID, kind: producer.kind }, 'member cannot receive this codec');
       return;
@@ -302,6 +404,15 @@ export class MediaRoom {
     });
     consumer.on('producerpause', () => to.peer.notify('media.consumerPaused', { id: consumer.id }));
     consumer.on('producerresume', () => to.peer.notify('media.consumerResumed', { id: consumer.id }));
+    if (consumer.type === 'simulcast' || consumer.type === 'svc') {
+      consumer.on('layerschange', (layers) =>
+        to.peer.notify('media.consumerLayers', {
+          id: consumer.id,
+          spatialLayer: layers?.spatialLayer ?? null,
+          temporalLayer: layers?.temporalLayer ?? null,
+        }),
+      );
+    }
     to.peer.notify('media.newConsumer', {
       id: consumer.id,
       producerId: producer.id,
@@ -355,10 +466,82 @@ export class MediaRoom {
     return undefined;
   }
 
+  /**
+   * Brings a video consumer in line with how its viewer shows it: paused while its tile is hidden (0 × 0)
+   * or the client has not resumed it; otherwise resumed (with a key frame at once) at the simulcast layer
+   * the tile needs, the top one for the active speaker. Within that ceiling mediasoup lowers the layer
+   * itself when the viewer's bandwidth estimate cannot carry it.
+   */
+  async #applyView(m: MediaMember, c: types.Consumer): Promise<void> {
+    if (c.closed) return;
+    const from = this.#memberOfProducerId(c.producerId);
+    const speaking = from !== undefined && from.UID === this.#speaker && this.#speaker !== '';
+    const tile = m.tiles.get(c.id);
+    const shown = c.kind === 'audio' || !tile?.hidden;
+    // Prepared while ringing: a consumer between the call's parties waits for both to enter.
+    const entered = !m.hidden && from !== undefined && !from.hidden;
+    if (!m.wanted.has(c.id) || !shown || !entered) {
+      if (!c.paused) {
+        await c.pause();
+        if (m.wanted.has(c.id)) this.#log.debug({ UID: m.UID, consumer: c.id }, 'tile hidden: consumer paused');
+      }
+      return;
+    }
+    if (c.kind === 'video' && (c.type === 'simulcast' || c.type === 'svc')) {
+      const layers = this.#spatialLayersOf(c);
+      const spatialLayer = speaking ? layers - 1 : layerForTile(tile?.height || undefined, layers);
+      if (c.preferredLayers?.spatialLayer !== spatialLayer) {
+        await c.setPreferredLayers({ spatialLayer, temporalLayer: 2 });
+      }
+      if (c.priority !== (speaking ? 2 : 1)) await c.setPriority(speaking ? 2 : 1);
+    }
+    if (c.paused) {
+      await c.resume();
+      // resume asks for a key frame once the transport is connected; ask again now so a tile shown again
+      // never waits for the next periodic key frame.
+      if (c.kind === 'video') await c.requestKeyFrame().catch(() => {});
+    }
+  }
+
+  /** Audio producers feed the active-speaker and audio-level observers (entered members only). */
+  async #observe(producer: types.Producer): Promise<void> {
+    for (const observer of [this.#speakers, this.#levels]) {
+      await observer?.addProducer({ producerId: producer.id }).catch((err: unknown) => {
+        if (!producer.closed) this.#log.warn({ err: (err as Error).message }, 'an audio observer refused a producer');
+      });
+    }
+  }
+
+  /** Spatial layers the producer behind a consumer sends (simulcast streams or SVC layers). */
+  #spatialLayersOf(c: types.Consumer): number {
+    const producer = this.#memberOfProducerId(c.producerId)?.producers.get(c.producerId);
+    const encodings = producer?.rtpParameters.encodings ?? [];
+    if (encodings.length > 1) return encodings.length;
+    const mode = encodings[0]?.scalabilityMode ?? c.rtpParameters.encodings?.[0]?.scalabilityMode ?? '';
+    const spatial = /^[LS](\d+)/.exec(mode);
+    return spatial ? Math.max(1, Number(spatial[1])) : 1;
+  }
+
+  /** Every viewer's consumer of `UID`'s video gets its layer again (the active speaker changed). */
+  #reviewVideoOf(UID: string): void {
+    if (!UID) return;
+    for (const m of this.#visible()) {
+      for (const c of m.consumers.values()) {
+        if (c.kind !== 'video' || this.#memberOfProducerId(c.producerId)?.UID !== UID) continue;
+        this.#applyView(m, c).catch((err: unknown) => {
+          if (!c.closed) this.#log.warn({ err: (err as Error).message }, 'could not set the speaker layer');
+        });
+      }
+    }
+  }
+
   #setSpeaker(UID: string): void {
     if (this.#speaker === UID) return;
+    const before = this.#speaker;
     this.#speaker = UID;
-    for (const m of this.members.values()) m.peer.notify('media.activeSpeaker', { UID });
+    this.#reviewVideoOf(before);
+    this.#reviewVideoOf(UID);
+    for (const m of this.#visible()) m.peer.notify('media.activeSpeaker', { UID });
   }
 
   /** The dominant speaker's mic closed: nobody is speaking until the observer says otherwise. */
@@ -367,7 +550,8 @@ export class MediaRoom {
   }
 
   #broadcast<N extends MediaNotificationName>(except: MediaMember, name: N, data: MediaNotificationData<N>): void {
-    for (const m of this.members.values()) if (m !== except) m.peer.notify(name, data);
+    if (except.hidden) return;
+    for (const m of this.#visible()) if (m !== except) m.peer.notify(name, data);
   }
 
   /** Counts read from the worker: what really exists, whatever our maps say. */

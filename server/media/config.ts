@@ -84,7 +84,8 @@ export function resolveMediaOptions(o: MediaPlaneOptions | Record<string, unknow
 
 /** Codecs every room router offers: Opus for audio, VP8 first for video (every browser), H264 as a fallback. */
 export const MEDIA_CODECS: types.RouterRtpCodecCapability[] = [
-  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
+  // In-band FEC and DTX asked of every receiver's Opus too (the SDK asks its senders for them).
+  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2, parameters: { useinbandfec: 1, usedtx: 1 } },
   { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, parameters: { 'x-google-start-bitrate': 1000 } },
   {
     kind: 'video',

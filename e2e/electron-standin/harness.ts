@@ -92,6 +92,8 @@ async function launchNow(browser: Browser, args: string[], o: { userData?: strin
     if (saved.userData === undefined) delete process.env.CRVIDEO_USER_DATA;
     else process.env.CRVIDEO_USER_DATA = saved.userData;
   }
+  // Windows opened at start-up have their Chromium page (the page itself loads on its own).
+  await Promise.all([...rt.windows].map((w) => w.ready));
   return new DesktopApp(rt, userData, o.userData === undefined);
 }
 

@@ -177,6 +177,8 @@ class NativeImageStandin {
 export class TrayStandin extends Emitter {
   image: NativeImageStandin;
   toolTip = '';
+  /** Every tooltip the app set, in order. */
+  readonly toolTips: string[] = [];
   menu: MenuStandin | null = null;
   destroyed = false;
   constructor(
@@ -192,6 +194,7 @@ export class TrayStandin extends Emitter {
   }
   setToolTip(text: string): void {
     this.toolTip = text;
+    this.toolTips.push(text);
   }
   setContextMenu(menu: MenuStandin | null): void {
     this.menu = menu;

@@ -181,6 +181,7 @@ export class WebContentsStandin extends Emitter {
         };
       })();`,
     });
+    if (process.env.STANDIN_DEBUG) page.on('console', (m) => console.log(`[page ${this.id}] ${m.text()}`));
     page.on('load', () => this.emit('did-finish-load', new StandinEvent()));
     page.on('crash', () => this.emit('render-process-gone', new StandinEvent(), { reason: 'crashed', exitCode: 1 }));
     page.on('popup', (popup) => {

@@ -14,7 +14,11 @@ export function setAppMenu(o: { dev: boolean; mac: boolean }): void {
       ? [
           {
             label: '&View',
-            submenu: [{ role: 'reload' as const }, { role: 'forceReload' as const }, { role: 'toggleDevTools' as const }],
+            submenu: [
+              { role: 'reload' as const },
+              { role: 'forceReload' as const },
+              { role: 'toggleDevTools' as const },
+            ],
           },
         ]
       : []),

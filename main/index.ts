@@ -146,7 +146,7 @@ function start(): void {
     isTrusted: (s) =>
       !win.isDestroyed() && s.webContentsId === win.webContents.id && s.isMainFrame && isAppUrl(s.frameUrl),
     window: port,
-    tray: createElectronTray(),
+    tray: createElectronTray(join(app.getPath('userData'), 'icons')),
     notifications: createElectronNotifications(icon),
     incomingWindow: createIncomingWindows({
       ipc: electronIpc,

@@ -81,17 +81,23 @@ function audioBytesFrom(page: import('@playwright/test').Page, UID: string): Pro
 async function expectMediaFrom(viewer: DesktopApp, UID: string, name: string): Promise<void> {
   let first: { frames: number; time: number } | null = null;
   await expect
-    .poll(async () => {
-      first = await videoOf(viewer.page, name);
-      return (first?.frames ?? 0) > 0;
-    }, { timeout: 30_000 })
+    .poll(
+      async () => {
+        first = await videoOf(viewer.page, name);
+        return (first?.frames ?? 0) > 0;
+      },
+      { timeout: 30_000 },
+    )
     .toBe(true);
   const start = first as unknown as { frames: number; time: number };
   await expect
-    .poll(async () => {
-      const now = await videoOf(viewer.page, name);
-      return !!now && now.frames >= start.frames + 5 && now.time > start.time;
-    }, { message: `${name}'s video moves`, timeout: 20_000 })
+    .poll(
+      async () => {
+        const now = await videoOf(viewer.page, name);
+        return !!now && now.frames >= start.frames + 5 && now.time > start.time;
+      },
+      { message: `${name}'s video moves`, timeout: 20_000 },
+    )
     .toBe(true);
   const bytes = await (async () => {
     await expect.poll(() => audioBytesFrom(viewer.page, UID), { timeout: 20_000 }).toBeGreaterThan(0);
@@ -202,7 +208,11 @@ test('Ctrl+R and a page reload do not sign the user out', async ({ browser }) =>
   // Main never signed out meanwhile (the tray would have said so).
   expect(a.tray.toolTips.slice(tips)).not.toContainEqual(expect.stringContaining('Not signed in'));
   // No reload or DevTools accelerators in the menu.
-  const accelerators = a.rt.effectiveMenu()?.all().map((i) => i.role) ?? [];
+  const accelerators =
+    a.rt
+      .effectiveMenu()
+      ?.all()
+      .map((i) => i.role) ?? [];
   expect(accelerators).not.toContain('reload');
   expect(accelerators).not.toContain('forceReload');
   expect(accelerators).not.toContain('toggleDevTools');
@@ -217,4 +227,40 @@ test('--hidden starts in the tray; the tray brings the window back', async ({ br
   a.tray.clickItem('Show CRVideo Phone');
   expect(a.window.isVisible()).toBe(true);
   expect(a.window.isFocused()).toBe(true);
+});
+
+test('after the machine sleeps and wakes, the app is still signed in and reachable', async ({ browser }) => {
+  const a = await launch(browser);
+  const b = await launch(browser);
+  await signIn(a, 'alice', 'Alice');
+  await signIn(b, 'bob', 'Bob');
+  const tips = a.tray.toolTips.length;
+  a.rt.powerMonitor.emit('suspend');
+  a.rt.powerMonitor.emit('resume');
+  await b.page.getByRole('button', { name: 'Call Alice', exact: true }).click();
+  await expect(a.page.getByRole('button', { name: 'Accept' })).toBeVisible();
+  await expect(a.page.getByText('Signed in as Alice')).toBeVisible();
+  expect(a.tray.toolTips.slice(tips)).not.toContainEqual(expect.stringContaining('Not signed in'));
+});
+
+test('Windows log-off (session-end) signs out at once: callers see the user offline', async ({ browser }) => {
+  const a = await launch(browser);
+  const b = await launch(browser);
+  await signIn(a, 'alice', 'Alice');
+  await signIn(b, 'bob', 'Bob');
+  const bob = a.page.getByRole('list', { name: 'People' }).getByRole('listitem', { name: 'Bob' });
+  await expect(bob).toContainText('Online');
+  b.window.emit('session-end');
+  await expect.poll(() => b.rt.state).toBe('quit');
+  // Well within the server's 20 s grace period: Bob logged out, he did not just vanish.
+  await expect(bob).toContainText('Offline', { timeout: 5_000 });
+});
+
+test('the stand-in refuses Electron APIs it does not implement', async ({ browser }) => {
+  const a = await launch(browser);
+  const app = a.rt.electron.app as Record<string, unknown>;
+  expect(() => app.getGPUFeatureStatus).toThrow(/app.getGPUFeatureStatus is not implemented/);
+  expect(() => (a.window.webContents as unknown as Record<string, unknown>).openDevTools).toThrow(/not implemented/);
+  expect(a.rt.unknown).toHaveLength(2);
+  a.rt.unknown.length = 0; // recorded as it should be; not a failure of the app
 });

@@ -17,8 +17,8 @@ import { createElectronNotifications } from './electron/notifications.js';
 import { createElectronTray } from './electron/tray.js';
 import { PROTOCOL, parseDeepLink, parseLaunchArgs } from './services/DeepLink.js';
 import { Desktop } from './services/Desktop.js';
-import { watchPowerEvents } from './services/PowerEvents.js';
 import { createLog } from './services/log.js';
+import { watchPowerEvents } from './services/PowerEvents.js';
 import type { RingtonePort } from './services/ports.js';
 import { acquireSingleInstance } from './services/SingleInstance.js';
 import { pickLang } from './services/strings.js';
@@ -173,14 +173,12 @@ function start(): void {
     tellStillRunning(icon);
   });
   watchPowerEvents({
-    onPower: (name, listener) => powerMonitor.on(name, listener),
+    onPower: (name, listener) =>
+      name === 'resume' ? powerMonitor.on('resume', listener) : powerMonitor.on('suspend', listener),
     onSessionEnd: (listener) => {
-      // Windows: log-off / shutdown; Linux and macOS: powerMonitor 'shutdown' (preventDefault delays it).
-      win.on('session-end', listener);
-      powerMonitor.on('shutdown', (event: Electron.Event) => {
-        event.preventDefault();
-        listener();
-      });
+      // Windows: log-off / shutdown / restart; Linux and macOS: powerMonitor 'shutdown'.
+      win.on('session-end', () => listener());
+      powerMonitor.on('shutdown', () => listener());
     },
     reconnectNow: () => d.reconnectNow(),
     signOutAndQuit: () => app.quit(),

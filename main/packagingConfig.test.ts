@@ -26,14 +26,15 @@ test('the deb depends on ALSA under either name and on GBM, besides electron-bui
   const d = config.deb.depends;
   assert.ok(d.includes('libasound2 | libasound2t64'), d.join(', '));
   assert.ok(d.includes('libgbm1'));
-  for (const lib of ['libgtk-3-0', 'libnss3', 'libnotify4', 'xdg-utils', 'libsecret-1-0']) assert.ok(d.includes(lib), lib);
+  for (const lib of ['libgtk-3-0', 'libnss3', 'libnotify4', 'xdg-utils', 'libsecret-1-0'])
+    assert.ok(d.includes(lib), lib);
 });
 
 test('the Windows installer registers crvideo: for the app and the uninstaller removes it', () => {
   assert.deepEqual(config.protocols[0]?.schemes, ['crvideo']);
   const nsh = readFileSync(join(ROOT, 'build', config.nsis.include.replace(/^build\//, '')), 'utf8');
-  const install = /!macro customInstall([^]*?)!macroend/.exec(nsh)?.[1] ?? '';
-  const uninstall = /!macro customUnInstall([^]*?)!macroend/.exec(nsh)?.[1] ?? '';
+  const install = /!macro customInstall([\s\S]*?)!macroend/.exec(nsh)?.[1] ?? '';
+  const uninstall = /!macro customUnInstall([\s\S]*?)!macroend/.exec(nsh)?.[1] ?? '';
   assert.match(install, /WriteRegStr SHELL_CONTEXT "Software\\Classes\\crvideo" "URL Protocol" ""/);
   assert.match(install, /"Software\\Classes\\crvideo\\shell\\open\\command" "" '"\$appExe" "%1"'/);
   assert.match(uninstall, /DeleteRegKey SHELL_CONTEXT "Software\\Classes\\crvideo"/);

@@ -87,10 +87,17 @@ export async function electronegativity(outDir = join(ROOT, 'out')) {
       }
       prepare();
       const r = await scan(dir);
-      for (const e of r.errors.filter((x) => !x.tolerable)) unreadable.push(`${name}: ${relative(dir, e.file)}: ${e.message}`);
+      for (const e of r.errors.filter((x) => !x.tolerable))
+        unreadable.push(`${name}: ${relative(dir, e.file)}: ${e.message}`);
       for (const i of r.issues) {
         const file = i.file === 'N/A' ? 'N/A' : `${name}/${relative(dir, resolve(dir, i.file))}`;
-        const f = { check: i.id, file, line: i.location?.line ?? 0, severity: i.severity?.name ?? String(i.severity), sample: String(i.sample ?? '').slice(0, 100) };
+        const f = {
+          check: i.id,
+          file,
+          line: i.location?.line ?? 0,
+          severity: i.severity?.name ?? String(i.severity),
+          sample: String(i.sample ?? '').slice(0, 100),
+        };
         const ok = config.accepted.find((a) => a.check === f.check && a.file === f.file);
         (ok ? accepted : findings).push(ok ? { ...f, why: ok.why } : f);
       }
@@ -107,6 +114,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   for (const a of r.accepted) console.log(`accepted  ${a.check} ${a.file}:${a.line} — ${a.why}`);
   for (const f of r.findings) console.log(`FINDING   ${f.check} (${f.severity}) ${f.file}:${f.line} ${f.sample}`);
   for (const u of r.unreadable) console.log(`UNREAD    ${u}`);
-  console.log(r.ok ? `electronegativity: no findings (${r.accepted.length} accepted in scripts/electronegativity.json)` : `electronegativity: ${r.findings.length} finding(s), ${r.unreadable.length} unreadable`);
+  console.log(
+    r.ok
+      ? `electronegativity: no findings (${r.accepted.length} accepted in scripts/electronegativity.json)`
+      : `electronegativity: ${r.findings.length} finding(s), ${r.unreadable.length} unreadable`,
+  );
   process.exit(r.ok ? 0 : 1);
 }

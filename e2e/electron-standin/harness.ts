@@ -50,10 +50,11 @@ export class DesktopApp {
   }
 
   async close(): Promise<void> {
-    if (this.rt.state !== 'quit') {
+    const running = () => this.rt.state !== 'quit';
+    if (running()) {
       (this.rt.app as unknown as { quit(): void }).quit();
       await Promise.race([this.rt.whenQuit(), new Promise((r) => setTimeout(r, 5000))]);
-      if (this.rt.state !== 'quit') this.rt.kill();
+      if (running()) this.rt.kill();
     }
     if (this.ownsProfile) rmSync(this.userData, { recursive: true, force: true });
   }

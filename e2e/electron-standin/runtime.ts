@@ -128,10 +128,7 @@ export class MenuItemStandin {
 
 export class MenuStandin {
   items: MenuItemStandin[];
-  constructor(
-    private readonly rt: StandinRuntime,
-    template: MenuItemSpec[] = [],
-  ) {
+  constructor(rt: StandinRuntime, template: MenuItemSpec[] = []) {
     this.items = template.map((spec) => new MenuItemStandin(spec, rt));
   }
   append(item: MenuItemStandin): void {
@@ -181,10 +178,7 @@ export class TrayStandin extends Emitter {
   readonly toolTips: string[] = [];
   menu: MenuStandin | null = null;
   destroyed = false;
-  constructor(
-    private readonly rt: StandinRuntime,
-    image: NativeImageStandin,
-  ) {
+  constructor(rt: StandinRuntime, image: NativeImageStandin) {
     super(rt.errors);
     this.image = image;
     rt.trays.push(this);
@@ -339,10 +333,18 @@ export class StandinRuntime {
     if (this.appMenu !== undefined) return this.appMenu;
     return new MenuStandin(this, [
       { role: 'fileMenu', submenu: [{ role: 'quit' }] },
-      { role: 'editMenu', submenu: [{ role: 'undo' }, { role: 'redo' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }] },
+      {
+        role: 'editMenu',
+        submenu: [{ role: 'undo' }, { role: 'redo' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }],
+      },
       {
         role: 'viewMenu',
-        submenu: [{ role: 'reload' }, { role: 'forceReload' }, { role: 'toggleDevTools' }, { role: 'togglefullscreen' }],
+        submenu: [
+          { role: 'reload' },
+          { role: 'forceReload' },
+          { role: 'toggleDevTools' },
+          { role: 'togglefullscreen' },
+        ],
       },
       { role: 'windowMenu', submenu: [{ role: 'minimize' }, { role: 'close' }] },
     ]);
@@ -467,10 +469,7 @@ export class StandinRuntime {
   }
 
   /** Every request of the app's pages: webRequest.onBeforeRequest, will-navigate, protocol handlers. */
-  async #route(
-    route: import('@playwright/test').Route,
-    request: import('@playwright/test').Request,
-  ): Promise<void> {
+  async #route(route: import('@playwright/test').Route, request: import('@playwright/test').Request): Promise<void> {
     const url = fromPageUrl(request.url(), this);
     try {
       if (this.#beforeRequest) {
@@ -563,7 +562,6 @@ export class StandinRuntime {
 
   #createApp(o: RuntimeOptions): Emitter {
     const app = new Emitter(this.errors);
-    const rt = this;
     let name = 'Electron';
     let loginItem = { openAtLogin: false, args: [] as string[] };
     const defaultClients = new Set<string>();
@@ -593,52 +591,59 @@ export class StandinRuntime {
       getLocale: () => o.locale ?? 'en-US',
       getAppPath: () => o.appPath,
       getPath: (which: string) => {
-        const p = rt.#paths[which];
+        const p = this.#paths[which];
         if (!p) throw new Error(`electron stand-in: app.getPath('${which}') is not implemented`);
         return p;
       },
       setPath: (which: string, path: string) => {
-        rt.#paths[which] = path;
+        this.#paths[which] = path;
       },
-      setAppUserModelId: (id: string) => rt.record('app.setAppUserModelId', [id]),
-      isReady: () => rt.state === 'ready',
-      whenReady: () => rt.#readyPromise,
+      setAppUserModelId: (id: string) => this.record('app.setAppUserModelId', [id]),
+      isReady: () => this.state === 'ready',
+      whenReady: () => this.#readyPromise,
       requestSingleInstanceLock: (additionalData?: unknown) => {
-        const path = rt.#paths.userData ?? '';
+        const path = this.#paths.userData ?? '';
         const holder = locks.get(path);
-        if (holder && holder !== rt && holder.state !== 'quit') {
-          rt.record('app.requestSingleInstanceLock', [false]);
-          const argv = [...rt.argv];
-          setImmediate(() => holder.app.emit('second-instance', new StandinEvent(), argv, process.cwd(), additionalData));
+        if (holder && holder !== this && holder.state !== 'quit') {
+          this.record('app.requestSingleInstanceLock', [false]);
+          const argv = [...this.argv];
+          setImmediate(() =>
+            holder.app.emit('second-instance', new StandinEvent(), argv, process.cwd(), additionalData),
+          );
           return false;
         }
-        locks.set(path, rt);
-        rt.record('app.requestSingleInstanceLock', [true]);
+        locks.set(path, this);
+        this.record('app.requestSingleInstanceLock', [true]);
         return true;
       },
-      hasSingleInstanceLock: () => locks.get(rt.#paths.userData ?? '') === rt,
+      hasSingleInstanceLock: () => locks.get(this.#paths.userData ?? '') === this,
       releaseSingleInstanceLock: () => {
-        if (locks.get(rt.#paths.userData ?? '') === rt) locks.delete(rt.#paths.userData ?? '');
+        if (locks.get(this.#paths.userData ?? '') === this) locks.delete(this.#paths.userData ?? '');
       },
       setAsDefaultProtocolClient: (protocol: string, path?: string, args?: string[]) => {
-        rt.record('app.setAsDefaultProtocolClient', [protocol, path, args]);
+        this.record('app.setAsDefaultProtocolClient', [protocol, path, args]);
         defaultClients.add(protocol);
         return true;
       },
       removeAsDefaultProtocolClient: (protocol: string) => defaultClients.delete(protocol),
       isDefaultProtocolClient: (protocol: string) => defaultClients.has(protocol),
       setLoginItemSettings: (settings: { openAtLogin?: boolean; args?: string[] }) => {
-        rt.record('app.setLoginItemSettings', [settings]);
+        this.record('app.setLoginItemSettings', [settings]);
         loginItem = { openAtLogin: settings.openAtLogin ?? false, args: settings.args ?? [] };
       },
-      getLoginItemSettings: () => ({ ...loginItem, openAsHidden: false, wasOpenedAtLogin: false, wasOpenedAsHidden: false }),
-      focus: () => rt.record('app.focus', []),
-      quit: () => rt.#quit(),
+      getLoginItemSettings: () => ({
+        ...loginItem,
+        openAsHidden: false,
+        wasOpenedAtLogin: false,
+        wasOpenedAsHidden: false,
+      }),
+      focus: () => this.record('app.focus', []),
+      quit: () => this.#quit(),
       exit: (code = 0) => {
-        rt.record('app.exit', [code]);
-        rt.#end(code);
+        this.record('app.exit', [code]);
+        this.#end(code);
       },
-      relaunch: () => rt.record('app.relaunch', []),
+      relaunch: () => this.record('app.relaunch', []),
     });
     return strict(app, 'app', this);
   }
@@ -757,8 +762,7 @@ export class StandinRuntime {
     const ipcMain = strict(
       Object.assign(this.#ipc, {
         handle: (channel: string, fn: Listener) => {
-          if (rt.#handlers.has(channel))
-            throw new Error(`Attempted to register a second handler for '${channel}'`);
+          if (rt.#handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
           rt.#handlers.set(channel, fn);
         },
         handleOnce: (channel: string, fn: Listener) => {
@@ -776,10 +780,12 @@ export class StandinRuntime {
       {
         registerSchemesAsPrivileged: (schemes: Array<{ scheme: string; privileges?: Record<string, boolean> }>) => {
           if (rt.state !== 'starting') throw new Error('registerSchemesAsPrivileged must be called before app ready');
-          for (const s of schemes) if (s.privileges?.standard && s.privileges.secure) rt.privilegedSchemes.add(s.scheme);
+          for (const s of schemes)
+            if (s.privileges?.standard && s.privileges.secure) rt.privilegedSchemes.add(s.scheme);
           rt.record('protocol.registerSchemesAsPrivileged', [schemes]);
         },
-        handle: (scheme: string, handler: ProtocolHandler) => (ses as { protocol: { handle: Listener } }).protocol.handle(scheme as never, handler as never),
+        handle: (scheme: string, handler: ProtocolHandler) =>
+          (ses as { protocol: { handle: Listener } }).protocol.handle(scheme as never, handler as never),
       },
       'protocol',
       rt,
@@ -816,7 +822,8 @@ export class StandinRuntime {
         encryptString: (text: string) => Buffer.from(PREFIX + Buffer.from(text, 'utf8').toString('base64')),
         decryptString: (buf: Buffer) => {
           const s = buf.toString('utf8');
-          if (!s.startsWith(PREFIX)) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+          if (!s.startsWith(PREFIX))
+            throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
           return Buffer.from(s.slice(PREFIX.length), 'base64').toString('utf8');
         },
         getSelectedStorageBackend: () => 'gnome_libsecret',

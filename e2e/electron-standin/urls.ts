@@ -3,11 +3,11 @@
 // the stand-in answers every request itself). Main only ever sees the app:// form.
 import type { StandinRuntime } from './runtime.js';
 
-const MAPPED = /^https:\/\/([a-z0-9-]+)\.([a-z][a-z0-9+-]*)\.invalid(\/[^]*)?$/i;
+const MAPPED = /^https:\/\/([a-z0-9-]+)\.([a-z][a-z0-9+-]*)\.invalid(\/[\s\S]*)?$/i;
 
 /** app://host/path → https://host.app.invalid/path, for schemes the app registered as privileged. */
 export function toPageUrl(url: string, rt: Pick<StandinRuntime, 'privilegedSchemes'>): string {
-  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]+)([^]*)$/i.exec(url);
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]+)([\s\S]*)$/i.exec(url);
   if (!m || !rt.privilegedSchemes.has(m[1]!.toLowerCase())) return url;
   return `https://${m[2]}.${m[1]!.toLowerCase()}.invalid${m[3] || '/'}`;
 }

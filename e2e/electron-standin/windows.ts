@@ -136,10 +136,9 @@ export class WebContentsStandin extends Emitter {
       .then(() =>
         page.evaluate(
           ([c, a]) =>
-            (window as unknown as { __electronStandinDeliver?: (c: string, a: unknown[]) => void }).__electronStandinDeliver?.(
-              c as string,
-              a as unknown[],
-            ),
+            (
+              window as unknown as { __electronStandinDeliver?: (c: string, a: unknown[]) => void }
+            ).__electronStandinDeliver?.(c as string, a as unknown[]),
           [channel, args] as const,
         ),
       )
@@ -164,7 +163,9 @@ export class WebContentsStandin extends Emitter {
   /** Attaches the Chromium page: IPC binding, preload, load / crash / popup events. */
   async attach(page: Page, preload: string | null): Promise<void> {
     this.page = page;
-    await page.exposeBinding('__electronStandinIpc', ({ frame }, msg: IpcMessage) => this.rt.fromPage(this, frame, msg));
+    await page.exposeBinding('__electronStandinIpc', ({ frame }, msg: IpcMessage) =>
+      this.rt.fromPage(this, frame, msg),
+    );
     const source = preload ? await this.rt.readPreload(preload) : null;
     await page.addInitScript({ content: pageScript(source) });
     // getUserMedia asks main's permission request handler first (Chromium's own prompt is faked).

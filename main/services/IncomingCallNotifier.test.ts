@@ -181,7 +181,10 @@ describe('incoming call while the window is hidden', () => {
     d.window.hide();
     const alice = await login(s.server, 'alice');
     const { callID } = await aliceCalls(alice, d);
-    await until('window and notification are up', () => d?.incoming.openWindows.length === 1 && d.notifications.open.length === 1);
+    await until(
+      'window and notification are up',
+      () => d?.incoming.openWindows.length === 1 && d.notifications.open.length === 1,
+    );
     const n = d.notifications.open[0]!;
     assert.deepEqual(n.options.actions, [], 'no buttons: the window has them');
     n.clickBody();
@@ -189,7 +192,10 @@ describe('incoming call while the window is hidden', () => {
     const rejected = next(alice, 'CRVideo_NotifyCallRejected');
     d.incoming.openWindows[0]!.press('reject');
     assert.equal((await rejected)[0], callID, 'the caller hears the rejection');
-    await until('both alerts are gone', () => d?.incoming.openWindows.length === 0 && d.notifications.open.length === 0);
+    await until(
+      'both alerts are gone',
+      () => d?.incoming.openWindows.length === 0 && d.notifications.open.length === 0,
+    );
   });
 
   test('bringing the window to the front closes the incoming window; the call keeps ringing', async () => {

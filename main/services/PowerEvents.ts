@@ -26,7 +26,9 @@ export function watchPowerEvents(o: PowerEventsOptions): void {
     log('system suspending');
   });
   o.onPower('resume', () => {
-    log(`system resumed${suspendedAt ? ` after ${Math.round((Date.now() - suspendedAt) / 1000)} s` : ''}: reconnecting now`);
+    log(
+      `system resumed${suspendedAt ? ` after ${Math.round((Date.now() - suspendedAt) / 1000)} s` : ''}: reconnecting now`,
+    );
     suspendedAt = 0;
     o.reconnectNow();
   });

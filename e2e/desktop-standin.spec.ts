@@ -33,12 +33,21 @@ test.afterAll(async () => {
 
 test.afterEach(async () => {
   const problems = apps.flatMap((a) => [...a.rt.unknown, ...a.rt.errors]);
-  for (const a of apps.splice(0)) await a.close();
+  // Last launched first: a second launch may share the first one's profile folder.
+  for (const a of apps.splice(0).reverse()) await a.close();
   expect(problems, 'Electron APIs the stand-in does not know, or exceptions in the app').toEqual([]);
 });
 
-async function launch(browser: import('@playwright/test').Browser, args: string[] = [], userData?: string) {
-  const d = await launchDesktop(browser, [`--server=${server.url}`, ...args], userData ? { userData } : {});
+async function launch(
+  browser: import('@playwright/test').Browser,
+  args: string[] = [],
+  userData?: string,
+  failures?: string[],
+) {
+  const d = await launchDesktop(browser, [`--server=${server.url}`, ...args], {
+    ...(userData ? { userData } : {}),
+    ...(failures ? { failures } : {}),
+  });
   apps.push(d);
   return d;
 }
@@ -51,6 +60,22 @@ test('the built app starts, shows its locked-down window and signs in through ma
   expect(await a.page.evaluate(() => typeof (globalThis as Record<string, unknown>).crvideoBridge)).toBe('object');
   await signIn(a, 'alice', 'Alice');
   await expect.poll(() => a.tray.toolTip).toContain('alice · Online');
+  // A development run (not packaged) leaves the system's crvideo: handler alone.
+  expect(a.rt.callsTo('app.setAsDefaultProtocolClient')).toEqual([]);
+  // The application menu has no reload and no DevTools.
+  expect(a.rt.callsTo('Menu.setApplicationMenu')).toHaveLength(1);
+});
+
+test('a start-up that fails quits instead of holding the single-instance lock without a window', async ({
+  browser,
+}) => {
+  const broken = await launch(browser, [], undefined, ['Tray']);
+  await expect.poll(() => broken.rt.state).toBe('quit');
+  expect(broken.rt.exitCode).toBe(1);
+  // The next launch with the same profile is the app, not a second instance focusing nothing.
+  const next = await launch(browser, [], broken.userData);
+  expect(next.rt.state).toBe('ready');
+  await expect.poll(() => next.window.isVisible()).toBe(true);
 });
 
 /** The <video> of `name`'s tile: decoded frames and play time (null while there is none). */

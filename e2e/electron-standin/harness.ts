@@ -66,13 +66,20 @@ let launching: Promise<unknown> = Promise.resolve();
  * Starts an instance of the built app as `crvideo-phone ARGS…` with the given profile (a fresh one by
  * default). Resolves once the app's start-up ran (or it quit, as a second instance does).
  */
-export function launchDesktop(browser: Browser, args: string[], o: { userData?: string } = {}): Promise<DesktopApp> {
+export interface LaunchOptions {
+  /** The profile (userData) folder; a fresh one by default. */
+  userData?: string;
+  /** Stand-in constructors that throw in this run (see StandinRuntime.failures). */
+  failures?: string[];
+}
+
+export function launchDesktop(browser: Browser, args: string[], o: LaunchOptions = {}): Promise<DesktopApp> {
   const run = launching.then(() => launchNow(browser, args, o));
   launching = run.catch(() => {});
   return run;
 }
 
-async function launchNow(browser: Browser, args: string[], o: { userData?: string }): Promise<DesktopApp> {
+async function launchNow(browser: Browser, args: string[], o: LaunchOptions): Promise<DesktopApp> {
   if (!hooked) {
     ensureDesktopBuild();
     register(pathToFileURL(join(import.meta.dirname, 'hooks.mjs')));
@@ -82,6 +89,7 @@ async function launchNow(browser: Browser, args: string[], o: { userData?: strin
   const id = `${process.pid}-${++seq}`;
   const argv = ['/opt/CRVideo Phone/crvideo-phone', ...args];
   const rt = new StandinRuntime({ id, browser, argv, userData, appPath: join(ROOT, 'out') });
+  for (const f of o.failures ?? []) rt.failures.add(f);
   const saved = { argv: process.argv, userData: process.env.CRVIDEO_USER_DATA };
   process.argv = argv;
   process.env.CRVIDEO_USER_DATA = userData;
@@ -94,7 +102,7 @@ async function launchNow(browser: Browser, args: string[], o: { userData?: strin
     else process.env.CRVIDEO_USER_DATA = saved.userData;
   }
   // Windows opened at start-up have their Chromium page (the page itself loads on its own).
-  await Promise.all([...rt.windows].map((w) => w.ready));
+  await Promise.all([...rt.windows].map((w) => w.ready.catch(() => {})));
   return new DesktopApp(rt, userData, o.userData === undefined);
 }
 

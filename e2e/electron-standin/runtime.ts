@@ -252,6 +252,8 @@ export class StandinRuntime {
   readonly notifications: NotificationStandin[] = [];
   readonly privilegedSchemes = new Set<string>();
   readonly shortcuts = new Map<string, () => void>();
+  /** Constructors that throw, as a broken system would (e.g. 'Tray' without a tray host that works). */
+  readonly failures = new Set<string>();
   context: BrowserContext | null = null;
   appMenu: MenuStandin | null | undefined = undefined;
   state: 'starting' | 'ready' | 'quit' = 'starting';
@@ -745,6 +747,7 @@ export class StandinRuntime {
     );
     const Tray = class {
       constructor(img: NativeImageStandin | string) {
+        if (rt.failures.has('Tray')) throw new Error('electron stand-in: Tray failed (simulated)');
         const i = typeof img === 'string' ? image(img, 1) : img;
         // biome-ignore lint/correctness/noConstructorReturn: see BrowserWindow
         return strict(new TrayStandin(rt, i), 'Tray', rt);

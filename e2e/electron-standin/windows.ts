@@ -242,6 +242,10 @@ export class BrowserWindowStandin extends Emitter {
           if (!this.#shownOnce) this.emit('ready-to-show', new StandinEvent());
         });
       });
+    // A window destroyed before its page existed (the app quit during start-up) leaves no stray rejection.
+    this.ready.catch((err: unknown) => {
+      if (!this.destroyed) rt.errors.push(`window page: ${String(err)}`);
+    });
     if (options.show !== false) queueMicrotask(() => this.show());
   }
 

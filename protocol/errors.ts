@@ -16,6 +16,8 @@ export const SdkErr = {
   SOCKETEXCEPTION: 204,
   SOCKETTIMEOUT: 205,
   CONNECTIONLOST: 207,
+  /** Extension (no CloudRoom equivalent): too many requests at once or too often; retry later. */
+  TOO_MANY_REQUESTS: 429,
   INVALID_CALLID: 600,
   ERR_CALL_EXIST: 601,
   ERR_BUSY: 602,

@@ -23,7 +23,7 @@ const APT_PACKAGES = [
   'chromium',
   'fonts-noto-cjk',
   'xvfb',
-  // mediasoup worker built from Debian libraries (../shared/mediasoup-offline/README.md)
+  // mediasoup worker built from Debian libraries (scripts/mediasoup-offline/README.md)
   'build-essential',
   'pkg-config',
   'meson',

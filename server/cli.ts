@@ -17,6 +17,10 @@ const HELP = `crvideo-phone server
   --rtc-port PORT         first media port           (CRVIDEO_RTC_PORT, default 40000)
   --workers N             mediasoup workers          (CRVIDEO_WORKERS, default: CPU cores)
   --log-level LEVEL       pino level                 (CRVIDEO_LOG_LEVEL, default info)
+  --allow-origin ORIGIN   extra WebSocket origin, '*' = any (repeatable; CRVIDEO_ALLOWED_ORIGINS, comma separated)
+  --allow-host NAME       extra host name browsers may use (repeatable; CRVIDEO_ALLOWED_HOSTS, comma separated)
+  --source-maps           serve the web app's source maps (CRVIDEO_SOURCE_MAPS=1)
+  --limit NAME=VALUE      a transport limit, e.g. socketsPerAddress=1000 (repeatable; CRVIDEO_LIMITS, comma separated)
 `;
 
 const { values } = parseArgs({
@@ -34,6 +38,10 @@ const { values } = parseArgs({
     'rtc-port': { type: 'string' },
     workers: { type: 'string' },
     'log-level': { type: 'string' },
+    'allow-origin': { type: 'string', multiple: true },
+    'allow-host': { type: 'string', multiple: true },
+    'source-maps': { type: 'boolean' },
+    limit: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -44,6 +52,14 @@ if (values.help) {
 
 const env = process.env;
 const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
+const list = (v: string | undefined): string[] | undefined => (v ? v.split(',').filter(Boolean) : undefined);
+const limits = Object.fromEntries(
+  (values.limit ?? list(env.CRVIDEO_LIMITS) ?? []).map((spec) => {
+    const [name, value] = spec.split('=');
+    if (!name || value === undefined || value === '') throw new Error(`--limit wants NAME=VALUE, got ${spec}`);
+    return [name.trim(), Number(value)];
+  }),
+);
 const appSpecs = values.app ?? (env.CRVIDEO_APPS ? env.CRVIDEO_APPS.split(',') : []);
 const apps = appSpecs.map((spec) => {
   const i = spec.indexOf(':');
@@ -71,6 +87,10 @@ const server = await startServer({
   multiDevice: values['multi-device'] ?? env.CRVIDEO_MULTI_DEVICE === '1',
   logLevel: values['log-level'] ?? env.CRVIDEO_LOG_LEVEL ?? 'info',
   media: noMedia ? false : media,
+  allowedOrigins: values['allow-origin'] ?? list(env.CRVIDEO_ALLOWED_ORIGINS),
+  allowedHosts: values['allow-host'] ?? list(env.CRVIDEO_ALLOWED_HOSTS),
+  serveSourceMaps: values['source-maps'] ?? env.CRVIDEO_SOURCE_MAPS === '1',
+  limits,
 });
 
 const app = server.devApp ?? server.apps[0];

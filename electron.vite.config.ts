@@ -7,6 +7,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'electron-vite';
 import { build as esbuild } from 'esbuild';
 import type { Plugin } from 'vite';
+import { CONTENT_SECURITY_POLICY } from './main/services/WindowSecurity.js';
 
 const root = import.meta.dirname;
 const at = (p: string) => resolve(root, p);
@@ -20,7 +21,14 @@ function desktopRenderer(): Plugin {
       order: 'post',
       handler: (html, ctx) =>
         ctx.filename.endsWith('index.html')
-          ? [{ tag: 'script', attrs: { src: './crvideo-desktop.js' }, injectTo: 'head-prepend' }]
+          ? {
+              // The desktop page talks to nothing but main: its meta CSP is the app's (no ws:/http: of the web app).
+              html: html.replace(
+                /(<meta\s+http-equiv="Content-Security-Policy"\s+content=")[^"]*(")/i,
+                `$1${CONTENT_SECURITY_POLICY}$2`,
+              ),
+              tags: [{ tag: 'script', attrs: { src: './crvideo-desktop.js' }, injectTo: 'head-prepend' }],
+            }
           : html,
     },
     async generateBundle() {

@@ -1,12 +1,13 @@
 // The Electron main process: thin wiring of Electron to the services in main/services (Desktop), which
 // hold the logic and are tested in Node with fakes. The SDK core lives here, so the phone rings with the
 // window closed to the tray.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, type BrowserWindow, session } from 'electron';
+import { app, type BrowserWindow, Notification, powerMonitor, session } from 'electron';
 import { Channels } from '../sdk/bridge/channelNames.js';
 import { createCRVideo } from '../sdk/index.js';
+import { setAppMenu } from './electron/appMenu.js';
 import { registerAppScheme, serveApp } from './electron/appProtocol.js';
 import { createIncomingWindows } from './electron/incomingWindow.js';
 import { electronIpc } from './electron/ipc.js';
@@ -17,6 +18,7 @@ import { createElectronTray } from './electron/tray.js';
 import { PROTOCOL, parseDeepLink, parseLaunchArgs } from './services/DeepLink.js';
 import { Desktop } from './services/Desktop.js';
 import { createLog } from './services/log.js';
+import { watchPowerEvents } from './services/PowerEvents.js';
 import type { RingtonePort } from './services/ports.js';
 import { acquireSingleInstance } from './services/SingleInstance.js';
 import { pickLang } from './services/strings.js';
@@ -68,12 +70,10 @@ if (
 ) {
   app.quit();
 } else {
-  // Development runs need the app path for the OS to start us with the link.
-  if (process.defaultApp && process.argv[1]) {
-    app.setAsDefaultProtocolClient(PROTOCOL, process.execPath, [resolve(process.argv[1])]);
-  } else {
-    app.setAsDefaultProtocolClient(PROTOCOL);
-  }
+  // The installed app registers crvideo: (the installers declare it too). A development run would make
+  // the bare Electron binary the system's handler, so it leaves the registration alone.
+  if (app.isPackaged) app.setAsDefaultProtocolClient(PROTOCOL);
+  else log(`development run: ${PROTOCOL}: links are not registered with the system`);
   app.on('open-url', (event, url) => {
     event.preventDefault();
     if (desktop) desktop.handleArgs([url]);
@@ -96,13 +96,38 @@ if (
     // The app lives on in the tray; only Quit ends it.
   });
   app.on('activate', showWindow);
-  app.whenReady().then(start, (err: unknown) => {
-    log(`start failed: ${String(err)}`);
-    app.exit(1);
-  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((err: unknown) => {
+      // Never hold the single-instance lock without a window: a later launch would only focus nothing.
+      log(`start failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      app.exit(1);
+    });
+}
+
+/**
+ * The first time the window closes to the tray on Linux, say so once: GNOME shows no tray icon without an
+ * extension, and the app would look gone while it still rings (launching it again shows the window).
+ */
+function tellStillRunning(icon: string | undefined): void {
+  if (process.platform !== 'linux') return;
+  const marker = join(app.getPath('userData'), 'told-still-running');
+  if (existsSync(marker) || !Notification.isSupported()) return;
+  try {
+    writeFileSync(marker, new Date().toISOString());
+  } catch {
+    return;
+  }
+  new Notification({
+    title: 'CRVideo Phone is still running',
+    body: 'It keeps ringing for incoming calls. Open CRVideo Phone again to show the window; Quit is in its tray menu.',
+    ...(icon ? { icon } : {}),
+  }).show();
 }
 
 function start(): void {
+  setAppMenu({ dev: !!process.env.ELECTRON_RENDERER_URL, mac: process.platform === 'darwin' });
   const ses = session.defaultSession;
   guardSession(ses);
   serveApp(ses, RENDERER_DIR);
@@ -121,7 +146,7 @@ function start(): void {
     isTrusted: (s) =>
       !win.isDestroyed() && s.webContentsId === win.webContents.id && s.isMainFrame && isAppUrl(s.frameUrl),
     window: port,
-    tray: createElectronTray(),
+    tray: createElectronTray(join(app.getPath('userData'), 'icons')),
     notifications: createElectronNotifications(icon),
     incomingWindow: createIncomingWindows({
       ipc: electronIpc,
@@ -145,6 +170,18 @@ function start(): void {
     // Closing the window keeps the phone running in the tray.
     event.preventDefault();
     win.hide();
+    tellStillRunning(icon);
+  });
+  watchPowerEvents({
+    onPower: (name, listener) =>
+      name === 'resume' ? powerMonitor.on('resume', listener) : powerMonitor.on('suspend', listener),
+    onSessionEnd: (listener) => {
+      // Windows: log-off / shutdown / restart; Linux and macOS: powerMonitor 'shutdown'.
+      win.on('session-end', () => listener());
+      powerMonitor.on('shutdown', () => listener());
+    },
+    reconnectNow: () => d.reconnectNow(),
+    signOutAndQuit: () => app.quit(),
   });
   win.on('focus', () => d.notifier.windowFocused());
   // A crashed page is reloaded: it starts signed out (main drops the old session on its hello).

@@ -44,11 +44,11 @@ function failuresAfter(file: string, edit: (src: string) => string): string[] {
 test('the check catches a weakened build', () => {
   assert.ok(existsSync(join(OUT, 'main', 'index.js')));
   assert.deepEqual(
-    failuresAfter('main/index.js', (s) => s.replace(/contextIsolation: true/, 'contextIsolation: false')),
+    failuresAfter('main/index.js', (s) => s.replace(/contextIsolation: true/g, 'contextIsolation: false')),
     ['contextIsolation: true', 'never contextIsolation: false'],
   );
   assert.deepEqual(
-    failuresAfter('main/index.js', (s) => s.replace(/sandbox: true/, 'sandbox: false')),
+    failuresAfter('main/index.js', (s) => s.replace(/sandbox: true/g, 'sandbox: false')),
     ['sandbox: true', 'never sandbox: false'],
   );
   assert.ok(

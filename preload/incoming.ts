@@ -31,8 +31,14 @@ function render(): void {
   set('note', info.note);
   set('answer', l.answer);
   set('reject', l.reject);
-  document.getElementById('answer')?.focus();
 }
+
+/**
+ * Keys answer only once the user has put the alert in front themselves (a click or tap in it): the window
+ * may get the keyboard focus without being asked (Wayland ignores showInactive), and Enter or Escape typed
+ * into another app must not answer or reject a call.
+ */
+let userFocused = false;
 
 function act(action: 'answer' | 'reject'): void {
   if (!callID) return;
@@ -55,7 +61,14 @@ ipcRenderer.on(Channels.incomingShow, (_event: IpcRendererEvent, payload: unknow
 window.addEventListener('DOMContentLoaded', () => {
   document.getElementById('answer')?.addEventListener('click', () => act('answer'));
   document.getElementById('reject')?.addEventListener('click', () => act('reject'));
+  window.addEventListener('pointerdown', (e) => {
+    if (e.isTrusted) userFocused = true;
+  });
+  window.addEventListener('blur', () => {
+    userFocused = false;
+  });
   window.addEventListener('keydown', (e) => {
+    if (!userFocused || !e.isTrusted) return;
     if (e.key === 'Enter') act('answer');
     else if (e.key === 'Escape') act('reject');
   });

@@ -55,7 +55,8 @@ export function checkElectronSecurity(outDir = path.join(ROOT, 'out')) {
       check(`never ${key}: ${bad === TRUE ? 'true' : 'false'}`, !prop(key, bad).test(main));
     }
     const windows = main.match(/new BrowserWindow\(/g)?.length ?? 0;
-    const prefs = [...main.matchAll(/webPreferences\s*:\s*([A-Za-z_$][\w$]*)\(/g)].map((m) => m[1]);
+    // `webPreferences: secure(…)` or `{ ...secure(…), <the same keys spelled out for Electronegativity> }`.
+    const prefs = [...main.matchAll(/webPreferences\s*:\s*(?:\{\s*\.\.\.)?([A-Za-z_$][\w$]*)\(/g)].map((m) => m[1]);
     const allPrefs = main.match(/webPreferences\s*:/g)?.length ?? 0;
     check(
       'every BrowserWindow gets the shared secure webPreferences',

@@ -62,6 +62,8 @@ export interface CRVideoCallbacks {
   CRVideo_NotifyDeviceError: [sdkErr: number, device: 'mic' | 'camera'];
   /** Desktop only: the app placed a call for the user (a `crvideo://call/UID` link); show it as outgoing. */
   CRVideo_NotifyCallOut: [callID: string, calledUID: string, meetObj: MeetObj, usrExtDat: string];
+  /** Desktop only: the page (re)loaded while main's session is live; the app is signed in as UID. */
+  CRVideo_NotifySessionRestored: [UID: string, DNDStatus: number];
 }
 
 export type CallbackName = keyof CRVideoCallbacks;
@@ -110,6 +112,7 @@ export const CALLBACK_NAMES = [
   'CRVideo_NotifyActiveSpeaker',
   'CRVideo_NotifyDeviceError',
   'CRVideo_NotifyCallOut',
+  'CRVideo_NotifySessionRestored',
 ] as const satisfies readonly CallbackName[];
 
 export type CRVideoHolders = { [K in CallbackName]: CallbackHolder<CRVideoCallbacks[K]> };

@@ -53,7 +53,14 @@ export function createIncomingWindows(o: IncomingWindowsOptions): IncomingWindow
         skipTaskbar: false,
         title: info.callerName,
         ...(o.icon ? { icon: o.icon } : {}),
-        webPreferences: secureWebPreferences(o.preload),
+        // Spelled out as well as in secureWebPreferences, so Electronegativity sees them at the constructor.
+        webPreferences: {
+          ...secureWebPreferences(o.preload),
+          contextIsolation: true,
+          sandbox: true,
+          nodeIntegration: false,
+          disableBlinkFeatures: 'Auxclick',
+        },
       });
       win.setAlwaysOnTop(true, 'pop-up-menu');
       guardContents(win.webContents);

@@ -13,7 +13,14 @@ export function createMainWindow(o: { preload: string; icon?: string }): { win: 
     title: 'CRVideo Phone',
     autoHideMenuBar: true,
     ...(o.icon ? { icon: o.icon } : {}),
-    webPreferences: secureWebPreferences(o.preload),
+    // Spelled out as well as in secureWebPreferences, so Electronegativity sees them at the constructor.
+    webPreferences: {
+      ...secureWebPreferences(o.preload),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      disableBlinkFeatures: 'Auxclick',
+    },
   });
   guardContents(win.webContents);
   let bounce: number | null = null;

@@ -93,15 +93,16 @@ describe('the page bridge', () => {
     assert.equal(d.desktop.host.UID, 'alice');
   });
 
-  test('a page that reloads starts signed out, like a new app (no stale session in main)', async () => {
+  test('a page that reloads joins the live session: hello carries it, main stays signed in', async () => {
     const d = await s.start();
+    const hello = (await d.ipc.invoke(Channels.hello, undefined)) as { session?: unknown };
+    assert.equal(hello.session, undefined, 'no session before sign-in');
     await d.signIn('alice');
     await until('online', () => d?.tray.presence === 'online');
-    await d.ipc.invoke(Channels.hello, undefined);
-    assert.equal(d.desktop.host.loggedIn, false);
-    await until('offline', () => d?.tray.presence === 'offline');
-    await d.signIn('alice');
-    assert.equal(d.desktop.host.UID, 'alice');
+    const again = (await d.ipc.invoke(Channels.hello, undefined)) as { session?: unknown };
+    assert.deepEqual(again.session, { UID: 'alice', dnd: false });
+    assert.equal(d.desktop.host.UID, 'alice', 'no sign-out (Ctrl+R mid-call would have dropped the call)');
+    assert.equal(d.tray.presence, 'online');
   });
 
   test("the page's own origin (or nothing) is not taken as a server address", async () => {

@@ -146,11 +146,11 @@ export class BridgeService {
   }
 
   #onHello(sender: SenderInfo): HelloReply {
-    if (this.#trusted(sender, Channels.hello)) {
-      // A (re)loaded page starts signed out, like a freshly started app: drop a session it no longer knows of.
-      this.#o.host.logout('page (re)started');
-    }
-    return { hostRingtone: true };
+    const { host, self } = this.#o;
+    if (!this.#trusted(sender, Channels.hello) || !host.loggedIn) return { hostRingtone: true };
+    // A reloaded page (Ctrl+R, a crash) joins the live session instead of signing the user out mid-call.
+    log(`page (re)started: keeping the session of UID=${host.UID}`);
+    return { hostRingtone: true, session: { UID: host.UID, dnd: self.snapshot.dnd } };
   }
 
   async #onMediaRequest(sender: SenderInfo, payload: unknown): Promise<MediaReply> {

@@ -111,6 +111,14 @@ export class Desktop {
     log(`ready (server ${serverAddr})`);
   }
 
+  /** The system woke up: re-establish the signaling line now instead of after the SDK's backoff. */
+  reconnectNow(): void {
+    const core = this.core.$core as { reconnectNow?: () => void; simulateNetworkDrop(offlineMs?: number): void };
+    if (!this.host.loggedIn) return;
+    if (core.reconnectNow) core.reconnectNow();
+    else core.simulateNetworkDrop(0); // drop a possibly dead socket and reconnect + resume at once
+  }
+
   /** Acts on a command line (first launch or a second instance): deep links become calls. */
   handleArgs(argv: readonly string[]): void {
     for (const link of parseLaunchArgs(argv).links) this.dialer.dial(link);

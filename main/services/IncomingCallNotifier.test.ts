@@ -151,6 +151,53 @@ describe('incoming call while the window is hidden', () => {
     await until('the ring stopped', () => d?.ringtone.playing === false);
   });
 
+  test('Windows: a toast the system refuses falls back to the incoming window, whose Answer works', async () => {
+    const d = await s.start({ platform: 'win32' });
+    await d.signIn('bob');
+    d.window.hide();
+    const alice = await login(s.server, 'alice');
+    const { callID } = await aliceCalls(alice, d);
+    await until('the toast is up', () => d?.notifications.open.length === 1);
+    d.notifications.open[0]!.fail('toast activator missing');
+    await until('the incoming window opened instead', () => d?.incoming.openWindows.length === 1);
+    const accepted = next(alice, 'CRVideo_NotifyCallAccepted');
+    d.incoming.openWindows[0]!.press('answer');
+    assert.equal((await accepted)[0], callID);
+  });
+
+  test('macOS without notification buttons (unsigned or banner style): the incoming window rings instead', async () => {
+    const d = await s.start({ platform: 'darwin', notificationSession: { actions: false } });
+    await d.signIn('bob');
+    d.window.hide();
+    const alice = await login(s.server, 'alice');
+    await aliceCalls(alice, d);
+    await until('the incoming window is up', () => d?.incoming.openWindows.length === 1);
+    assert.equal(d.notifications.open.length, 0);
+  });
+
+  test('Wayland: a plain notification goes with the incoming window (which may open behind others)', async () => {
+    const d = await s.start({ platform: 'linux', notificationSession: { wayland: true } });
+    await d.signIn('bob');
+    d.window.hide();
+    const alice = await login(s.server, 'alice');
+    const { callID } = await aliceCalls(alice, d);
+    await until(
+      'window and notification are up',
+      () => d?.incoming.openWindows.length === 1 && d.notifications.open.length === 1,
+    );
+    const n = d.notifications.open[0]!;
+    assert.deepEqual(n.options.actions, [], 'no buttons: the window has them');
+    n.clickBody();
+    assert.equal(d.window.visible, true, 'a click on the notification shows the app');
+    const rejected = next(alice, 'CRVideo_NotifyCallRejected');
+    d.incoming.openWindows[0]!.press('reject');
+    assert.equal((await rejected)[0], callID, 'the caller hears the rejection');
+    await until(
+      'both alerts are gone',
+      () => d?.incoming.openWindows.length === 0 && d.notifications.open.length === 0,
+    );
+  });
+
   test('bringing the window to the front closes the incoming window; the call keeps ringing', async () => {
     const d = await s.start({ platform: 'linux' });
     await d.signIn('bob');

@@ -172,6 +172,26 @@ export class IncomingCallNotifier extends Emitter<IncomingCallNotifierEvents> {
     const onAction = (action: 'answer' | 'reject') =>
       action === 'answer' ? this.answer(call.callID) : this.reject(call.callID);
     const { notifications } = this.#o;
+    const openWindow = (): { kind: AlertKind; close(): void } => {
+      const w = this.#o.incomingWindow.open(
+        { callID: call.callID, callerName: name, callerID: call.callerID, note: call.note, lang: s.lang },
+        onAction,
+      );
+      // Wayland: the window may open anywhere, behind others; a plain notification says the phone rings.
+      const n =
+        notifications.isSupported() && notifications.alsoWithWindow()
+          ? notifications.create({ title: s.callingYou(name), body: call.note || s.incomingCall, actions: [] })
+          : null;
+      n?.onClick(() => this.#o.window.show());
+      n?.show();
+      return {
+        kind: 'window',
+        close: () => {
+          w.close();
+          n?.close();
+        },
+      };
+    };
     if (notifications.isSupported() && notifications.supportsActions()) {
       const n = notifications.create({
         title: s.callingYou(name),
@@ -180,14 +200,16 @@ export class IncomingCallNotifier extends Emitter<IncomingCallNotifierEvents> {
       });
       n.onAction((index) => onAction(index === 0 ? 'answer' : 'reject'));
       n.onClick(() => this.#o.window.show());
+      // A toast the system refused (Windows): the call still needs its Answer / Reject.
+      n.onFailed((error) => {
+        if (this.#ringing.get(call.callID) !== call || call.alert?.kind !== 'notification') return;
+        log(`notification failed (${error}): incoming window instead, callID=${call.callID}`);
+        call.alert = openWindow();
+      });
       n.show();
       call.alert = { kind: 'notification', close: () => n.close() };
     } else {
-      const w = this.#o.incomingWindow.open(
-        { callID: call.callID, callerName: name, callerID: call.callerID, note: call.note, lang: s.lang },
-        onAction,
-      );
-      call.alert = { kind: 'window', close: () => w.close() };
+      call.alert = openWindow();
     }
     this.#o.window.attention(true);
     log(`alert (${call.alert.kind}) callID=${call.callID}`);

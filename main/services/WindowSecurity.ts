@@ -47,6 +47,8 @@ export function secureWebPreferences(preload: string): WebPreferences {
     spellcheck: false,
     // The phone must ring (and media must flow) while the window is hidden in the tray.
     backgroundThrottling: false,
+    // No middle-click opening of links in new windows (setWindowOpenHandler denies them anyway).
+    disableBlinkFeatures: 'Auxclick',
   };
 }
 

@@ -67,13 +67,20 @@ export interface NotificationHandle {
   onAction(listener: (index: number) => void): void;
   onClick(listener: () => void): void;
   onClose(listener: () => void): void;
+  /** The system could not show it (Windows toasts report this). */
+  onFailed(listener: (error: string) => void): void;
 }
 
 export interface NotificationPort {
   /** Whether native notifications exist at all here. */
   isSupported(): boolean;
-  /** Whether they can carry Answer / Reject buttons (macOS; Windows when installed with its toast activator). */
+  /** Whether they can carry Answer / Reject buttons (the installed, signed app on macOS and Windows). */
   supportsActions(): boolean;
+  /**
+   * Whether a plain notification should go with the incoming-call window: on Wayland the window cannot
+   * keep its place or stay on top, so it may open behind other windows.
+   */
+  alsoWithWindow(): boolean;
   create(options: NotificationOptions): NotificationHandle;
 }
 

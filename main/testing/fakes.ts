@@ -148,6 +148,7 @@ export class FakeNotification implements NotificationHandle {
   readonly #action = new Set<(i: number) => void>();
   readonly #click = new Set<() => void>();
   readonly #close = new Set<() => void>();
+  readonly #failed = new Set<(error: string) => void>();
 
   constructor(readonly options: NotificationOptions) {}
 
@@ -168,6 +169,13 @@ export class FakeNotification implements NotificationHandle {
   onClose(listener: () => void): void {
     this.#close.add(listener);
   }
+  onFailed(listener: (error: string) => void): void {
+    this.#failed.add(listener);
+  }
+  /** The system refused to show it (a Windows toast without its shortcut, say). */
+  fail(error: string): void {
+    for (const l of this.#failed) l(error);
+  }
   /** The user pressed button `index`. */
   act(index: number): void {
     for (const l of this.#action) l(index);
@@ -180,13 +188,20 @@ export class FakeNotification implements NotificationHandle {
 /** Notifications as a platform has them: buttons on darwin (and installed win32), none on linux. */
 export class FakeNotifications implements NotificationPort {
   readonly created: FakeNotification[] = [];
-  constructor(readonly platform: 'darwin' | 'win32' | 'linux') {}
+  /** `wayland`: a Linux Wayland session (a plain notification goes with the incoming window). */
+  constructor(
+    readonly platform: 'darwin' | 'win32' | 'linux',
+    readonly session: { wayland?: boolean; actions?: boolean } = {},
+  ) {}
 
   isSupported(): boolean {
     return true;
   }
   supportsActions(): boolean {
-    return this.platform !== 'linux';
+    return this.session.actions ?? this.platform !== 'linux';
+  }
+  alsoWithWindow(): boolean {
+    return this.platform === 'linux' && this.session.wayland === true;
   }
   create(options: NotificationOptions): FakeNotification {
     const n = new FakeNotification(options);

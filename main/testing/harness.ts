@@ -61,6 +61,8 @@ export interface TestDesktop {
 
 export interface TestDesktopOptions {
   platform?: 'darwin' | 'win32' | 'linux';
+  /** The notification system's quirks: a Wayland session, or whether buttons show at all. */
+  notificationSession?: { wayland?: boolean; actions?: boolean };
   /** The page's media engine (none by default: signaling-only tests). */
   mediaEngine?: MediaEngineFactory;
   requestTimeoutMs?: number;
@@ -84,7 +86,7 @@ export async function startDesktop(server: { url: string }, options: TestDesktop
   const page = new FakePage();
   const window = new FakeWindow();
   const tray = new FakeTray();
-  const notifications = new FakeNotifications(options.platform ?? 'linux');
+  const notifications = new FakeNotifications(options.platform ?? 'linux', options.notificationSession ?? {});
   const incoming = new FakeIncomingWindows();
   const ringtone = new FakeRingtone();
   const loginItem = new FakeLoginItem();

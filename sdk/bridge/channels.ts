@@ -63,6 +63,8 @@ export type CallbackEvent = z.infer<typeof CallbackEvent>;
 export const HelloReply = z.object({
   /** Whether the main process plays the incoming ringtone (through this page): the app should not. */
   hostRingtone: z.boolean(),
+  /** Main's live session, kept across a page reload (Ctrl+R, a crashed page): the page is signed in as UID. */
+  session: z.optional(z.object({ UID: z.string().check(z.minLength(1), z.maxLength(128)), dnd: z.boolean() })),
 });
 export type HelloReply = z.infer<typeof HelloReply>;
 

@@ -101,5 +101,5 @@ export function failArgs(
  * behalf (a `crvideo://call/UID` link): show it as an outgoing call; its CallSuccess / CallFail and the
  * other party's answer follow as for a call the app placed itself.
  */
-export const DESKTOP_CALLBACK_NAMES = ['CRVideo_NotifyCallOut'] as const;
+export const DESKTOP_CALLBACK_NAMES = ['CRVideo_NotifyCallOut', 'CRVideo_NotifySessionRestored'] as const;
 export type DesktopCallbackName = (typeof DESKTOP_CALLBACK_NAMES)[number];

@@ -6,7 +6,10 @@ import type { Ringtone } from './Ringtone.js';
 import { installBridgeGlobals } from './rendererGlobals.js';
 
 /** A scripted preload bridge: records invokes, lets the test push main→page events. */
-function scriptedBridge(reply: (req: InvokeRequest) => { sdkErr: number } = () => ({ sdkErr: 0 })) {
+function scriptedBridge(
+  reply: (req: InvokeRequest) => { sdkErr: number } = () => ({ sdkErr: 0 }),
+  session?: { UID: string; dnd: boolean },
+) {
   const invokes: InvokeRequest[] = [];
   const listeners = {
     callback: new Set<(e: unknown) => void>(),
@@ -22,7 +25,7 @@ function scriptedBridge(reply: (req: InvokeRequest) => { sdkErr: number } = () =
       invokes.push(structuredClone(req));
       return reply(req);
     },
-    hello: async () => ({ hostRingtone: true }),
+    hello: async () => (session ? { hostRingtone: true, session } : { hostRingtone: true }),
     mediaRequest: async () => ({ err: 0 }),
     onCallback: sub(listeners.callback),
     onMediaCommand: sub(listeners.media),
@@ -117,4 +120,32 @@ test('the ringtone follows main; close() detaches from the bridge', () => {
   g.close();
   assert.equal(b.listenerCount(), 0);
   assert.equal(page.CRVideo_Login, undefined, 'globals removed');
+});
+
+test("a reloaded page's sign-in to main's live session is answered at once, not sent again", async () => {
+  const b = scriptedBridge(undefined, { UID: 'alice', dnd: true });
+  const page: Record<string, unknown> = {};
+  installBridgeGlobals(b.bridge, page, { log: () => {} });
+  const seen: string[] = [];
+  (page.CRVideo_LoginSuccess as { callback: unknown }).callback = (UID: string, c: unknown) =>
+    seen.push(`ok ${UID} ${c}`);
+  (page.CRVideo_NotifyDNDStatus as { callback: unknown }).callback = (v: number) => seen.push(`dnd ${v}`);
+  (page.CRVideo_Login as (...a: unknown[]) => void)('app', 'md5', 'Alice', 'alice', '', 'my-cookie');
+  await tick();
+  assert.deepEqual(seen, ['ok alice my-cookie', 'dnd 1']);
+  assert.deepEqual(b.invokes, [], 'main is not asked to sign in again');
+  (page.CRVideo_Login as (...a: unknown[]) => void)('app', 'md5', 'Alice', 'alice', '', 'second');
+  await tick();
+  assert.equal(b.invokes.length, 1, 'a later sign-in goes to main as usual');
+});
+
+test('a reloaded page that does not sign in by itself is told it is signed in, once its app started', async () => {
+  const b = scriptedBridge(undefined, { UID: 'alice', dnd: false });
+  const page: Record<string, unknown> = {};
+  installBridgeGlobals(b.bridge, page, { log: () => {} });
+  const seen: unknown[][] = [];
+  (page.CRVideo_NotifySessionRestored as { callback: unknown }).callback = (...a: unknown[]) => seen.push(a);
+  (page.CRVideo_Init as () => void)();
+  await tick();
+  assert.deepEqual(seen, [['alice', 0]]);
 });

@@ -17,6 +17,9 @@ import { CallbackEvent, HelloReply, JsonValue, MediaCommand, MediaReply, Rington
 import { BRIDGED_FUNCTIONS, type BridgedFunctionName, DESKTOP_CALLBACK_NAMES, failArgs } from './functions.js';
 import type { Ringtone } from './Ringtone.js';
 
+/** Sign-in functions and the position of their UID argument. */
+const LOGINS: Partial<Record<string, number>> = { CRVideo_Login: 3, CRVideo_LoginByToken: 2 };
+
 /** The arguments of an API call, as they must be to cross IPC. */
 const JsonArgs = z.array(JsonValue);
 
@@ -65,6 +68,16 @@ export function installBridgeGlobals(
   const api: Record<string, unknown> = {};
   let myUID = '';
   let closed = false;
+  /** Main's session a reloaded page joins (from the hello reply), until a login or logout uses it up. */
+  let restored: { UID: string; dnd: boolean } | null = null;
+  /** The app asked to sign in: a restored session answers that instead of a restore notice. */
+  let loginAsked = false;
+  const announceRestored = (): void => {
+    if (!restored) return;
+    const { UID, dnd } = restored;
+    restored = null;
+    dispatch('CRVideo_NotifySessionRestored', [UID, dnd ? 1 : 0]);
+  };
 
   for (const name of new Set([...CALLBACK_NAMES, ...DESKTOP_CALLBACK_NAMES, ...(options.extraHolders ?? [])])) {
     const holder: Holder = { callback: null };
@@ -99,6 +112,9 @@ export function installBridgeGlobals(
       })
     : null;
 
+  /** Settles when main answered the page's hello (calls are sent after it). */
+  let hello: Promise<void> = Promise.resolve();
+
   const failLocally = (fn: BridgedFunctionName, sdkErr: number, args: unknown[], cookie: unknown, callID?: string) => {
     const fail = failArgs(fn, sdkErr, args, cookie, callID);
     log(`[bridge] ${fn} not delivered: sdkErr ${sdkErr}`);
@@ -124,6 +140,30 @@ export function installBridgeGlobals(
       // Something the app passed cannot cross IPC (a function, a DOM node…): bad parameters, like the core says.
       failLocally(fn, SdkErr.MEETPARAM_ERR, rawArgs, takeCookie(), callID);
     } else {
+      if (LOGINS[fn] !== undefined) loginAsked = true;
+      // Calls wait for the page's hello, so a reloaded page's sign-in can join main's live session.
+      void hello.then(() => {
+        if (closed) return;
+        if (fn === 'CRVideo_Logout') restored = null;
+        const loginUID = LOGINS[fn] === undefined ? undefined : rawArgs[LOGINS[fn]];
+        if (restored && loginUID === restored.UID) {
+          const { UID, dnd } = restored;
+          restored = null;
+          log(`[bridge] ${fn}(${UID}): main is signed in already (the page reloaded)`);
+          dispatch('CRVideo_LoginSuccess', [UID, takeCookie()]);
+          if (dnd) dispatch('CRVideo_NotifyDNDStatus', [1]);
+          return;
+        }
+        invoke();
+        // The app's start-up call: its holders are set now; tell it it is signed in unless it asked to.
+        if (fn === 'CRVideo_Init' && !loginAsked) announceRestored();
+      });
+    }
+    if (fn === 'CRVideo_Call') return callID;
+    if (fn === 'CRVideo_Init') return SdkErr.NOERR;
+    return undefined;
+
+    function invoke(): void {
       bridge
         .invoke({ fn, args: args as JsonValue[], callID })
         .then((reply) => {
@@ -134,9 +174,6 @@ export function installBridgeGlobals(
           failLocally(fn, SdkErr.INNER_ERR, rawArgs, takeCookie(), callID);
         });
     }
-    if (fn === 'CRVideo_Call') return callID;
-    if (fn === 'CRVideo_Init') return SdkErr.NOERR;
-    return undefined;
   };
 
   for (const fn of Object.keys(BRIDGED_FUNCTIONS) as BridgedFunctionName[]) {
@@ -229,11 +266,18 @@ export function installBridgeGlobals(
     bridge.onRingtone(onRingtone),
   ];
 
-  bridge
+  hello = bridge
     .hello()
     .then((raw) => {
       const reply = HelloReply.safeParse(raw);
-      if (reply.success) target.CRVideo_HostRingtone = reply.data.hostRingtone;
+      if (!reply.success) return;
+      target.CRVideo_HostRingtone = reply.data.hostRingtone;
+      const session = reply.data.session;
+      if (!session) return;
+      myUID = session.UID;
+      // A sign-in the app asks for is answered from this session; else the app is told (once it listens).
+      restored = session;
+      if (!loginAsked && holders.get('CRVideo_NotifySessionRestored')?.callback) announceRestored();
     })
     .catch((err: unknown) => console.error('[bridge] hello failed', err));
 

@@ -56,6 +56,18 @@ export class Session {
       console.info(`[ui] signed in UID=${UID}`);
       for (const fn of this.#signedIn) fn();
     });
+    // Desktop: the page reloaded under main's live session (no sign-in of its own was asked for).
+    on('CRVideo_NotifySessionRestored', (UID, dnd) => {
+      if (this.phase === 'signedIn') return;
+      this.#cancelRetry();
+      this.phase = 'signedIn';
+      this.UID = UID;
+      this.nickname = settings.login.UID === UID ? settings.login.nickname || UID : UID;
+      this.notice = null;
+      this.dnd = dnd !== 0;
+      console.info(`[ui] session of UID=${UID} kept across a reload`);
+      for (const fn of this.#signedIn) fn();
+    });
     on('CRVideo_LoginFail', (code, c) => {
       if (c !== this.#cookie) return;
       console.warn(`[ui] sign-in failed sdkErr=${code}`);

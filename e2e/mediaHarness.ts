@@ -58,7 +58,7 @@ const PAGE = `<!doctype html>
     holder.callback = (...args) => {
       window.__ev.push({ name, args: args.map(plain), at: performance.now() });
       if (name === 'CRVideo_NotifyVideoStream') showVideo(args[0], args[1]);
-      if (name === 'CRVideo_NotifyAudioStream') window.__audio[args[0]] = args[1];
+      if (name === 'CRVideo_NotifyMemberAudioStream') window.__audio[args[0]] = args[1];
       // An app reaction set by a benchmark (runs in the page, no round trip to the test).
       window.__hooks?.[name]?.(...args);
     };

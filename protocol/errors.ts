@@ -26,12 +26,22 @@ export const SdkErr = {
   MEETNOTEXIST: 800,
   AUTHERROR: 801,
   MEMBEROVERFLOWERROR: 802,
+  /** The function or feature is not part of this product (CloudRoom: service not enabled). */
+  SEVICE_NOTENABLED: 806,
   MIC_NORIGHT: 808,
   MIC_BEINGUSED: 809,
   MIC_UNKNOWERR: 810,
-  CAM_NORIGHT: 811,
-  CAM_BEINGUSED: 812,
-  CAM_UNKNOWERR: 813,
+  /** 811–813 are speaker errors in CloudRoom's table. */
+  SPK_NORIGHT: 811,
+  SPK_BEINGUSED: 812,
+  SPK_UNKNOWERR: 813,
+  /** The H5 browser / device codes: `CRVideo_Init` rejects with them, the camera fails with them. */
+  DEVICE_UNKNOW_ERR: 8001,
+  DEVICE_NOTALLOWED_ERR: 8002,
+  DEVICE_UPDATELIST_ERR: 8003,
+  DEVICE_HAVENOTAPI_ERR: 8004,
+  DEVICE_LOWVER_ERR: 8006,
+  DEVICE_OPEN_DEVICE_ERR: 8007,
 } as const;
 
 export type SdkErrName = keyof typeof SdkErr;

@@ -34,7 +34,8 @@ export const requests = {
   enterMeeting: z.object({ meetID: MeetID }),
   exitMeeting: empty,
   call: z.object({ callID: CallID, calledUID: UID, meetID: MeetID, usrExtDat: UsrExtDat }),
-  acceptCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
+  /** `meetID`: the callee answers with a room of its own (CloudRoom's "callee creates the room"); both meet there. */
+  acceptCall: z.object({ callID: CallID, usrExtDat: UsrExtDat, meetID: z.optional(MeetID) }),
   rejectCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
   hangupCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
   setDND: z.object({ DNDStatus: z.int().check(z.gte(0), z.lte(0x7fffffff)) }),
@@ -42,6 +43,12 @@ export const requests = {
   startUserStatusNotify: empty,
   stopUserStatusNotify: empty,
   getCallRecords: empty,
+  /** Call waiting for this device: on, a call to a user in a call rings; off (CloudRoom's default), it is 602. */
+  setCallWaiting: z.object({ on: z.boolean() }),
+  /** `CRVideo_SetNickName(UID, newName)`: a member's name in the current room. */
+  setNickName: z.object({ UID, nickname: Nickname }),
+  /** `CRVideo_Kickout(UID)`: removes a member from the current room (the room's creator only). */
+  kickout: z.object({ UID }),
   ...mediaRequests,
 } as const;
 
@@ -64,7 +71,12 @@ export const responses = {
   ping: z.object({ now: z.number() }),
   createMeeting: z.object({ meetObj: MeetObj }),
   destroyMeeting: empty,
-  enterMeeting: z.object({ meetObj: MeetObj, members: z.array(UID) }),
+  enterMeeting: z.object({
+    meetObj: MeetObj,
+    members: z.array(UID),
+    /** Names of the members (and of the one entering), for the SDK's own copy of the room. */
+    memberInfo: z.optional(z.array(z.object({ UID, nickname: Nickname }))),
+  }),
   exitMeeting: empty,
   call: empty,
   acceptCall: empty,
@@ -75,6 +87,9 @@ export const responses = {
   startUserStatusNotify: empty,
   stopUserStatusNotify: empty,
   getCallRecords: z.object({ records: z.array(CallRecord) }),
+  setCallWaiting: empty,
+  setNickName: empty,
+  kickout: empty,
   ...mediaResponses,
 } as const satisfies { [K in keyof typeof requests]: z.ZodMiniType };
 
@@ -89,7 +104,8 @@ export const notifications = {
   userStatus: UserStatus,
   /** Own DND changed (from another device or the server): keeps every device's switch in sync. */
   dndChanged: z.object({ DNDStatus: z.int() }),
-  userEnterMeeting: z.object({ meetID: MeetID, UID }),
+  userEnterMeeting: z.object({ meetID: MeetID, UID, nickname: z.optional(Nickname) }),
+  nickNameChanged: z.object({ meetID: MeetID, UID, oldName: Nickname, newName: Nickname }),
   userLeftMeeting: z.object({ meetID: MeetID, UID }),
   meetingDropped: z.object({ meetID: MeetID, reason: z.int() }),
   meetingStopped: z.object({ meetID: MeetID }),

@@ -96,7 +96,7 @@ export class SignalingServer {
         return {};
       },
       acceptCall: (_c, s, p) => {
-        calls.accept(s, p.callID, p.usrExtDat);
+        calls.accept(s, p.callID, p.usrExtDat, p.meetID);
         return {};
       },
       rejectCall: (_c, s, p) => {
@@ -127,6 +127,19 @@ export class SignalingServer {
         return {};
       },
       getCallRecords: (_c, s) => ({ records: this.#deps.store.callRecordsFor(s.appID, s.UID) }),
+      setCallWaiting: (_c, s, p) => {
+        s.callWaiting = p.on;
+        s.log.info({ callWaiting: p.on }, 'call waiting set');
+        return {};
+      },
+      setNickName: (_c, s, p) => {
+        rooms.setNickName(s, p.UID, p.nickname);
+        return {};
+      },
+      kickout: (_c, s, p) => {
+        rooms.kickout(s, p.UID);
+        return {};
+      },
     };
   }
 

@@ -209,9 +209,12 @@ export const en = {
   'err.808': 'no permission to use the microphone',
   'err.809': 'the microphone is in use',
   'err.810': 'microphone error',
-  'err.811': 'no permission to use the camera',
-  'err.812': 'the camera is in use',
-  'err.813': 'camera error',
+  'err.811': 'no permission to use the speaker',
+  'err.812': 'the speaker is in use',
+  'err.813': 'speaker error',
+  'err.8001': 'camera error',
+  'err.8002': 'no permission to use the camera',
+  'err.8007': 'the camera is in use',
 } as const;
 
 export type MessageKey = keyof typeof en;

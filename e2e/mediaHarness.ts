@@ -73,7 +73,11 @@ export interface MediaServer {
 }
 
 /** Bundles the browser SDK from the sources and starts a real server with a real media plane. */
-export async function startMediaServer(media: MediaPlaneOptions = {}): Promise<MediaServer> {
+export async function startMediaServer(
+  media: MediaPlaneOptions = {},
+  /** More files served beside the app page (path → content). */
+  files: Record<string, string> = {},
+): Promise<MediaServer> {
   const dir = mkdtempSync(join(tmpdir(), 'crvideo-media-e2e-'));
   const sdkDir = join(dir, 'sdk');
   const appDir = join(dir, 'app');
@@ -88,6 +92,10 @@ export async function startMediaServer(media: MediaPlaneOptions = {}): Promise<M
     logLevel: 'warning',
   });
   writeFileSync(join(appDir, 'index.html'), PAGE);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(appDir, path)), { recursive: true });
+    writeFileSync(join(appDir, path), content);
+  }
   const server = await startServer({
     port: 0,
     dataDir: join(dir, 'data'),

@@ -5,6 +5,8 @@ import type { MediaH5 } from './MediaEngine.js';
 
 /** CloudRoom's VideoCfg sizes: 1 smooth 360p, 2 standard 480p, 3 high 720p, 4 full 1080p. */
 const SIZE_HEIGHT: Record<number, number> = { 1: 360, 2: 480, 3: 720, 4: 1080 };
+/** Their 16:9 widths, as CloudRoom's size table has them. */
+const SIZE_WIDTH: Record<number, number> = { 1: 640, 2: 848, 3: 1280, 4: 1920 };
 const RATIO: Record<number, number> = { 1: 16 / 9, 2: 4 / 3, 3: 1, 4: 3 / 4, 5: 9 / 16 };
 
 export interface H5DevicesHooks {
@@ -148,7 +150,10 @@ export class H5Devices implements MediaH5 {
       next.size = SIZE_HEIGHT[Number(cfg.size)] ? Number(cfg.size) : (next.size ?? 1);
       next.ratio = RATIO[Number(cfg.ratio)] ? Number(cfg.ratio) : (next.ratio ?? 1);
       next.height = SIZE_HEIGHT[next.size] ?? 360;
-      next.width = 8 * Math.round((next.height * (RATIO[next.ratio] ?? 16 / 9)) / 8);
+      next.width =
+        next.ratio === 1
+          ? (SIZE_WIDTH[next.size] ?? 640)
+          : 8 * Math.round((next.height * (RATIO[next.ratio] ?? 16 / 9)) / 8);
     } else if (cfg.width !== undefined && cfg.height !== undefined) {
       next.width = Number(cfg.width) || 640;
       next.height = Number(cfg.height) || 360;

@@ -100,6 +100,9 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       const [uid, , status] = args as [string, number, number];
       if (uid === UID) own[kind] = status;
       roster.setStatus(uid, kind, status);
+    } else if (name === 'CRVideo_MicEnergyUpdate') {
+      const [uid, , level] = args as [string, number, number];
+      roster.setEnergy(uid, level);
     }
   }
   /** Fires a holder by name, typed or not (CloudRoom holders of features outside the product). */

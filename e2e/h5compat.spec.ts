@@ -14,6 +14,9 @@ const md5 = async (s: string) => (await import('node:crypto')).createHash('md5')
 let ms: MediaServer;
 let seq = 0;
 
+// Two browsers, a media server and real encoders on a shared 2-core machine: give media time to start.
+test.setTimeout(300_000);
+
 test.beforeAll(async () => {
   const files: Record<string, string> = {};
   for (const f of ['videocall.html', 'videocall.js', 'md5.js'])
@@ -79,7 +82,7 @@ test('a page in the manner of CloudRoom’s H5 demo: login, call, answer, both v
     for (const u of [a, b]) {
       await expect(u.page.locator('#meetingPage')).toBeVisible();
       for (const box of ['.caller-video', '.callee-video']) {
-        await expect.poll(() => framesIn(u.page, box), { timeout: 30_000 }).toBeGreaterThan(3);
+        await expect.poll(() => framesIn(u.page, box), { timeout: 90_000 }).toBeGreaterThan(3);
       }
     }
     await expect(a.page.locator('#headerUserName')).toHaveText('callee nick');
@@ -121,7 +124,7 @@ test('the H5 device, status and configuration API in a call', async ({ browser }
     await a.page.locator('#calleeID').fill(b.uid);
     await a.page.getByRole('button', { name: 'Call' }).click();
     await b.page.getByRole('button', { name: 'Accept' }).click();
-    await expect.poll(() => framesIn(a.page, '.callee-video'), { timeout: 30_000 }).toBeGreaterThan(3);
+    await expect.poll(() => framesIn(a.page, '.callee-video'), { timeout: 90_000 }).toBeGreaterThan(3);
 
     const me = a.uid;
     const info = await a.page.evaluate(

@@ -54,12 +54,12 @@
         this.callID = callID;
         videoCall.tip('calling, waiting for an answer...');
       };
-      win.CRVideo_CallFail.callback = (callID, sdkErr) => videoCall.tip(`call failed: ${sdkErr}`);
-      win.CRVideo_NotifyCallAccepted.callback = (callID, meetInfoObj) => {
+      win.CRVideo_CallFail.callback = (_callID, sdkErr) => videoCall.tip(`call failed: ${sdkErr}`);
+      win.CRVideo_NotifyCallAccepted.callback = (_callID, meetInfoObj) => {
         videoCall.meetMgr.meetInfo = meetInfoObj;
         videoCall.meetMgr.enterMeet();
       };
-      win.CRVideo_NotifyCallRejected.callback = (callID, sdkErr) => videoCall.tip(`rejected: ${sdkErr}`);
+      win.CRVideo_NotifyCallRejected.callback = (_callID, sdkErr) => videoCall.tip(`rejected: ${sdkErr}`);
       win.CRVideo_NotifyCallIn.callback = (callID, meetInfoObj, callerID, userExtDat) => {
         this.callID = callID;
         this.callerID = callerID;
@@ -70,9 +70,9 @@
         $('modal').style.display = 'block';
       };
       win.CRVideo_AcceptCallSuccess.callback = () => videoCall.meetMgr.enterMeet();
-      win.CRVideo_AcceptCallFail.callback = (callID, sdkErr) => videoCall.tip(`accept failed: ${sdkErr}`);
+      win.CRVideo_AcceptCallFail.callback = (_callID, sdkErr) => videoCall.tip(`accept failed: ${sdkErr}`);
       win.CRVideo_HangupCallSuccess.callback = () => videoCall.meetMgr.leave('hung up');
-      win.CRVideo_HangupCallFail.callback = (callID, sdkErr) => videoCall.tip(`hang up failed: ${sdkErr}`);
+      win.CRVideo_HangupCallFail.callback = (_callID, sdkErr) => videoCall.tip(`hang up failed: ${sdkErr}`);
       win.CRVideo_NotifyCallHangup.callback = () => videoCall.meetMgr.leave('the other side hung up');
       $('callBtn').onclick = () => {
         this.callerID = videoCall.login.userID;
@@ -133,12 +133,12 @@
   class Media {
     constructor() {
       this.objs = [];
-      win.CRVideo_AudioStatusChanged.callback = (userID, oldStatus, newStatus) =>
+      win.CRVideo_AudioStatusChanged.callback = (userID, _oldStatus, newStatus) =>
         this.statusChanged('mic', userID, newStatus);
-      win.CRVideo_VideoStatusChanged.callback = (userID, oldStatus, newStatus) =>
+      win.CRVideo_VideoStatusChanged.callback = (userID, _oldStatus, newStatus) =>
         this.statusChanged('camera', userID, newStatus);
-      win.CRVideo_OpenVideoFailed.callback = (errCode, errDesc) => videoCall.tip(`camera failed: ${errDesc}`);
-      win.CRVideo_OpenMicFailed.callback = (errCode, errDesc) => videoCall.tip(`mic failed: ${errDesc}`);
+      win.CRVideo_OpenVideoFailed.callback = (_errCode, errDesc) => videoCall.tip(`camera failed: ${errDesc}`);
+      win.CRVideo_OpenMicFailed.callback = (_errCode, errDesc) => videoCall.tip(`mic failed: ${errDesc}`);
       win.CRVideo_VideoDevChanged.callback = () => {};
       win.CRVideo_DefVideoChanged.callback = () => {};
     }

@@ -98,9 +98,9 @@ test('the seed flow: call, accept, both see and hear each other, hang up, everyt
 
   // Streams: each side is handed the other's video and audio, and its own camera for the preview.
   await a.waitFor('CRVideo_NotifyVideoStream', [b.UID]);
-  await a.waitFor('CRVideo_NotifyAudioStream', [b.UID]);
+  await a.waitFor('CRVideo_NotifyMemberAudioStream', [b.UID]);
   await b.waitFor('CRVideo_NotifyVideoStream', [a.UID]);
-  await b.waitFor('CRVideo_NotifyAudioStream', [a.UID]);
+  await b.waitFor('CRVideo_NotifyMemberAudioStream', [a.UID]);
   await a.waitFor('CRVideo_NotifyVideoStream', [a.UID]);
 
   await expectVideoFlowing(a, b.UID);
@@ -297,7 +297,7 @@ test('devices: list them, switch mic and camera mid-call without renegotiating, 
   await expectVideoFlowing(b, a.UID);
 });
 
-test('denied mic and camera: status 1 and codes 808 / 811, the member still sees and hears the others', async ({
+test('denied mic and camera: status 1 and codes 808 / 8002, the member still sees and hears the others', async ({
   browser,
 }) => {
   const use = test.info().project.use;
@@ -319,7 +319,7 @@ test('denied mic and camera: status 1 and codes 808 / 811, the member still sees
     await d.waitFor('CRVideo_AudioStatusChanged', [d.UID, 4, 1]);
     await d.waitFor('CRVideo_VideoStatusChanged', [d.UID, 4, 1]);
     await d.waitFor('CRVideo_NotifyDeviceError', [808, 'mic']);
-    await d.waitFor('CRVideo_NotifyDeviceError', [811, 'camera']);
+    await d.waitFor('CRVideo_NotifyDeviceError', [8002, 'camera']);
     await until('A sees D without devices', async () => {
       const ev = await a.events();
       const last = (name: string) => ev.filter((e) => e.name === name && e.args[0] === d.UID).at(-1)?.args[2];

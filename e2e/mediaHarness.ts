@@ -61,7 +61,7 @@ const PAGE_SCRIPT = `
     holder.callback = (...args) => {
       window.__ev.push({ name, args: args.map(plain), at: performance.now() });
       if (name === 'CRVideo_NotifyVideoStream') showVideo(args[0], args[1]);
-      if (name === 'CRVideo_NotifyAudioStream') window.__audio[args[0]] = args[1];
+      if (name === 'CRVideo_NotifyMemberAudioStream') window.__audio[args[0]] = args[1];
       // An app reaction set by a benchmark (runs in the page, no round trip to the test).
       window.__hooks?.[name]?.(...args);
     };
@@ -79,6 +79,8 @@ export interface MediaServer {
 export async function startMediaServer(
   media: MediaPlaneOptions = {},
   serverOptions: { callTimeoutMs?: number } = {},
+  /** More files served beside the app page (path → content). */
+  files: Record<string, string> = {},
 ): Promise<MediaServer> {
   const dir = mkdtempSync(join(tmpdir(), 'crvideo-media-e2e-'));
   const sdkDir = join(dir, 'sdk');
@@ -95,6 +97,10 @@ export async function startMediaServer(
   });
   writeFileSync(join(appDir, 'index.html'), PAGE);
   writeFileSync(join(appDir, 'harness.js'), PAGE_SCRIPT);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(appDir, path)), { recursive: true });
+    writeFileSync(join(appDir, path), content);
+  }
   const server = await startServer({
     port: 0,
     dataDir: join(dir, 'data'),

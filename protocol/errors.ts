@@ -28,14 +28,22 @@ export const SdkErr = {
   MEETNOTEXIST: 800,
   AUTHERROR: 801,
   MEMBEROVERFLOWERROR: 802,
-  /** Login refused for a while after too many failures (the account or address is locked out). */
+  /** Not part of this product (CloudRoom: service not enabled); also a login refused during a lockout. */
   SEVICE_NOTENABLED: 806,
   MIC_NORIGHT: 808,
   MIC_BEINGUSED: 809,
   MIC_UNKNOWERR: 810,
-  CAM_NORIGHT: 811,
-  CAM_BEINGUSED: 812,
-  CAM_UNKNOWERR: 813,
+  /** 811–813 are speaker errors in CloudRoom's table. */
+  SPK_NORIGHT: 811,
+  SPK_BEINGUSED: 812,
+  SPK_UNKNOWERR: 813,
+  /** The H5 browser / device codes: `CRVideo_Init` rejects with them, the camera fails with them. */
+  DEVICE_UNKNOW_ERR: 8001,
+  DEVICE_NOTALLOWED_ERR: 8002,
+  DEVICE_UPDATELIST_ERR: 8003,
+  DEVICE_HAVENOTAPI_ERR: 8004,
+  DEVICE_LOWVER_ERR: 8006,
+  DEVICE_OPEN_DEVICE_ERR: 8007,
   /** The server's free disk space is below its floor: nothing new is stored. */
   RECORD_NO_DISK: 902,
   /** A limit of the server settings was hit (rate, count, back-off): retry later. */

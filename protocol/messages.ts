@@ -7,6 +7,7 @@ import {
   CallRecord,
   MeetID,
   MeetObj,
+  Nickname,
   NicknameInput,
   UID,
   UIDInput,
@@ -48,7 +49,8 @@ export const requests = {
   enterMeeting: z.object({ meetID: MeetID }),
   exitMeeting: empty,
   call: z.object({ callID: CallID, calledUID: UIDInput, meetID: MeetID, usrExtDat: UsrExtDat }),
-  acceptCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
+  /** `meetID`: the callee answers with a room of its own (CloudRoom's "callee creates the room"); both meet there. */
+  acceptCall: z.object({ callID: CallID, usrExtDat: UsrExtDat, meetID: z.optional(MeetID) }),
   rejectCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
   hangupCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
   setDND: z.object({ DNDStatus: z.int().check(z.gte(0), z.lte(0x7fffffff)) }),
@@ -60,6 +62,12 @@ export const requests = {
   getCallRecords: z.object({ page: z.optional(Page), limit: z.optional(PageLimit) }),
   /** The calls the server still holds for this device (the SDK reconciles with it after a re-login). */
   getLiveCalls: empty,
+  /** Call waiting for this device: on, a call to a user in a call rings; off (CloudRoom's default), it is 602. */
+  setCallWaiting: z.object({ on: z.boolean() }),
+  /** `CRVideo_SetNickName(UID, newName)`: a member's name in the current room. */
+  setNickName: z.object({ UID: UIDInput, nickname: NicknameInput }),
+  /** `CRVideo_Kickout(UID)`: removes a member from the current room (the room's creator only). */
+  kickout: z.object({ UID: UIDInput }),
   ...mediaRequests,
 } as const;
 
@@ -83,7 +91,12 @@ export const responses = {
   ping: z.object({ now: z.number() }),
   createMeeting: z.object({ meetObj: MeetObj }),
   destroyMeeting: empty,
-  enterMeeting: z.object({ meetObj: MeetObj, members: z.array(UID) }),
+  enterMeeting: z.object({
+    meetObj: MeetObj,
+    members: z.array(UID),
+    /** Names of the members (and of the one entering), for the SDK's own copy of the room. */
+    memberInfo: z.optional(z.array(z.object({ UID, nickname: Nickname }))),
+  }),
   exitMeeting: empty,
   call: empty,
   acceptCall: empty,
@@ -96,6 +109,9 @@ export const responses = {
   stopUserStatusNotify: empty,
   getCallRecords: z.object({ records: z.array(CallRecord) }),
   getLiveCalls: z.object({ calls: z.array(LiveCall) }),
+  setCallWaiting: empty,
+  setNickName: empty,
+  kickout: empty,
   ...mediaResponses,
 } as const satisfies { [K in keyof typeof requests]: z.ZodMiniType };
 
@@ -111,7 +127,8 @@ export const notifications = {
   userStatus: UserStatus,
   /** Own DND changed (from another device or the server): keeps every device's switch in sync. */
   dndChanged: z.object({ DNDStatus: z.int() }),
-  userEnterMeeting: z.object({ meetID: MeetID, UID }),
+  userEnterMeeting: z.object({ meetID: MeetID, UID, nickname: z.optional(Nickname) }),
+  nickNameChanged: z.object({ meetID: MeetID, UID, oldName: Nickname, newName: Nickname }),
   userLeftMeeting: z.object({ meetID: MeetID, UID }),
   meetingDropped: z.object({ meetID: MeetID, reason: z.int() }),
   meetingStopped: z.object({ meetID: MeetID }),

@@ -7,12 +7,17 @@ import {
   type ResponseData,
   SdkErr,
 } from '../protocol/index.js';
-import type { CallbackName, CRVideoAPI, CRVideoCallbacks, CRVideoFunctions } from './api.js';
+import type { CallbackName, CRVideoAPI, CRVideoCallbacks, CRVideoFunctions, SDKParams } from './api.js';
 import { CallLedger } from './CallLedger.js';
 import { createHolders, type EmitListener, fire } from './Holders.js';
+import { meetIDOf, toDND, toExtData, toMeetID, toSubject, toUID } from './h5/coerce.js';
+import { SDK_VERSION } from './h5/constants.js';
+import { h5Functions } from './h5/coreFunctions.js';
+import { unsupportedFunctions } from './h5/unsupported.js';
 import { Line, type LineState, type WebSocketCtor } from './Line.js';
 import type { MediaEngine, MediaEngineFactory } from './media/MediaEngine.js';
 import type { ReconnectPolicy } from './ReconnectPolicy.js';
+import { Roster } from './Roster.js';
 import { signalingUrl } from './serverAddr.js';
 
 export interface CRVideoCoreOptions {
@@ -36,6 +41,10 @@ export interface CRVideoCore {
   readonly UID: string;
   readonly lineState: LineState;
   readonly meetID: number | null;
+  /** The SDK's own copy of the current room (members, names, statuses). */
+  readonly roster: Roster;
+  /** The SDK parameters the app set (Init / SetSDKParams). */
+  readonly params: Readonly<SDKParams>;
   /** Sends any protocol request (media.* from a media engine living elsewhere, e.g. an Electron renderer). */
   request<T extends RequestType>(type: T, payload: unknown): Promise<ResponseData<T>>;
   /** `CRVideo_Call` with a callID chosen by the caller (the Electron bridge makes it in the renderer). */
@@ -80,11 +89,16 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
   let meetID: number | null = null;
   let dnd = 0;
   let statusNotify = false;
+  const roster = new Roster();
+  /** Own mic / camera statuses, known outside rooms too. */
+  const own = { audio: 0, video: 0 };
+  let params: SDKParams = {};
 
   // ---- issue 12: the calls the app believes in, for reconciliation after a line-off or re-login ----
   const ledger = new CallLedger();
   const emit = <K extends CallbackName>(name: K, ...args: CRVideoCallbacks[K]): void => {
     ledger.observe(name, args);
+    observe(name, args);
     fire(holders, emitListeners, (n, err) => log(`app callback ${n} threw`, err), name, args);
   };
   /** Ends towards the app, once each, every call and the room it believes in that the server no longer has. */
@@ -104,6 +118,26 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
     }
   }
   // ---- end issue 12 ----
+  /** Keeps the roster in step with what the media engine reports (statuses, mic levels). */
+  function observe(name: CallbackName, args: readonly unknown[]): void {
+    if (name === 'CRVideo_AudioStatusChanged' || name === 'CRVideo_VideoStatusChanged') {
+      const kind = name === 'CRVideo_AudioStatusChanged' ? 'audio' : 'video';
+      const [uid, , status] = args as [string, number, number];
+      if (uid === UID) own[kind] = status;
+      roster.setStatus(uid, kind, status);
+    } else if (name === 'CRVideo_MicEnergyUpdate') {
+      const [uid, , level] = args as [string, number, number];
+      roster.setEnergy(uid, level);
+    }
+  }
+  /** Fires a holder by name, typed or not (CloudRoom holders of features outside the product). */
+  const fireAny = (name: string, args: unknown[]): void =>
+    fire(holders, emitListeners, (n, err) => log(`app callback ${n} threw`, err), name as CallbackName, args as never);
+  /** Fails a call whose arguments make no sense: one log line, sdkErr 5 through its callback. */
+  const badArgs = (what: string, args: unknown, fail: (code: number) => void): void => {
+    log(`${what}: bad arguments ${safeJson(args)} (sdkErr 5)`);
+    later(() => fail(SdkErr.MEETPARAM_ERR));
+  };
   const later = (fn: () => void): void => void Promise.resolve().then(fn);
 
   const line = new Line({
@@ -146,6 +180,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
 
   function leaveMediaRoom(): void {
     meetID = null;
+    roster.clear();
     try {
       media?.exit();
     } catch (err) {
@@ -191,6 +226,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       creds = kind;
       dnd = 0;
       statusNotify = false;
+      if (params.callWaiting) await line.request('setCallWaiting', { on: true });
       loginState = 'in';
       emit('CRVideo_LoginSuccess', UID, cookie);
     } catch (err) {
@@ -211,6 +247,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       const data = await line.request(creds.type, creds.payload);
       line.setSession(data.sessionToken, data.graceMs);
       if (dnd !== 0) await line.request('setDND', { DNDStatus: dnd });
+      if (params.callWaiting) await line.request('setCallWaiting', { on: true });
       if (statusNotify) await line.request('startUserStatusNotify', {});
       const live = await line.request('getLiveCalls', {});
       endGhosts(new Set(live.calls.map((c) => c.callID)), SdkErr.CONNECTIONLOST);
@@ -268,19 +305,27 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
         return emit('CRVideo_NotifyDNDStatus', dnd);
       case 'userEnterMeeting': {
         const d = data as NotificationData<'userEnterMeeting'>;
-        if (d.meetID === meetID) emit('CRVideo_UserEnterMeeting', d.UID);
-        return;
+        if (d.meetID !== meetID) return;
+        roster.add(d.UID, d.nickname);
+        return emit('CRVideo_UserEnterMeeting', d.UID);
       }
       case 'userLeftMeeting': {
         const d = data as NotificationData<'userLeftMeeting'>;
-        if (d.meetID === meetID) emit('CRVideo_UserLeftMeeting', d.UID);
-        return;
+        if (d.meetID !== meetID) return;
+        roster.remove(d.UID);
+        return emit('CRVideo_UserLeftMeeting', d.UID);
       }
       case 'meetingDropped': {
         const d = data as NotificationData<'meetingDropped'>;
         if (d.meetID !== meetID) return;
         leaveMediaRoom();
         return emit('CRVideo_MeetingDropped', d.reason);
+      }
+      case 'nickNameChanged': {
+        const d = data as NotificationData<'nickNameChanged'>;
+        if (d.meetID !== meetID) return;
+        roster.rename(d.UID, d.newName);
+        return emit('CRVideo_NotifyNickNameChanged', d.UID, d.oldName, d.newName);
       }
       case 'meetingStopped': {
         if ((data as NotificationData<'meetingStopped'>).meetID !== meetID) return;
@@ -294,14 +339,19 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
     callID: string,
     calledUID: string,
     meetObj: { ID: number },
-    usrExtDat = '',
+    usrExtDat: unknown = '',
     cookie?: unknown,
   ): void {
+    const uid = toUID(calledUID);
+    const id = meetIDOf(meetObj);
+    const ext = toExtData(usrExtDat);
+    if (uid === null || id === null || ext === null)
+      return badArgs('Call', [calledUID, meetObj, usrExtDat], (code) => emit('CRVideo_CallFail', callID, code, cookie));
     run(
       'call',
-      { callID, calledUID, meetID: meetObj?.ID, usrExtDat },
+      { callID, calledUID: uid, meetID: id, usrExtDat: ext },
       () => {
-        ringPrepare(callID, meetObj.ID);
+        ringPrepare(callID, id);
         emit('CRVideo_CallSuccess', callID, cookie);
       },
       (code) => {
@@ -311,11 +361,14 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
     );
   }
 
-  function hangup(callID: string, usrExtDat = '', cookie?: unknown): void {
+  function hangup(callID: string, usrExtDat: unknown = '', cookie?: unknown): void {
+    const ext = toExtData(usrExtDat);
+    if (typeof callID !== 'string' || ext === null)
+      return badArgs('HangupCall', [callID, usrExtDat], (code) => emit('CRVideo_HangupCallFail', callID, code, cookie));
     ringUnprepare(callID);
     run(
       'hangupCall',
-      { callID, usrExtDat },
+      { callID, usrExtDat: ext },
       () => emit('CRVideo_HangupCallSuccess', callID, cookie),
       (code) => emit('CRVideo_HangupCallFail', callID, code, cookie),
     );
@@ -334,15 +387,30 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
   }
 
   const ownMedia = (what: string, uid: string, fn: (m: MediaEngine) => void): void => {
-    if (uid !== UID) return log(`${what}: only the own UID (${UID}) can be opened or closed here, got ${uid}`);
+    if (toUID(uid) !== UID) return log(`${what}: only the own UID (${UID}) can be opened or closed here, got ${uid}`);
     if (media) fn(media);
   };
 
   const fns: CRVideoFunctions = {
-    CRVideo_Init(params) {
+    CRVideo_Init(p) {
       initialized = true;
-      if (typeof params?.serverAddr === 'string') serverAddr = params.serverAddr;
-      return SdkErr.NOERR;
+      fns.CRVideo_SetSDKParams(p);
+      return media?.checkDevices ? media.checkDevices() : Promise.resolve(SdkErr.NOERR);
+    },
+    CRVideo_SetSDKParams(p) {
+      if (typeof p !== 'object' || p === null) return;
+      const before = !!params.callWaiting;
+      params = { ...params, ...p };
+      if (typeof p.serverAddr === 'string') serverAddr = p.serverAddr;
+      media?.setParams?.(params);
+      if (!!params.callWaiting !== before && loginState === 'in')
+        request('setCallWaiting', { on: !!params.callWaiting }).catch((err: unknown) =>
+          log('call waiting not set', err),
+        );
+    },
+    CRVideo_GetSDKVersion: () => SDK_VERSION,
+    CRVideo_WriteLog(line) {
+      log(`[app] ${typeof line === 'string' ? line : safeJson(line)}`);
     },
     CRVideo_Uninit() {
       logout();
@@ -370,19 +438,29 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       );
     },
     CRVideo_UpdateToken(token) {
-      if (loginState !== 'in') return log('UpdateToken: not logged in');
+      if (loginState !== 'in') {
+        log('UpdateToken: not logged in');
+        return later(() => emit('CRVideo_UpdateTokenRslt', SdkErr.NOT_LOGIN));
+      }
       request('updateToken', { token }).then(
         () => {
           if (creds?.type === 'loginByToken') creds.payload.token = token;
+          emit('CRVideo_UpdateTokenRslt', SdkErr.NOERR);
         },
-        (err: unknown) => log(`UpdateToken refused (${CRVideoError.codeOf(err)})`),
+        (err: unknown) => {
+          log(`UpdateToken refused (${CRVideoError.codeOf(err)})`);
+          emit('CRVideo_UpdateTokenRslt', CRVideoError.codeOf(err));
+        },
       );
     },
     CRVideo_Logout: logout,
     CRVideo_CreateMeeting(subject = '', cookie) {
+      const text = toSubject(subject);
+      if (text === null)
+        return badArgs('CreateMeeting', subject, (code) => emit('CRVideo_CreateMeetingFail', code, cookie));
       run(
         'createMeeting',
-        { subject: subject ?? '' },
+        { subject: text },
         (d) => emit('CRVideo_CreateMeetingSuccess', d.meetObj, cookie),
         (code) => emit('CRVideo_CreateMeetingFail', code, cookie),
       );
@@ -390,7 +468,10 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
     CRVideo_CreateMeeting2(cookie) {
       fns.CRVideo_CreateMeeting('', cookie);
     },
-    CRVideo_DestroyMeeting(id, cookie) {
+    CRVideo_DestroyMeeting(rawID, cookie) {
+      const id = toMeetID(rawID);
+      if (id === null)
+        return badArgs('DestroyMeeting', rawID, (code) => emit('CRVideo_DestroyMeetingRslt', code, cookie));
       run(
         'destroyMeeting',
         { meetID: id },
@@ -401,13 +482,21 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
         (code) => emit('CRVideo_DestroyMeetingRslt', code, cookie),
       );
     },
-    CRVideo_EnterMeeting3(id, cookie) {
+    CRVideo_EnterMeeting3(rawID, cookie) {
+      const id = toMeetID(rawID);
+      if (id === null) return badArgs('EnterMeeting3', rawID, (code) => emit('CRVideo_EnterMeetingRslt', code, cookie));
       run(
         'enterMeeting',
         { meetID: id },
         (d) => {
           if (meetID !== null && meetID !== d.meetObj.ID) leaveMediaRoom();
           meetID = d.meetObj.ID;
+          roster.reset([
+            ...(d.memberInfo ?? [{ UID, nickname: creds?.payload.nickname || UID }]),
+            ...d.members.map((m) => ({ UID: m })),
+          ]);
+          roster.setStatus(UID, 'audio', own.audio);
+          roster.setStatus(UID, 'video', own.video);
           // Media starts before the app hears of it, so an OpenMic in the callback finds it under way.
           media?.enter(d.meetObj.ID, d.members).catch((err: unknown) => log('media could not start', err));
           emit('CRVideo_EnterMeetingRslt', 0, cookie);
@@ -425,10 +514,18 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       callWithID(callID, calledUID, meetObj as MeetObj, usrExtDat, cookie);
       return callID;
     },
-    CRVideo_AcceptCall(callID, _meetObj, usrExtDat = '', cookie) {
+    CRVideo_AcceptCall(callID, meetObj, usrExtDat = '', cookie) {
+      const ext = toExtData(usrExtDat);
+      // A MeetInfoObj of another room: the callee answers with its own room, and both meet there
+      // (one without a usable ID is the call's own room, as before).
+      const id = meetIDOf(meetObj);
+      if (typeof callID !== 'string' || ext === null)
+        return badArgs('AcceptCall', [callID, meetObj, usrExtDat], (code) =>
+          emit('CRVideo_AcceptCallFail', callID, code, cookie),
+        );
       run(
         'acceptCall',
-        { callID, usrExtDat: usrExtDat ?? '' },
+        { callID, usrExtDat: ext, ...(id === null ? {} : { meetID: id }) },
         () => emit('CRVideo_AcceptCallSuccess', callID, cookie),
         (code) => {
           ringUnprepare(callID);
@@ -437,17 +534,25 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       );
     },
     CRVideo_RejectCall(callID, usrExtDat = '', cookie) {
+      const ext = toExtData(usrExtDat);
+      if (typeof callID !== 'string' || ext === null)
+        return badArgs('RejectCall', [callID, usrExtDat], (code) =>
+          emit('CRVideo_RejectCallFail', callID, code, cookie),
+        );
       ringUnprepare(callID);
       run(
         'rejectCall',
-        { callID, usrExtDat: usrExtDat ?? '' },
+        { callID, usrExtDat: ext },
         () => emit('CRVideo_RejectCallSuccess', callID, cookie),
         (code) => emit('CRVideo_RejectCallFail', callID, code, cookie),
       );
     },
     CRVideo_HungupCall: hangup,
     CRVideo_HangupCall: hangup,
-    CRVideo_SetDNDStatus(DNDStatus, cookie) {
+    CRVideo_SetDNDStatus(rawDND, cookie) {
+      const DNDStatus = toDND(rawDND);
+      if (DNDStatus === null)
+        return badArgs('SetDNDStatus', rawDND, (code) => emit('CRVideo_SetDNDStatusFail', code, cookie));
       run(
         'setDND',
         { DNDStatus },
@@ -466,7 +571,10 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
         (code) => emit('CRVideo_GetUserStatusFail', code, cookie),
       );
     },
-    CRVideo_GetOneUserStatus(uid, cookie) {
+    CRVideo_GetOneUserStatus(rawUID, cookie) {
+      const uid = toUID(rawUID);
+      if (uid === null)
+        return badArgs('GetOneUserStatus', rawUID, (code) => emit('CRVideo_GetUserStatusFail', code, cookie));
       run(
         'getUserStatus',
         { UID: uid },
@@ -523,6 +631,10 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
     get meetID() {
       return meetID;
     },
+    roster,
+    get params() {
+      return params;
+    },
     request,
     callWithID,
     onEmit(listener) {
@@ -537,5 +649,27 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
     reconnectNow: () => line.reconnectNow(),
   };
 
-  return Object.assign(holders, fns, { $core: core }) as CRVideoClient;
+  const h5 = h5Functions({
+    fns,
+    roster,
+    request,
+    emit,
+    log,
+    media,
+    myUID: () => UID,
+    inRoom: () => meetID,
+    ownStatus: (kind) => own[kind],
+    badArgs,
+  });
+  const notSupported = unsupportedFunctions(fireAny, log);
+  return Object.assign(holders, notSupported, fns, h5, { $core: core }) as CRVideoClient;
+}
+
+/** JSON of what an app passed, for log lines (never throws). */
+export function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
 }

@@ -1,11 +1,12 @@
 import { CALLBACK_NAMES, type CallbackName, type CRVideoCallbacks, type CRVideoHolders } from './api.js';
+import { h5HolderNames } from './h5/apiList.js';
 
 export type EmitListener = (name: CallbackName, args: unknown[]) => void;
 
-/** Fresh callback holders, one per API callback name. */
+/** Fresh callback holders, one per API callback name and per holder of CloudRoom's H5 reference. */
 export function createHolders(): CRVideoHolders {
-  const holders = {} as Record<CallbackName, { callback: null }>;
-  for (const name of CALLBACK_NAMES) holders[name] = { callback: null };
+  const holders = {} as Record<string, { callback: null }>;
+  for (const name of [...CALLBACK_NAMES, ...h5HolderNames()]) holders[name] ??= { callback: null };
   return holders as unknown as CRVideoHolders;
 }
 

@@ -48,7 +48,21 @@ export interface CRVideoCallbacks {
   CRVideo_AudioStatusChanged: [UID: string, oldStatus: number, newStatus: number];
   CRVideo_VideoStatusChanged: [UID: string, oldStatus: number, newStatus: number];
   CRVideo_NotifyVideoStream: [UID: string, stream: MediaStream];
-  CRVideo_NotifyAudioStream: [UID: string, stream: MediaStream];
+  /** CloudRoom's meaning: aSide 0 = the own microphone's stream, 1 = the mix of the others. */
+  CRVideo_NotifyAudioStream: [aSide: number, stream: MediaStream];
+  CRVideo_StopMeetingRslt: [sdkErr: number, cookie: unknown];
+  CRVideo_UpdateTokenRslt: [sdkErr: number];
+  CRVideo_NotifyNickNameChanged: [UID: string, oldName: string, newName: string];
+  CRVideo_MicEnergyUpdate: [UID: string, oldLevel: number, newLevel: number];
+  /** CloudRoom's SDK passes (errCode 8001/8002/8007, errDesc); its reference names only errDesc. */
+  CRVideo_OpenMicFailed: [errCode: number, errDesc: string];
+  CRVideo_OpenVideoFailed: [errCode: number, errDesc: string, camID: number];
+  CRVideo_OpenVideoTimeout: [];
+  CRVideo_VideoDevChanged: [UID: string];
+  CRVideo_DefVideoChanged: [UID: string, videoID: number];
+  /** Network score 0–10 (10 best) from the media transports' stats. */
+  CRVideo_NetStateChanged: [score: number];
+  CRVideo_PeerConnectionError: [errDesc: string];
   // ---- extensions (documented in README) ----
   /** Own call history: records of calls this user made or received, newest first. */
   CRVideo_GetCallRecordsRslt: [sdkErr: number, records: CallRecord[], cookie: unknown];
@@ -58,8 +72,10 @@ export interface CRVideoCallbacks {
   CRVideo_NotifyReconnecting: [reconnecting: boolean];
   /** The loudest member of the room changed. */
   CRVideo_NotifyActiveSpeaker: [UID: string];
-  /** Opening the own mic or camera failed (808–813); its status went to 1. */
+  /** Opening the own mic (808–810) or camera (8001 / 8002 / 8007) failed; its status went to 1. */
   CRVideo_NotifyDeviceError: [sdkErr: number, device: 'mic' | 'camera'];
+  /** One member's audio (the SDK plays it itself): our per-member stream, beside CloudRoom's mix. */
+  CRVideo_NotifyMemberAudioStream: [UID: string, stream: MediaStream];
   /** Desktop only: the app placed a call for the user (a `crvideo://call/UID` link); show it as outgoing. */
   CRVideo_NotifyCallOut: [callID: string, calledUID: string, meetObj: MeetObj, usrExtDat: string];
   /** Desktop only: the page (re)loaded while main's session is live; the app is signed in as UID. */
@@ -106,6 +122,18 @@ export const CALLBACK_NAMES = [
   'CRVideo_VideoStatusChanged',
   'CRVideo_NotifyVideoStream',
   'CRVideo_NotifyAudioStream',
+  'CRVideo_StopMeetingRslt',
+  'CRVideo_UpdateTokenRslt',
+  'CRVideo_NotifyNickNameChanged',
+  'CRVideo_MicEnergyUpdate',
+  'CRVideo_OpenMicFailed',
+  'CRVideo_OpenVideoFailed',
+  'CRVideo_OpenVideoTimeout',
+  'CRVideo_VideoDevChanged',
+  'CRVideo_DefVideoChanged',
+  'CRVideo_NetStateChanged',
+  'CRVideo_PeerConnectionError',
+  'CRVideo_NotifyMemberAudioStream',
   'CRVideo_GetCallRecordsRslt',
   'CRVideo_NotifyDNDStatus',
   'CRVideo_NotifyReconnecting',
@@ -124,9 +152,40 @@ export interface CRVideoDevice {
   kind: 'audioinput' | 'videoinput' | 'audiooutput';
 }
 
+/** `CRVideo_SDKParams` (CloudRoom's, accepted and logged) plus ours: `serverAddr`, `callWaiting`. */
+export type SDKParams = {
+  serverAddr?: string;
+  /** Let a second call ring while in one (off by default, as in CloudRoom: such a caller gets 602). */
+  callWaiting?: boolean;
+  /** Upper bound of the camera's send bitrate, kbps (CloudRoom's default 2048). */
+  videoSendBW?: number;
+} & Record<string, unknown>;
+
+/** `CRVideo_AudioCfg`. */
+export interface AudioCfg {
+  micID: number;
+  speakerID: number;
+  autoGainControl: boolean;
+  echoCancellation: boolean;
+  noiseSuppression: boolean;
+  micVolume: number;
+}
+
+/** `CRVideo_VideoCfg`: size 1–4 (360p, 480p, 720p, 1080p), fps, ratio 1–5, or width / height, maxbps (bps). */
+export interface VideoCfg {
+  size?: number;
+  fps?: number;
+  ratio?: number;
+  aspectRatio?: number;
+  width?: number;
+  height?: number;
+  maxbps?: number;
+}
+
 /** Every function of the API, with CloudRoom's argument order. */
 export interface CRVideoFunctions {
-  CRVideo_Init(params?: { serverAddr?: string } & Record<string, unknown>): number;
+  /** Resolves with 0; rejects with 8001–8007 when the browser cannot do media. */
+  CRVideo_Init(params?: SDKParams): Promise<number>;
   CRVideo_Uninit(): void;
   CRVideo_SetServerAddr(addr: string): void;
   CRVideo_Login(
@@ -140,7 +199,11 @@ export interface CRVideoFunctions {
   CRVideo_LoginByToken(token: string, nickname: string, UID: string, userAuthCode?: string, cookie?: unknown): void;
   CRVideo_UpdateToken(token: string): void;
   CRVideo_Logout(): void;
-  CRVideo_CreateMeeting(subject?: string, cookie?: unknown): void;
+  CRVideo_SetSDKParams(params?: SDKParams): void;
+  CRVideo_GetSDKVersion(): string;
+  CRVideo_WriteLog(line: unknown): void;
+  /** `(subject)` or CloudRoom's `({ meetSubject })`. */
+  CRVideo_CreateMeeting(subject?: string | { meetSubject?: string }, cookie?: unknown): void;
   CRVideo_CreateMeeting2(cookie?: unknown): void;
   CRVideo_DestroyMeeting(meetID: number, cookie?: unknown): void;
   CRVideo_EnterMeeting3(meetID: number, cookie?: unknown): void;
@@ -175,7 +238,55 @@ export interface CRVideoFunctions {
   CRVideo_SetDevice(kind: CRVideoDevice['kind'], deviceId: string): Promise<number>;
 }
 
-export type CRVideoAPI = CRVideoFunctions & CRVideoHolders;
+/** `CRVideo_MicInfoObj`, `CRVideo_SpeakerInfoObj`, `CRVideo_VideoInfoObj`. */
+export interface MicInfo {
+  micID: number;
+  micName: string;
+}
+export interface SpeakerInfo {
+  speakerID: number;
+  speakerName: string;
+}
+export interface VideoInfo {
+  UID: string;
+  userID: string;
+  videoID: number;
+  videoName: string;
+}
+
+/** CloudRoom's functions beyond the call core: members, devices, configuration (sdk/h5/coreFunctions.ts). */
+export interface CRVideoH5Functions {
+  /** CloudRoom's older form: the password, UID and nickname are those of the login (accepted, not needed). */
+  CRVideo_EnterMeeting(meetID: number, pswd?: string, UID?: string, nickname?: string, cookie?: unknown): void;
+  /** Ends the room for everyone (DestroyMeeting); answers with StopMeetingRslt(sdkErr, cookie). */
+  CRVideo_StopMeeting(meetID: number, cookie?: unknown): void;
+  CRVideo_Kickout(UID: string): Promise<{ errCode: number; userID: string }>;
+  CRVideo_GetAllMembers(): import('./Roster.js').MemberInfo[];
+  CRVideo_GetMemberInfo(UID: string): import('./Roster.js').MemberInfo | Record<string, never>;
+  CRVideo_GetMemberNickName(UID: string): string;
+  CRVideo_IsUserInMeeting(UID: string): boolean;
+  CRVideo_SetNickName(UID: string, newName: string): Promise<{ errCode: number; userID: string; newname: string }>;
+  CRVideo_GetAudioStatus(UID: string): number;
+  CRVideo_GetVideoStatus(UID: string): number;
+  CRVideo_GetMicEnergy(UID: string): number;
+  /** A video object (browser SDK); null where there is no DOM. */
+  CRVideo_CreatVideoObj(params?: { poster?: string; style?: Record<string, string> }): unknown;
+  CRVideo_GetAudioMicNames(): MicInfo[];
+  CRVideo_GetAudioSpkNames(): SpeakerInfo[];
+  CRVideo_GetAudioCfg(): AudioCfg;
+  CRVideo_SetAudioCfg(cfg: Partial<AudioCfg>): void;
+  CRVideo_SetAllAudioClose(): Promise<void>;
+  CRVideo_PauseSpeaker(): void;
+  CRVideo_PlaySpeaker(): void;
+  CRVideo_GetVideoCfg(): VideoCfg;
+  CRVideo_SetVideoCfg(cfg: VideoCfg): Promise<void>;
+  CRVideo_GetAllVideoInfo(UID: string): VideoInfo[];
+  CRVideo_GetDefaultVideo(UID: string): number;
+  CRVideo_SetDefaultVideo(UID: string, videoID: number): void;
+  CRVideo_GetOpenedVideoIDs(UID: string): number[];
+}
+
+export type CRVideoAPI = CRVideoFunctions & CRVideoH5Functions & CRVideoHolders;
 
 /** Paging of list requests (extension): `page` counts from 1. */
 export interface CRVideoPage {

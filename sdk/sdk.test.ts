@@ -122,7 +122,7 @@ describe('SDK core', () => {
     const f = next(a, 'CRVideo_LoginFail');
     a.CRVideo_Login('x', md5Hex('y'), 'n', 'u1');
     assert.equal((await f)[0], 11, 'after Uninit the SDK is not initialised');
-    assert.equal(a.CRVideo_Init({ serverAddr: server.url }), 0);
+    assert.equal(await a.CRVideo_Init({ serverAddr: server.url }), 0, 'Init resolves 0');
     const st = next(clients[1]!, 'CRVideo_GetUserStatusSuccess');
     clients[1]!.CRVideo_GetOneUserStatus('u3');
     assert.equal((await st)[0][0]?.userStatus, 1, 'the other clients are untouched');

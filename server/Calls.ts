@@ -16,7 +16,8 @@ interface Call {
   readonly callerSession: Session;
   /** The callee device that answered (after accept). */
   calleeSession: Session | null;
-  readonly meet: MeetObj;
+  /** The call's room: the caller's, or the one the callee answered with. */
+  meet: MeetObj;
   readonly usrExtDat: string;
   state: CallState;
   timer: NodeJS.Timeout | null;
@@ -182,9 +183,12 @@ export class Calls {
       }
     }
     if (callee.DND !== 0) this.#fail(s, callID, calleeUID, meetID, usrExtDat, SdkErr.ERR_BUSY, 'callee in DND');
-    // Call waiting: a callee in an accepted call may get one more call; a ringing one is busy.
+    // A ringing callee is busy. One in an accepted call is busy too (CloudRoom), unless a device of theirs
+    // turned call waiting on: then it rings there.
+    const waiting = [...callee.sessions].some((d) => d.callWaiting);
     for (const c of this.#userCalls(s.appID, calleeUID)) {
-      if (c.state === 'ringing') this.#fail(s, callID, calleeUID, meetID, usrExtDat, SdkErr.ERR_BUSY, 'callee busy');
+      if (c.state === 'ringing' || !waiting)
+        this.#fail(s, callID, calleeUID, meetID, usrExtDat, SdkErr.ERR_BUSY, 'callee busy');
     }
     const call: Call = {
       callID,
@@ -207,7 +211,11 @@ export class Calls {
       this.#opts.callTimeoutMs,
     );
     call.timer.unref?.();
-    for (const d of callee.sessions) d.notify('callIn', { callID, meetObj: meet, callerID: s.UID, usrExtDat });
+    const inCall = this.#userCalls(s.appID, calleeUID).size > 1;
+    for (const d of callee.sessions) {
+      if (inCall && !d.callWaiting) continue;
+      d.notify('callIn', { callID, meetObj: meet, callerID: s.UID, usrExtDat });
+    }
     this.#log.info({ callID, caller: s.UID, callee: calleeUID, meetID, devices: callee.sessions.size }, 'call ringing');
   }
 
@@ -223,10 +231,19 @@ export class Calls {
     return this.#presence.peek(c.appID, c.calleeUID)?.sessions ?? new Set();
   }
 
-  accept(s: Session, callID: string, usrExtDat: string): void {
+  accept(s: Session, callID: string, usrExtDat: string, calleeMeetID?: number): void {
     const c = this.#get(s, callID);
     if (c.calleeUID !== s.UID || c.state !== 'ringing')
       throw new CRVideoError(SdkErr.INVALID_CALLID, 'call not ringing here');
+    if (calleeMeetID !== undefined && calleeMeetID !== c.meet.ID) {
+      // The callee answers with its own room: both meet there.
+      const meet = this.#rooms.meetObj(s.appID, calleeMeetID);
+      if (!this.#rooms.mayEnter(calleeMeetID, s.UID))
+        throw new CRVideoError(SdkErr.AUTHERROR, 'callee may not use this room');
+      this.#rooms.grant(calleeMeetID, c.callerUID);
+      c.meet = meet;
+      this.#log.info({ callID, meetID: calleeMeetID }, 'callee answers with its own room');
+    }
     c.state = 'accepted';
     c.calleeSession = s;
     this.#clearTimer(c);

@@ -10,6 +10,11 @@ import type { Store } from './Store.js';
 export const DROP_REASON_MEDIA = 204;
 
 const NO_ROOM = 'no such room, or not invited to it';
+export interface EnterResult {
+  meetObj: MeetObj;
+  members: string[];
+  memberInfo: { UID: string; nickname: string }[];
+}
 
 interface LiveRoom {
   readonly meetID: number;
@@ -71,8 +76,8 @@ export class Rooms {
 
   create(s: Session, subject: string): MeetObj {
     let ID = 0;
-    // Random 9-digit IDs: not guessable in sequence.
-    do ID = randomInt(100_000_000, 1_000_000_000);
+    // Random 8-digit IDs, as CloudRoom's (apps check for 8 digits); not guessable in sequence.
+    do ID = randomInt(10_000_000, 100_000_000);
     while (this.#store.roomExists(ID));
     const meet: MeetObj = {
       ID,
@@ -97,9 +102,9 @@ export class Rooms {
     return this.#store.mayEnter(meetID, UID);
   }
 
-  async enter(s: Session, meetID: number): Promise<{ meetObj: MeetObj; members: string[] }> {
+  async enter(s: Session, meetID: number): Promise<EnterResult> {
     this.meetObjFor(s, meetID);
-    if (s.meetID === meetID) return { meetObj: this.meetObj(s.appID, meetID), members: this.#others(meetID, s) };
+    if (s.meetID === meetID) return this.#entered(s, meetID);
     const live = this.#live.get(meetID);
     if (live && live.members.size >= this.#opts.maxMembers) throw new CRVideoError(SdkErr.MEMBEROVERFLOWERROR);
     if (s.meetID !== null) this.exit(s);
@@ -118,9 +123,51 @@ export class Rooms {
     }
     if (s.meetID !== meetID) throw new CRVideoError(SdkErr.MEETNOTEXIST, 'room went away while entering');
     for (const other of room.members.values())
-      if (other !== s) other.notify('userEnterMeeting', { meetID, UID: s.UID });
+      if (other !== s) other.notify('userEnterMeeting', { meetID, UID: s.UID, nickname: s.nickname });
     this.#log.info({ meetID, UID: s.UID }, 'member entered');
-    return { meetObj: this.meetObj(s.appID, meetID), members: this.#others(meetID, s) };
+    return this.#entered(s, meetID);
+  }
+
+  #entered(s: Session, meetID: number): EnterResult {
+    const memberInfo = new Map<string, string>([[s.UID, s.nickname]]);
+    for (const m of this.#live.get(meetID)?.members.values() ?? [])
+      if (!memberInfo.has(m.UID)) memberInfo.set(m.UID, m.nickname);
+    return {
+      meetObj: this.meetObj(s.appID, meetID),
+      members: this.#others(meetID, s),
+      memberInfo: [...memberInfo].map(([UID, nickname]) => ({ UID, nickname })),
+    };
+  }
+
+  /** `CRVideo_SetNickName`: renames a member of the caller's room; everyone in it hears of it. */
+  setNickName(s: Session, UID: string, nickname: string): void {
+    const meetID = s.meetID;
+    const room = meetID === null ? undefined : this.#live.get(meetID);
+    if (meetID === null || !room) throw new CRVideoError(SdkErr.MEETNOTEXIST, 'not in a room');
+    const targets = [...room.members.values()].filter((m) => m.UID === UID);
+    const first = targets[0];
+    if (!first) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `${UID} is not in this room`);
+    const oldName = first.nickname;
+    for (const t of targets) t.nickname = nickname;
+    for (const m of room.members.values()) m.notify('nickNameChanged', { meetID, UID, oldName, newName: nickname });
+    this.#log.info({ meetID, UID, by: s.UID }, 'nickname changed');
+  }
+
+  /** `CRVideo_Kickout`: the room's creator removes a member, who gets MeetingDropped(10). */
+  kickout(s: Session, UID: string): void {
+    const meetID = s.meetID;
+    const room = meetID === null ? undefined : this.#live.get(meetID);
+    if (meetID === null || !room) throw new CRVideoError(SdkErr.MEETNOTEXIST, 'not in a room');
+    if (this.meetObj(s.appID, meetID).creator !== s.UID)
+      throw new CRVideoError(SdkErr.AUTHERROR, 'only the room creator may kick members out');
+    const targets = [...room.members.values()].filter((m) => m.UID === UID);
+    if (targets.length === 0 || UID === s.UID)
+      throw new CRVideoError(SdkErr.MEETPARAM_ERR, `${UID} is not another member`);
+    for (const t of targets) {
+      this.exit(t);
+      t.notify('meetingDropped', { meetID, reason: SdkErr.USER_BEEN_KICKOUT });
+    }
+    this.#log.info({ meetID, UID, by: s.UID }, 'member kicked out');
   }
 
   #others(meetID: number, s: Session): string[] {

@@ -37,8 +37,11 @@ export class Session {
   readonly resumeToken = randomBytes(24).toString('base64url');
   readonly appID: string;
   readonly UID: string;
-  readonly nickname: string;
+  /** The name shown to the others; `CRVideo_SetNickName` changes it. */
+  nickname: string;
   readonly log: Logger;
+  /** This device accepts a second call while in one (call waiting); otherwise such a call is busy (602). */
+  callWaiting = false;
   /** Room this device is in, if any. */
   meetID: number | null = null;
   /** Subscribed to the app's status notifications. */

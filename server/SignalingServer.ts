@@ -153,7 +153,7 @@ export class SignalingServer {
         return {};
       },
       acceptCall: (_c, s, p) => {
-        calls.accept(s, p.callID, p.usrExtDat);
+        calls.accept(s, p.callID, p.usrExtDat, p.meetID);
         return {};
       },
       rejectCall: async (_c, s, p) => {
@@ -203,6 +203,19 @@ export class SignalingServer {
         return { records: store.callRecordsFor(s.appID, s.UID, { limit: rows, offset }) };
       },
       getLiveCalls: (_c, s) => ({ calls: calls.liveFor(s) }),
+      setCallWaiting: (_c, s, p) => {
+        s.callWaiting = p.on;
+        s.log.info({ callWaiting: p.on }, 'call waiting set');
+        return {};
+      },
+      setNickName: (_c, s, p) => {
+        rooms.setNickName(s, p.UID, p.nickname);
+        return {};
+      },
+      kickout: (_c, s, p) => {
+        rooms.kickout(s, p.UID);
+        return {};
+      },
     };
   }
 

@@ -221,9 +221,9 @@ describe('calls', () => {
     a.CRVideo_HungupCall(callID);
   });
 
-  test('call waiting: a user in a call can take a second call; accepting it and hanging up the first', async () => {
+  test('call waiting (turned on): a user in a call can take a second call; accepting it and hanging up the first', async () => {
     const a = await login(server, 'alice');
-    const b = await login(server, 'bob');
+    const b = await login(server, 'bob', undefined, { params: { callWaiting: true } });
     const c = await login(server, 'carol');
     const first = await ring(a, b, 'bob');
     const acc = next(a, 'CRVideo_NotifyCallAccepted');

@@ -20,7 +20,7 @@ export interface TransportLimits {
 
 export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
   sendBufferBytes: 4 * 1024 * 1024,
-  requestsInFlight: 32,
+  requestsInFlight: 256,
   replayBytes: 512 * 1024,
   answeredBytes: 256 * 1024,
   loginDeadlineMs: 10_000,

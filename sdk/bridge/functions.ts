@@ -1,7 +1,10 @@
 import type { CallbackName, CRVideoFunctions } from '../api.js';
 
 /** The API functions the renderer forwards to the core in main (device choice stays with the renderer's media). */
-export type BridgedFunctionName = Exclude<keyof CRVideoFunctions, 'CRVideo_GetDevices' | 'CRVideo_SetDevice'>;
+export type BridgedFunctionName = Exclude<
+  keyof CRVideoFunctions,
+  'CRVideo_GetDevices' | 'CRVideo_SetDevice' | 'CRVideo_GetSDKVersion' | 'CRVideo_WriteLog'
+>;
 
 /**
  * How a function's failure is reported when the call never reaches the core (bad IPC payload, main gone):
@@ -22,6 +25,7 @@ const byCall = (callback: CallbackName) => ({ callback, shape: 'callID' as const
 export const BRIDGED_FUNCTIONS = {
   CRVideo_Init: { cookie: -1 },
   CRVideo_Uninit: { cookie: -1 },
+  CRVideo_SetSDKParams: { cookie: -1 },
   CRVideo_SetServerAddr: { cookie: -1 },
   CRVideo_Login: { cookie: 5, fail: err('CRVideo_LoginFail') },
   CRVideo_LoginByToken: { cookie: 4, fail: err('CRVideo_LoginFail') },

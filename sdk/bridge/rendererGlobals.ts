@@ -10,6 +10,9 @@ import {
 import { installGlobals } from '../browser/globals.js';
 import { newCallID as coreNewCallID } from '../CRVideoClient.js';
 import { callHolder } from '../Holders.js';
+import { globalEntries, h5HolderNames } from '../h5/apiList.js';
+import { CONSTANT_GLOBALS, SDK_VERSION } from '../h5/constants.js';
+import { NOT_SUPPORTED, unsupportedFunctions } from '../h5/unsupported.js';
 import type { MediaEngine, MediaEngineFactory } from '../media/MediaEngine.js';
 import type { CRVideoBridge } from './BridgeApi.js';
 import { CookieJar } from './CookieJar.js';
@@ -79,7 +82,12 @@ export function installBridgeGlobals(
     dispatch('CRVideo_NotifySessionRestored', [UID, dnd ? 1 : 0]);
   };
 
-  for (const name of new Set([...CALLBACK_NAMES, ...DESKTOP_CALLBACK_NAMES, ...(options.extraHolders ?? [])])) {
+  for (const name of new Set([
+    ...CALLBACK_NAMES,
+    ...h5HolderNames(),
+    ...DESKTOP_CALLBACK_NAMES,
+    ...(options.extraHolders ?? []),
+  ])) {
     const holder: Holder = { callback: null };
     holders.set(name, holder);
     api[name] = holder;
@@ -121,7 +129,7 @@ export function installBridgeGlobals(
     if (fail) queueMicrotask(() => dispatch(fail.callback, fail.args));
   };
 
-  const forward = (fn: BridgedFunctionName, rawArgs: unknown[]): string | number | undefined => {
+  const forward = (fn: BridgedFunctionName, rawArgs: unknown[]): string | Promise<number> | undefined => {
     const spec: { cookie: number } = BRIDGED_FUNCTIONS[fn];
     const args = [...rawArgs];
     const callID = fn === 'CRVideo_Call' ? newCallID() : undefined;
@@ -160,7 +168,8 @@ export function installBridgeGlobals(
       });
     }
     if (fn === 'CRVideo_Call') return callID;
-    if (fn === 'CRVideo_Init') return SdkErr.NOERR;
+    // CloudRoom's Init returns a Promise (`CRVideo_Init().then(…)`).
+    if (fn === 'CRVideo_Init') return Promise.resolve(SdkErr.NOERR);
     return undefined;
 
     function invoke(): void {
@@ -182,9 +191,24 @@ export function installBridgeGlobals(
   api.CRVideo_GetDevices = async (): Promise<CRVideoDevice[]> => (engine ? engine.getDevices() : []);
   api.CRVideo_SetDevice = async (kind: CRVideoDevice['kind'], deviceId: string): Promise<number> =>
     engine ? engine.setDevice(kind, deviceId) : SdkErr.MEETPARAM_ERR;
+  api.CRVideo_GetSDKVersion = () => SDK_VERSION;
+  api.CRVideo_WriteLog = (line: unknown) => log(`[app] ${String(line)}`);
+  // Every other name of CloudRoom's reference exists too: what main does not offer here answers as
+  // not supported (one log line), so an app never throws on a missing name.
+  const notSupported = unsupportedFunctions(dispatch, (line) => log(`[bridge] ${line}`));
+  for (const e of globalEntries()) {
+    if (e.kind !== 'function' || e.name in api) continue;
+    api[e.name] =
+      notSupported[e.name] ??
+      ((..._args: unknown[]) => {
+        log(`[bridge] ${e.name} is not available in the desktop app (sdkErr ${NOT_SUPPORTED})`);
+        return undefined;
+      });
+  }
   Object.assign(api, options.extraFunctions ?? {});
   // Same global semantics as the browser SDK (holders replaceable, bare functions accepted…).
   const uninstall = installGlobals(api as unknown as CRVideoAPI, target);
+  Object.assign(target, CONSTANT_GLOBALS);
   // In the desktop app main rings for incoming calls (also while the window is hidden); the app should not.
   target.CRVideo_HostRingtone = true;
 

@@ -3,10 +3,12 @@
 import { SdkErr } from '../../protocol/errors.js';
 import type { CRVideoAPI } from '../api.js';
 import { type CRVideoClient, createCRVideoCore } from '../CRVideoClient.js';
+import { CONSTANT_GLOBALS, SDK_VERSION } from '../h5/constants.js';
 import type { WebSocketCtor } from '../Line.js';
 import { createMediasoupEngine, type MediaStatsReport, type MediasoupEngine } from '../media/MediasoupEngine.js';
 import { type OnlineEventSource, watchOnlineEvents } from '../networkHints.js';
 import { installGlobals } from './globals.js';
+import { type CreateUIParams, VideoObj, VideoStreams } from './VideoObj.js';
 
 /** The server address: `<script data-server="host:port">`, else the page's own origin when served over http(s). */
 function defaultServerAddr(): string {
@@ -50,6 +52,9 @@ export function createBrowserClient(serverAddr = defaultServerAddr()): CRVideoCl
   ext.CRVideo_SetMediaOptions ??= (o: { simulcast?: boolean; prepareOnRing?: boolean; opusFecDtx?: boolean }): void =>
     engine?.setOptions(o);
   ext.CRVideo_GetMicEnergy ??= (UID: string): number => engine?.micEnergy(UID) ?? 0;
+  // CloudRoom's way to show video: a video object per member the app puts in its page.
+  const streams = new VideoStreams(client);
+  ext.CRVideo_CreatVideoObj = (params?: CreateUIParams) => new VideoObj(client, streams, params);
   return client;
 }
 
@@ -57,5 +62,6 @@ const g = globalThis as unknown as Record<string, unknown>;
 if (!g.CRVideo_Login) {
   const client = createBrowserClient();
   installGlobals(client as CRVideoAPI, globalThis);
-  g.CRVideoSDK = { client, version: '0.1.0', SdkErr };
+  Object.assign(globalThis, CONSTANT_GLOBALS);
+  g.CRVideoSDK = { client, version: SDK_VERSION, SdkErr };
 }

@@ -48,11 +48,28 @@ export class LocalMedia {
   };
   readonly #selected: Partial<Record<CRVideoDevice['kind'], string>> = {};
   readonly #events: LocalMediaEvents;
-  readonly #capture: CaptureSettings;
+  #capture: CaptureSettings;
 
   constructor(events: LocalMediaEvents, capture: CaptureSettings = DEFAULT_CAPTURE) {
     this.#events = events;
-    this.#capture = capture;
+    this.#capture = { audio: { ...capture.audio }, video: { ...capture.video } };
+  }
+
+  /** The capture constraints of a kind (CRVideo_Get/SetAudioCfg, Get/SetVideoCfg). */
+  capture(kind: LocalKind): MediaTrackConstraints {
+    return { ...this.#capture[kind] };
+  }
+
+  /** New capture constraints; an open capture takes them at once where the browser can. */
+  async setCapture(kind: LocalKind, c: MediaTrackConstraints): Promise<void> {
+    this.#capture = { ...this.#capture, [kind]: { ...this.#capture[kind], ...c } };
+    const track = this.#slots[kind].track;
+    if (!track) return;
+    try {
+      await track.applyConstraints(this.#capture[kind]);
+    } catch (err) {
+      this.#events.log(`${kind} capture kept its settings: ${describeCaptureError(err)}`);
+    }
   }
 
   status(kind: LocalKind): MediaStatus {
@@ -90,7 +107,7 @@ export class LocalMedia {
     }
   }
 
-  /** Opens the mic or camera; resolves to 0 or the 808–813 code (the status is then 1). */
+  /** Opens the mic or camera; resolves to 0 or the 808–810 (mic) / 8001–8007 (camera) code (the status is then 1). */
   async open(kind: LocalKind): Promise<number> {
     const slot = this.#slots[kind];
     if (slot.status === 3 || slot.status === 4) return SdkErr.NOERR;
@@ -146,7 +163,7 @@ export class LocalMedia {
       if (slot.gen !== gen) return SdkErr.NOERR;
       let code = captureErrorCode(lk, err);
       // Some systems open one camera at a time: release the old one and try once more.
-      if (code === SdkErr.MIC_BEINGUSED || code === SdkErr.CAM_BEINGUSED) {
+      if (code === SdkErr.MIC_BEINGUSED || code === SdkErr.DEVICE_OPEN_DEVICE_ERR) {
         this.#drop(lk);
         try {
           track = await this.#getTrack(lk, deviceId);

@@ -1,5 +1,14 @@
 import type { RequestType, ResponseData } from '../../protocol/index.js';
-import type { CallbackName, CRVideoCallbacks, CRVideoDevice } from '../api.js';
+import type {
+  AudioCfg,
+  CallbackName,
+  CRVideoCallbacks,
+  CRVideoDevice,
+  MicInfo,
+  SDKParams,
+  SpeakerInfo,
+  VideoCfg,
+} from '../api.js';
 
 /** What the SDK core gives a media engine: the signaling line, the callbacks, who we are. */
 export interface MediaContext {
@@ -38,6 +47,29 @@ export interface MediaEngine {
   getDevices(): Promise<CRVideoDevice[]>;
   setDevice(kind: CRVideoDevice['kind'], deviceId: string): Promise<number>;
   close(): void;
+  /** `CRVideo_Init`: can this browser do media, may it use the devices? Resolves 0, rejects 8001–8007. */
+  checkDevices?(): Promise<number>;
+  /** The app's SDK parameters changed (e.g. videoSendBW). */
+  setParams?(params: SDKParams): void;
+  /** CloudRoom's device and configuration functions (browsers). */
+  h5?: MediaH5;
+}
+
+/** The own devices and their configuration, with CloudRoom's numeric IDs (1, 2, … per kind, stable per page). */
+export interface MediaH5 {
+  micNames(): MicInfo[];
+  speakerNames(): SpeakerInfo[];
+  cameras(): { videoID: number; videoName: string }[];
+  getAudioCfg(): AudioCfg;
+  setAudioCfg(cfg: Partial<AudioCfg>): void;
+  getVideoCfg(): VideoCfg;
+  /** Applies size / fps / ratio to the capture and maxbps to the encoder. */
+  setVideoCfg(cfg: VideoCfg): Promise<void>;
+  defaultVideo(): number;
+  /** Switches the camera; resolves false when the ID is unknown. */
+  setDefaultVideo(videoID: number): Promise<boolean>;
+  /** Speaker paused (PauseSpeaker) or playing. */
+  setSpeakerPaused(paused: boolean): void;
 }
 
 export type MediaEngineFactory = (ctx: MediaContext) => MediaEngine;

@@ -7,7 +7,10 @@ import {
   mediaNotifications,
   SdkErr,
 } from '../../protocol/index.js';
-import type { CRVideoDevice } from '../api.js';
+import type { CRVideoDevice, SDKParams } from '../api.js';
+import { h5DeviceErrorCode } from './deviceErrors.js';
+import { EnergyMeter } from './EnergyMeter.js';
+import { H5Devices } from './H5Devices.js';
 import { type CaptureSettings, type LocalKind, LocalMedia } from './LocalMedia.js';
 import type { MediaContext, MediaEngine, MediaEngineFactory } from './MediaEngine.js';
 import { MicEnergy } from './MicEnergy.js';
@@ -16,6 +19,7 @@ import {
   type InboundStats,
   inboundOf,
   type MediaStatsReport,
+  netScoreOf,
   outboundOf,
   qualityOf,
 } from './mediaStats.js';
@@ -38,6 +42,13 @@ export interface MediasoupEngineOptions {
   log?: (msg: string, extra?: unknown) => void;
 }
 
+/** The mic's 808–810 as the H5 device codes CloudRoom's OpenMicFailed carries. */
+const H5_CODE: Record<number, number> = {
+  [SdkErr.MIC_NORIGHT]: SdkErr.DEVICE_NOTALLOWED_ERR,
+  [SdkErr.MIC_BEINGUSED]: SdkErr.DEVICE_OPEN_DEVICE_ERR,
+  [SdkErr.MIC_UNKNOWERR]: SdkErr.DEVICE_UNKNOW_ERR,
+};
+
 const STATUS_CALLBACK = { audio: 'CRVideo_AudioStatusChanged', video: 'CRVideo_VideoStatusChanged' } as const;
 
 function isMediaNotification(name: string): name is MediaNotificationName {
@@ -56,7 +67,7 @@ export class MediasoupEngine implements MediaEngine {
   readonly #local: LocalMedia;
   readonly #remote: RemoteMembers;
   readonly #tiles: TileViews;
-  readonly #energy = new MicEnergy();
+  readonly #serverEnergy = new MicEnergy();
   #simulcast: boolean;
   #prepareOnRing: boolean;
   /** Opus in-band FEC and DTX (off only to measure what they bring). */
@@ -65,6 +76,14 @@ export class MediasoupEngine implements MediaEngine {
   #device: { key: string; device: Device } | null = null;
   #speaker = '';
   #closed = false;
+  readonly h5: H5Devices;
+  readonly #energy: EnergyMeter;
+  /** CloudRoom's remote mix: every other member's audio in one stream (NotifyAudioStream aSide 1). */
+  #mix: { ctx: AudioContext; dest: MediaStreamAudioDestinationNode; told: boolean } | null = null;
+  #speakerPaused = false;
+  /** Bitrate cap of the camera from SDKParams.videoSendBW (bps; 0 = none). */
+  #sendCap = 0;
+  #netScore = -1;
 
   constructor(ctx: MediaContext, options: MediasoupEngineOptions = {}) {
     this.#ctx = ctx;
@@ -91,6 +110,112 @@ export class MediasoupEngine implements MediaEngine {
       status: (kind, UID, old, status) => this.#ctx.emit(STATUS_CALLBACK[kind], UID, old, status),
       log: this.#log,
     });
+    this.#energy = new EnergyMeter((UID, old, level) => this.#ctx.emit('CRVideo_MicEnergyUpdate', UID, old, level));
+    this.h5 = new H5Devices(this.#local, {
+      camerasChanged: () => this.#ctx.emit('CRVideo_VideoDevChanged', this.#ctx.myUID()),
+      encoding: () => this.#applyEncoding(),
+      speakerPaused: (paused) => {
+        this.#speakerPaused = paused;
+        for (const el of this.#remote.players()) el.muted = paused;
+      },
+      speaker: (deviceId) => this.#remote.setSink(deviceId),
+      log: this.#log,
+    });
+    void this.h5.refresh();
+  }
+
+  /**
+   * `CRVideo_Init`, as CloudRoom's H5 SDK does it: 8004 without WebRTC / media devices, 8003 when the
+   * devices cannot be listed, then one permission request for what exists (8002 denied, 8007 busy,
+   * 8001 other) whose tracks are stopped at once; resolves 0 (also with no devices at all).
+   */
+  async checkDevices(): Promise<number> {
+    const md = globalThis.navigator?.mediaDevices;
+    if (!globalThis.RTCPeerConnection || !md?.enumerateDevices || !md.getUserMedia) {
+      this.#log('Init: this browser has no WebRTC or media devices (8004)');
+      throw SdkErr.DEVICE_HAVENOTAPI_ERR;
+    }
+    let list: MediaDeviceInfo[];
+    try {
+      list = await md.enumerateDevices();
+    } catch (err) {
+      this.#log('Init: could not list media devices (8003)', err);
+      throw SdkErr.DEVICE_UPDATELIST_ERR;
+    }
+    const audio = list.some((d) => d.kind === 'audioinput');
+    const video = list.some((d) => d.kind === 'videoinput');
+    const labelled = list.every((d) => d.label !== '');
+    if ((audio || video) && !labelled) {
+      try {
+        const stream = await md.getUserMedia({ audio, video });
+        for (const t of stream.getTracks()) t.stop();
+      } catch (err) {
+        const code = h5DeviceErrorCode(err);
+        this.#log(`Init: no access to the devices (${code})`, err);
+        throw code;
+      }
+    }
+    await this.h5.refresh();
+    return SdkErr.NOERR;
+  }
+
+  setParams(params: SDKParams): void {
+    const kbps = Number(params.videoSendBW);
+    if (Number.isFinite(kbps) && kbps > 0) {
+      this.#sendCap = kbps * 1000;
+      this.#applyEncoding();
+    }
+  }
+
+  /** The camera's encoder: bitrate cap (VideoCfg.maxbps, else SDKParams.videoSendBW) and frame rate. */
+  #applyEncoding(): void {
+    const p = this.#room?.producers.video;
+    if (!p || p.closed) return;
+    const cfg = this.h5.getVideoCfg();
+    const maxBitrate = cfg.maxbps || this.#sendCap;
+    const params: RTCRtpEncodingParameters = { maxFramerate: cfg.fps ?? 15 };
+    if (maxBitrate > 0) params.maxBitrate = maxBitrate;
+    p.setRtpEncodingParameters(params).catch((err: unknown) => this.#log('could not apply the video settings', err));
+  }
+
+  /** Adds a member's audio to the remote mix (NotifyAudioStream(1, stream), told once per room). */
+  #addToMix(stream: MediaStream): void {
+    const AC = globalThis.AudioContext;
+    if (!AC) return;
+    try {
+      if (!this.#mix) {
+        const ctx = new AC();
+        this.#mix = { ctx, dest: ctx.createMediaStreamDestination(), told: false };
+      }
+      this.#mix.ctx.createMediaStreamSource(stream).connect(this.#mix.dest);
+      if (this.#mix.ctx.state === 'suspended') void this.#mix.ctx.resume().catch(() => {});
+      if (!this.#mix.told) {
+        this.#mix.told = true;
+        this.#ctx.emit('CRVideo_NotifyAudioStream', 1, this.#mix.dest.stream);
+      }
+    } catch (err) {
+      this.#log('could not mix the remote audio', err);
+    }
+  }
+
+  /** CloudRoom's network score from the transports' stats, told when it changes (every 2 s in a room). */
+  async #netTick(room: RoomSession): Promise<void> {
+    if (room.closed) return;
+    const report = await this.getStats();
+    if (room.closed) return;
+    let lost = 0;
+    let got = 0;
+    for (const m of Object.values(report.members))
+      for (const k of ['audio', 'video'] as const) {
+        lost += m[k]?.packetsLost ?? 0;
+        got += m[k]?.packetsReceived ?? 0;
+      }
+    const score = netScoreOf(report.connected, got + lost > 0 ? lost / (got + lost) : 0, report.rttMs);
+    if (score !== this.#netScore) {
+      this.#netScore = score;
+      this.#ctx.emit('CRVideo_NetStateChanged', score);
+    }
+    room.later(2000, () => void this.#netTick(room));
   }
 
   /** The room this engine is in (null outside rooms). */
@@ -214,6 +339,7 @@ export class MediasoupEngine implements MediaEngine {
     for (const p of peers) this.#remote.update(p);
     room.ready = true;
     this.#pushStatus(room);
+    room.later(1000, () => void this.#netTick(room));
     return true;
   }
 
@@ -236,6 +362,7 @@ export class MediasoupEngine implements MediaEngine {
       if (room.closed) return;
       if (state === 'failed') {
         this.#log(`${t.direction} transport ICE failed; restarting ICE`);
+        this.#ctx.emit('CRVideo_PeerConnectionError', `${t.direction} media connection failed`);
         void this.#restartIce(room, t);
       } else if (state === 'disconnected') {
         room.later(this.#iceDisconnectedMs, () => {
@@ -282,6 +409,12 @@ export class MediasoupEngine implements MediaEngine {
     // The self-preview: a fresh stream per capture, so a <video> showing it restarts cleanly.
     if (kind === 'video' && track)
       this.#ctx.emit('CRVideo_NotifyVideoStream', this.#ctx.myUID(), new MediaStream([track]));
+    if (kind === 'audio') {
+      this.#energy.set(this.#ctx.myUID(), track);
+      if (track) this.#ctx.emit('CRVideo_NotifyAudioStream', 0, new MediaStream([track]));
+    }
+    // Labels are known once a capture opened: the synchronous device lists catch up.
+    if (track) void this.h5.refresh();
     this.#publish(kind);
   }
 
@@ -360,6 +493,7 @@ export class MediasoupEngine implements MediaEngine {
     p.on('transportclose', () => {
       if (room.producers[kind] === p) room.producers[kind] = null;
     });
+    if (kind === 'video') this.#applyEncoding();
   }
 
   onNotification(name: string, data: unknown): void {
@@ -469,7 +603,10 @@ export class MediasoupEngine implements MediaEngine {
       const stream = new MediaStream([consumer.track]);
       if (d.kind === 'audio') {
         this.#remote.play(d.UID, d.peerId, stream);
-        this.#ctx.emit('CRVideo_NotifyAudioStream', d.UID, stream);
+        for (const el of this.#remote.players()) el.muted = this.#speakerPaused;
+        this.#energy.set(d.UID, consumer.track);
+        this.#addToMix(stream);
+        this.#ctx.emit('CRVideo_NotifyMemberAudioStream', d.UID, stream);
       } else {
         this.#ctx.emit('CRVideo_NotifyVideoStream', d.UID, stream);
       }
@@ -480,14 +617,18 @@ export class MediasoupEngine implements MediaEngine {
     else room.heldStreams.push(show);
   }
 
+  /**
+   * The server's audio levels (its AudioLevelObserver). CRVideo_MicEnergyUpdate comes from the SDK's own
+   * meter of each track (EnergyMeter), which also works for the own mic outside a room; these levels
+   * only answer the extension below.
+   */
   #audioLevels(levels: readonly { UID: string; volume: number }[]): void {
-    for (const [UID, old, level] of this.#energy.update(levels))
-      this.#emitExt('CRVideo_MicEnergyUpdate', UID, old, level);
+    this.#serverEnergy.update(levels);
   }
 
-  /** Extension `CRVideo_GetMicEnergy(UID)`: the member's voice level 0…10 right now. */
+  /** The member's voice level 0…10 as the server last measured it. */
   micEnergy(UID: string): number {
-    return this.#energy.level(UID);
+    return this.#serverEnergy.level(UID);
   }
 
   /**
@@ -524,9 +665,14 @@ export class MediasoupEngine implements MediaEngine {
     this.#room = null;
     room?.close();
     this.#tiles.clear();
-    this.#energy.clear();
+    this.#serverEnergy.clear();
     this.#remote.clear();
     this.#speaker = '';
+    this.#energy.clear();
+    this.#netScore = -1;
+    const mix = this.#mix;
+    this.#mix = null;
+    void mix?.ctx.close().catch(() => {});
   }
 
   exit(): void {
@@ -548,8 +694,21 @@ export class MediasoupEngine implements MediaEngine {
 
   /** Opens a capture; a failure (status 1) is also told as the extension CRVideo_NotifyDeviceError(sdkErr, kind). */
   async #open(kind: LocalKind): Promise<number> {
+    // CloudRoom tells a camera that takes over 10 s to start (the app should ask the user to retry).
+    const slow =
+      kind === 'video'
+        ? setTimeout(() => {
+            if (this.#local.status('video') === 4) this.#ctx.emit('CRVideo_OpenVideoTimeout');
+          }, 10_000)
+        : null;
     const code = await this.#local.open(kind);
-    if (code !== SdkErr.NOERR) this.#emitExt('CRVideo_NotifyDeviceError', code, kind === 'audio' ? 'mic' : 'camera');
+    if (slow) clearTimeout(slow);
+    if (code !== SdkErr.NOERR) {
+      this.#emitExt('CRVideo_NotifyDeviceError', code, kind === 'audio' ? 'mic' : 'camera');
+      const h5 = H5_CODE[code] ?? code;
+      if (kind === 'audio') this.#ctx.emit('CRVideo_OpenMicFailed', h5, `the microphone could not open (${h5})`);
+      else this.#ctx.emit('CRVideo_OpenVideoFailed', h5, `the camera could not open (${h5})`, this.h5.defaultVideo());
+    }
     return code;
   }
 
@@ -639,6 +798,7 @@ export class MediasoupEngine implements MediaEngine {
     if (this.#closed) return;
     this.exit();
     this.#tiles.close();
+    this.#energy.close();
     this.#closed = true;
   }
 }

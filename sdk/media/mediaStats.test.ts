@@ -6,14 +6,14 @@ import { candidatePairOf, inboundOf, outboundOf, qualityOf } from './mediaStats.
 
 const domError = (name: string) => Object.assign(new Error(name), { name });
 
-test('getUserMedia failures map to the 808–813 codes', () => {
+test('getUserMedia failures map to CloudRoom codes: mic 808–810, camera 8001 / 8002 / 8007', () => {
   assert.equal(captureErrorCode('audio', domError('NotAllowedError')), SdkErr.MIC_NORIGHT);
-  assert.equal(captureErrorCode('video', domError('NotAllowedError')), SdkErr.CAM_NORIGHT);
+  assert.equal(captureErrorCode('video', domError('NotAllowedError')), SdkErr.DEVICE_NOTALLOWED_ERR);
   assert.equal(captureErrorCode('audio', domError('NotReadableError')), SdkErr.MIC_BEINGUSED);
-  assert.equal(captureErrorCode('video', domError('NotReadableError')), SdkErr.CAM_BEINGUSED);
+  assert.equal(captureErrorCode('video', domError('NotReadableError')), SdkErr.DEVICE_OPEN_DEVICE_ERR);
   assert.equal(captureErrorCode('audio', domError('NotFoundError')), SdkErr.MIC_UNKNOWERR);
-  assert.equal(captureErrorCode('video', domError('OverconstrainedError')), SdkErr.CAM_UNKNOWERR);
-  assert.equal(captureErrorCode('video', 'weird'), SdkErr.CAM_UNKNOWERR);
+  assert.equal(captureErrorCode('video', domError('OverconstrainedError')), SdkErr.DEVICE_UNKNOW_ERR);
+  assert.equal(captureErrorCode('video', 'weird'), SdkErr.DEVICE_UNKNOW_ERR);
 });
 
 /** An RTCStatsReport is a Map of id → stats; that is all the readers use. */

@@ -130,3 +130,11 @@ export function qualityOf(lossRatio: number, rttMs: number | null): 1 | 2 | 3 | 
   if (lossRatio < 0.15 && rtt < 1000) return 2;
   return 1;
 }
+
+/** CloudRoom's network score, 0–10 (10 best; > 8 good, 5–8 fair, < 5 poor) from loss and round trip. */
+export function netScoreOf(connected: boolean, lossRatio: number, rttMs: number | null): number {
+  if (!connected) return 0;
+  const lossPenalty = Math.min(6, (lossRatio * 100) / 2.5);
+  const rttPenalty = Math.min(4, Math.max(0, ((rttMs ?? 0) - 50) / 150));
+  return Math.max(0, Math.min(10, Math.round(10 - lossPenalty - rttPenalty)));
+}

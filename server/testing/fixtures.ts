@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MeetObj } from '../../protocol/index.js';
-import type { CallbackName, CRVideoCallbacks } from '../../sdk/api.js';
+import type { CallbackName, CRVideoCallbacks, SDKParams } from '../../sdk/api.js';
 import { type CRVideoClient, createCRVideo, md5Hex } from '../../sdk/index.js';
 import { type RunningServer, type ServerOptions, startServer } from '../index.js';
 
@@ -85,9 +85,10 @@ export async function login(
   server: { url: string },
   UID: string,
   app = TEST_APP,
-  opts: { requestTimeoutMs?: number } = {},
+  opts: { requestTimeoutMs?: number; params?: SDKParams } = {},
 ): Promise<CRVideoClient> {
   const c = newClient(server, opts);
+  if (opts.params) c.CRVideo_SetSDKParams(opts.params);
   const outcome = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`login of ${UID} timed out`)), 5000);
     const off = c.$core.onEmit((n, args) => {

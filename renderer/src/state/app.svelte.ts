@@ -35,7 +35,10 @@ export class AppState {
       const api = await loadSdk(window);
       installDispatcher(api);
       try {
-        api.CRVideo_Init();
+        // Call waiting on: a second call rings while in one (the app shows it); CloudRoom's default is busy.
+        Promise.resolve(api.CRVideo_Init({ callWaiting: true })).catch((err: unknown) =>
+          console.warn('[ui] CRVideo_Init', err),
+        );
       } catch (err) {
         console.warn('[ui] CRVideo_Init', err);
       }

@@ -129,7 +129,7 @@ export class Room {
       m.present = true;
       m.videoStream = stream;
     });
-    on('CRVideo_NotifyAudioStream', (UID, stream) => {
+    on('CRVideo_NotifyMemberAudioStream', (UID, stream) => {
       if (this.phase === 'idle') return;
       const m = this.#member(UID);
       m.present = true;

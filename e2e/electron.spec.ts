@@ -48,6 +48,7 @@ test.beforeAll(async () => {
     port: 0,
     dataDir,
     apps: [APP],
+    userAuth: 'none',
     logLevel: process.env.CRVIDEO_TEST_LOG ?? 'warn',
     media: { numWorkers: 1 },
   });

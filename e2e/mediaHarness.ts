@@ -92,6 +92,7 @@ export async function startMediaServer(media: MediaPlaneOptions = {}): Promise<M
     port: 0,
     dataDir: join(dir, 'data'),
     apps: [APP],
+    userAuth: 'none',
     logLevel: process.env.CRVIDEO_TEST_LOG ?? 'silent',
     media: { numWorkers: 1, ...media } as Record<string, unknown>,
     staticRoutes: { sdkBundleDir: sdkDir, rendererDir: appDir },

@@ -77,6 +77,7 @@ export class UiServer {
       port,
       dataDir: this.dataDir,
       apps: [APP],
+      userAuth: 'none',
       logLevel: process.env.CRVIDEO_TEST_LOG ?? 'warn',
       media: { numWorkers: 1 },
       staticRoutes: this.#routes,

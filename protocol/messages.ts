@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { authRequests, authResponses } from './auth.js';
 import { mediaNotifications, mediaRequests, mediaResponses } from './media.js';
 import { AppID, CallID, CallRecord, MeetID, MeetObj, Nickname, UID, UserStatus, UsrExtDat } from './schemas.js';
 import './issues.js';
@@ -43,6 +44,7 @@ export const requests = {
   stopUserStatusNotify: empty,
   getCallRecords: empty,
   ...mediaRequests,
+  ...authRequests,
 } as const;
 
 const LoginData = z.object({
@@ -76,6 +78,7 @@ export const responses = {
   stopUserStatusNotify: empty,
   getCallRecords: z.object({ records: z.array(CallRecord) }),
   ...mediaResponses,
+  ...authResponses,
 } as const satisfies { [K in keyof typeof requests]: z.ZodMiniType };
 
 /** Server → client notifications, by name. */

@@ -13,6 +13,7 @@ import {
   requests,
   SdkErr,
 } from '../protocol/index.js';
+import type { UserAuth } from './auth/UserAuth.js';
 import type { Calls } from './Calls.js';
 import type { RoomMediaPlane } from './MediaHooks.js';
 import type { Presence } from './Presence.js';
@@ -31,6 +32,8 @@ const PING_TICK_MS = 500;
 /** Per-socket state. */
 interface Conn {
   readonly ws: WebSocket;
+  /** The client's address (rate limits of sign-in attempts). */
+  readonly remote: string;
   session: Session | null;
   /** Requests of one socket are handled in order. */
   chain: Promise<void>;
@@ -49,6 +52,8 @@ export interface SignalingDeps {
   media: RoomMediaPlane | null;
   store: Store;
   log: Logger;
+  /** Per-user authentication (token issuing, password change); absent in old embeddings. */
+  userAuth?: UserAuth | null;
 }
 
 /** WebSocket signaling: frames in, validated against protocol/, dispatched, answered with sdkErr codes. */
@@ -127,12 +132,19 @@ export class SignalingServer {
         return {};
       },
       getCallRecords: (_c, s) => ({ records: this.#deps.store.callRecordsFor(s.appID, s.UID) }),
+      changePassword: async (c, s, p) => {
+        const userAuth = this.#deps.userAuth;
+        if (!userAuth) throw new CRVideoError(SdkErr.CUSTOMAUTH_NOTSUPPORT, 'no per-user authentication');
+        await userAuth.changePassword(s.appID, s.UID, p.oldPassword, p.newPassword, c.remote);
+        return {};
+      },
     };
   }
 
   #onConnection(ws: WebSocket, req: IncomingMessage): void {
     const conn: Conn = {
       ws,
+      remote: req.socket.remoteAddress ?? '',
       session: null,
       chain: Promise.resolve(),
       alive: true,
@@ -229,11 +241,13 @@ export class SignalingServer {
       }
       const r =
         type === 'login'
-          ? sessions.loginBySecret(
+          ? await sessions.loginBySecret(
               (payload as RequestPayload<'login'>).appID,
               (payload as RequestPayload<'login'>).md5AppSecret,
               (payload as RequestPayload<'login'>).UID,
               (payload as RequestPayload<'login'>).nickname,
+              (payload as RequestPayload<'login'>).userAuthCode,
+              conn.remote,
             )
           : await sessions.loginByToken(
               (payload as RequestPayload<'loginByToken'>).token,
@@ -250,6 +264,7 @@ export class SignalingServer {
     }
     const s = conn.session;
     if (type === 'ping') return { now: Date.now() };
+    if (type === 'issueUserToken') return this.#issueUserToken(conn, payload as RequestPayload<'issueUserToken'>);
     if (!s) throw new CRVideoError(SdkErr.NOT_LOGIN, 'log in first');
     if (type.startsWith('media.')) {
       const media = this.#deps.media;
@@ -260,6 +275,16 @@ export class SignalingServer {
     const handler = this.#handlers[type] as Handler<RequestType> | undefined;
     if (!handler) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `no handler for ${type}`);
     return handler(conn, s, payload as RequestPayload<RequestType>);
+  }
+
+  /** A user proves who they are (password, customer code or refresh credential) and gets a short-lived token. */
+  async #issueUserToken(conn: Conn, p: RequestPayload<'issueUserToken'>): Promise<unknown> {
+    const userAuth = this.#deps.userAuth;
+    if (!userAuth) throw new CRVideoError(SdkErr.CUSTOMAUTH_NOTSUPPORT, 'this server issues no user tokens');
+    const appID = p.appID ?? this.#deps.sessions.defaultAppID();
+    if (appID === undefined || !this.#deps.sessions.hasApp(appID))
+      throw new CRVideoError(SdkErr.TOKEN_APPIDNOTEXIST, 'no such app on this server');
+    return userAuth.issue(appID, p.UID, { userAuthCode: p.userAuthCode, refreshToken: p.refreshToken }, conn.remote);
   }
 
   get connectionCount(): number {

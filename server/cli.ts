@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { type MediaPlaneOptions, startServer } from './index.js';
 
@@ -17,6 +18,10 @@ const HELP = `crvideo-phone server
   --rtc-port PORT         first media port           (CRVIDEO_RTC_PORT, default 40000)
   --workers N             mediasoup workers          (CRVIDEO_WORKERS, default: CPU cores)
   --log-level LEVEL       pino level                 (CRVIDEO_LOG_LEVEL, default info)
+  --user-auth MODE        accounts | webhook | none  (CRVIDEO_USER_AUTH, default accounts)
+  --webhook-url URL       the customer's user check  (CRVIDEO_WEBHOOK_URL; with --user-auth webhook)
+  --webhook-timeout MS    user check timeout         (CRVIDEO_WEBHOOK_TIMEOUT_MS, default 5000)
+  --dev-user              ensure the dev app has a user "dev" (printed password on creation; npm start)
 `;
 
 const { values } = parseArgs({
@@ -34,6 +39,10 @@ const { values } = parseArgs({
     'rtc-port': { type: 'string' },
     workers: { type: 'string' },
     'log-level': { type: 'string' },
+    'user-auth': { type: 'string' },
+    'webhook-url': { type: 'string' },
+    'webhook-timeout': { type: 'string' },
+    'dev-user': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -61,6 +70,14 @@ if (rtcPort !== undefined) media.rtcMinPort = rtcPort;
 const workers = num(values.workers ?? env.CRVIDEO_WORKERS);
 if (workers !== undefined) media.numWorkers = workers;
 
+const userAuth = values['user-auth'] ?? env.CRVIDEO_USER_AUTH ?? 'accounts';
+if (userAuth !== 'accounts' && userAuth !== 'webhook' && userAuth !== 'none') {
+  process.stderr.write(`--user-auth wants accounts, webhook or none, got ${userAuth}\n`);
+  process.exit(2);
+}
+const webhookUrl = values['webhook-url'] ?? env.CRVIDEO_WEBHOOK_URL;
+const webhookTimeout = num(values['webhook-timeout'] ?? env.CRVIDEO_WEBHOOK_TIMEOUT_MS);
+
 const server = await startServer({
   host: values.host ?? env.CRVIDEO_HOST ?? '127.0.0.1',
   port: num(values.port ?? env.CRVIDEO_PORT) ?? 8080,
@@ -71,14 +88,30 @@ const server = await startServer({
   multiDevice: values['multi-device'] ?? env.CRVIDEO_MULTI_DEVICE === '1',
   logLevel: values['log-level'] ?? env.CRVIDEO_LOG_LEVEL ?? 'info',
   media: noMedia ? false : media,
+  userAuth,
+  ...(webhookUrl ? { webhook: { url: webhookUrl, ...(webhookTimeout ? { timeoutMs: webhookTimeout } : {}) } } : {}),
 });
 
 const app = server.devApp ?? server.apps[0];
 process.stdout.write(
   `\nCRVideo Phone server: ${server.url}\n  web app:  ${server.url}/\n  SDK:      ${server.url}/sdk/crvideo.js\n` +
     (app ? `  app ID:   ${app.appID}\n  secret:   ${app.appSecret}\n` : '') +
+    `  sign-in:  ${userAuth === 'accounts' ? 'user accounts (npm run users)' : userAuth}\n` +
+    (await devUserLine()) +
     '\n',
 );
+
+/** `--dev-user` (npm start): the dev app gets a user "dev"; its password is printed once, when created. */
+async function devUserLine(): Promise<string> {
+  if (!values['dev-user'] || userAuth !== 'accounts' || !app) return '';
+  const existing = await server.accounts.list(app.appID);
+  if (existing.some((a) => a.UID === 'dev')) {
+    return `  dev user: dev (password printed when it was created; new one: npm run users -- reset-password ${app.appID} dev)\n`;
+  }
+  const password = randomBytes(9).toString('base64url');
+  await server.accounts.add({ appID: app.appID, UID: 'dev', password, nickname: 'Dev' });
+  return `  dev user: dev\n  password: ${password}\n`;
+}
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {

@@ -1,3 +1,6 @@
+import type { LoginLimits } from './auth/LoginLimiter.js';
+import type { UserAuthMode } from './auth/UserAuth.js';
+import type { WebhookOptions } from './auth/Webhook.js';
 import type { MediaPlaneOptions } from './media/config.js';
 import type { AppRow } from './Store.js';
 
@@ -27,6 +30,17 @@ export interface ServerOptions {
   logLevel?: string;
   /** The mediasoup media plane's settings, or false for a signaling-only server. */
   media?: false | MediaPlaneOptions;
+  /**
+   * How users prove who they are (default 'accounts'): built-in accounts with passwords, the
+   * customer's backend (`webhook`), or 'none' (anyone knowing the app secret is anyone: tests, bots).
+   */
+  userAuth?: UserAuthMode;
+  /** The customer's user check, for `userAuth: 'webhook'`. */
+  webhook?: WebhookOptions;
+  /** Lifetime of the tokens issued to users (default 15 min). */
+  userTokenTtlMs?: number;
+  /** Brute-force limits of password checks (default 5 failures per user, 30 per address, per 15 min). */
+  loginLimits?: LoginLimits;
   /** Folders served over HTTP (default dist/sdk-browser and dist/renderer of this package). */
   staticRoutes?: { sdkBundleDir: string; rendererDir: string };
 }
@@ -41,6 +55,7 @@ export const DEFAULTS = {
   multiDevice: false,
   maxMembers: 16,
   logLevel: 'info',
+  userAuth: 'accounts',
 } as const;
 
 export const DEV_APP_ID = 'crvideo-dev';

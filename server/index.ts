@@ -1,7 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
+import { SdkErr } from '../protocol/index.js';
 import { newSecret } from './Auth.js';
+import { type AccountRow, AccountStore } from './auth/AccountStore.js';
+import { UserAuth, type UserAuthMode } from './auth/UserAuth.js';
 import { Calls } from './Calls.js';
 import { DEFAULTS, DEV_APP_ID, type ServerOptions } from './config.js';
 import { createHttpServer, defaultStaticRoutes } from './HttpServer.js';
@@ -12,6 +15,10 @@ import { Sessions } from './Sessions.js';
 import { SignalingServer } from './SignalingServer.js';
 import { type AppRow, Store } from './Store.js';
 
+export type { AccountRow } from './auth/AccountStore.js';
+export type { LoginLimits } from './auth/LoginLimiter.js';
+export type { UserAuthMode } from './auth/UserAuth.js';
+export type { WebhookOptions } from './auth/Webhook.js';
 export type { ServerOptions } from './config.js';
 export { DEV_APP_ID } from './config.js';
 export type { RoomMediaPlane } from './MediaHooks.js';
@@ -29,9 +36,20 @@ export interface RunningServer {
   /** The media plane, when enabled (tests read its stats). */
   readonly media: MediaPlane | null;
   readonly logger: Logger;
+  /** Built-in accounts (the same operations as `npm run users`); a disabled user's sessions end (LineOff 17). */
+  readonly accounts: ServerAccounts;
+  /** How users prove who they are on this server. */
+  readonly userAuth: UserAuthMode;
   /** Live counts, for tests and benchmarks. */
   stats(): { sessions: number; sockets: number; calls: number; rooms: number };
   close(): Promise<void>;
+}
+
+export interface ServerAccounts {
+  add(a: { appID: string; UID: string; password: string; nickname?: string }): Promise<void>;
+  disable(appID: string, UID: string): Promise<void>;
+  setPassword(appID: string, UID: string, password: string): Promise<void>;
+  list(appID?: string): Promise<AccountRow[]>;
 }
 
 async function createMediaPlane(options: MediaPlaneOptions, logger: Logger): Promise<MediaPlane> {
@@ -58,11 +76,31 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   }
   const apps = new Map(store.listApps().map((a) => [a.appID, a]));
 
+  const accountStore = AccountStore.open(resolve(o.dataDir));
+  let userAuth: UserAuth;
+  try {
+    userAuth = new UserAuth(
+      accountStore,
+      {
+        mode: o.userAuth,
+        ...(o.webhook ? { webhook: o.webhook } : {}),
+        ...(o.userTokenTtlMs ? { tokenTtlMs: o.userTokenTtlMs } : {}),
+        ...(o.loginLimits ? { limits: o.loginLimits } : {}),
+      },
+      logger,
+    );
+  } catch (err) {
+    accountStore.close();
+    await store.close();
+    throw err;
+  }
+
   let media: MediaPlane | null = null;
   if (o.media !== false) {
     try {
       media = await createMediaPlane(o.media ?? {}, logger);
     } catch (err) {
+      accountStore.close();
       await store.close();
       throw err;
     }
@@ -86,9 +124,21 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     calls,
     { graceMs: o.graceMs, tokenWarnMs: o.tokenWarnMs, multiDevice: o.multiDevice },
     logger,
+    userAuth,
   );
+  userAuth.onDisabled((appID, UID) => sessions.endUser(appID, UID, 'user disabled', SdkErr.CUSTOMAUTH_FAILED));
+  userAuth.watch();
   const http = createHttpServer(options.staticRoutes ?? defaultStaticRoutes(), logger);
-  const signaling = new SignalingServer(http, { sessions, presence, rooms, calls, media, store, log: logger });
+  const signaling = new SignalingServer(http, {
+    sessions,
+    presence,
+    rooms,
+    calls,
+    media,
+    store,
+    log: logger,
+    userAuth,
+  });
 
   await new Promise<void>((resolveListen, reject) => {
     http.once('error', reject);
@@ -100,7 +150,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   const port = (http.address() as AddressInfo).port;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
   url = `http://${host}:${port}`;
-  logger.info({ url, dataDir: resolve(o.dataDir), media: media !== null }, 'server listening');
+  logger.info({ url, dataDir: resolve(o.dataDir), media: media !== null, userAuth: o.userAuth }, 'server listening');
 
   let closing: Promise<void> | null = null;
   return {
@@ -110,6 +160,13 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     devApp,
     media,
     logger,
+    userAuth: o.userAuth,
+    accounts: {
+      add: (a) => userAuth.add(a),
+      disable: (appID, UID) => userAuth.disable(appID, UID),
+      setPassword: (appID, UID, password) => userAuth.setPassword(appID, UID, password),
+      list: async (appID) => userAuth.list(appID),
+    },
     stats: () => ({
       sessions: sessions.size,
       sockets: signaling.connectionCount,
@@ -124,6 +181,8 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
         await new Promise<void>((r) => http.close(() => r()));
         http.closeAllConnections();
         await media?.close();
+        userAuth.close();
+        accountStore.close();
         await store.close();
         logger.info({ url }, 'server closed');
       })();

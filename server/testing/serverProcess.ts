@@ -17,7 +17,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
  */
 export async function spawnServer(args: string[], entry: 'dist' | 'source' = 'source'): Promise<ServerProcess> {
   const cli = entry === 'dist' ? [join(ROOT, 'dist/server/cli.js')] : ['--import', 'tsx', join(ROOT, 'server/cli.ts')];
-  const child = spawn(process.execPath, [...cli, '--port', '0', ...args], {
+  const child = spawn(process.execPath, [...cli, '--port', '0', '--user-auth', 'none', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, CRVIDEO_LOG_LEVEL: 'warn' },

@@ -90,6 +90,7 @@ async function launch(UID: string, name: string, extraArgs: string[] = []): Prom
 
 async function signIn(d: Desktop): Promise<void> {
   const { page } = d;
+  await page.getByRole('radio', { name: 'App secret' }).check();
   await page.getByRole('textbox', { name: 'App ID' }).fill(APP.appID);
   await page.getByRole('textbox', { name: 'App secret' }).fill(APP.appSecret);
   await page.getByRole('textbox', { name: 'User ID', exact: true }).fill(d.UID);

@@ -37,6 +37,10 @@ export async function buildApp(): Promise<{ dir: string; sdkBundleDir: string; r
 
 export interface UiServerOptions {
   callTimeoutMs?: number;
+  /** Default 'none' (the suites sign in with the app secret); the sign-in suite uses 'accounts'. */
+  userAuth?: 'accounts' | 'none';
+  userTokenTtlMs?: number;
+  tokenWarnMs?: number;
   port?: number;
   dataDir?: string;
 }
@@ -77,7 +81,9 @@ export class UiServer {
       port,
       dataDir: this.dataDir,
       apps: [APP],
-      userAuth: 'none',
+      userAuth: this.#options.userAuth ?? 'none',
+      ...(this.#options.userTokenTtlMs ? { userTokenTtlMs: this.#options.userTokenTtlMs } : {}),
+      ...(this.#options.tokenWarnMs ? { tokenWarnMs: this.#options.tokenWarnMs } : {}),
       logLevel: process.env.CRVIDEO_TEST_LOG ?? 'warn',
       media: { numWorkers: 1 },
       staticRoutes: this.#routes,
@@ -140,6 +146,8 @@ export class Person {
   /** Fills the sign-in form and submits it (the outcome is for the test to check). */
   async submitSignIn(secret: string, opts: { appID?: string; auto?: boolean } = {}): Promise<void> {
     const page = this.page;
+    // These suites run a userAuth 'none' server and sign in the developer way, with the app secret.
+    await page.getByRole('radio', { name: 'App secret' }).check();
     await page.getByRole('textbox', { name: 'App ID' }).fill(opts.appID ?? APP.appID);
     await page.getByRole('textbox', { name: 'App secret' }).fill(secret);
     await page.getByRole('textbox', { name: 'User ID', exact: true }).fill(this.UID);

@@ -51,7 +51,14 @@ export function oneShotRequest<T extends RequestType>(
     );
     ws.onerror = () => undefined;
     ws.onopen = () => ws.send(JSON.stringify({ id: 1, type, payload: parsed.data }));
-    ws.onclose = () => finish(() => reject(new CRVideoError(SdkErr.SOCKETEXCEPTION, 'cannot reach the server')));
+    ws.onclose = (ev) =>
+      finish(() =>
+        reject(
+          ev.code === 1015
+            ? new CRVideoError(SdkErr.SSL_ERR, 'the server certificate is not trusted')
+            : new CRVideoError(SdkErr.SOCKETEXCEPTION, 'cannot reach the server'),
+        ),
+      );
     ws.onmessage = (ev) => {
       let frame: unknown;
       try {

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -69,11 +70,18 @@ function serveFile(res: ServerResponse, file: string | null): boolean {
   return true;
 }
 
-/** Plain HTTP: health, the SDK bundle and the web app. The WebSocket upgrade is handled by SignalingServer. */
-export function createHttpServer(routes: StaticRoutes, log: Logger): Server {
+/**
+ * HTTP (or HTTPS with `tls`): health, the SDK bundle and the web app. The WebSocket upgrade is handled
+ * by SignalingServer.
+ */
+export function createHttpServer(
+  routes: StaticRoutes,
+  log: Logger,
+  tls?: { cert: string; key: string },
+): Server | HttpsServer {
   const sdkDir = resolve(routes.sdkBundleDir);
   const appDir = resolve(routes.rendererDir);
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
     if (path === '/healthz') return send(res, 200, '{"ok":true}', TYPES['.json']);
@@ -85,5 +93,6 @@ export function createHttpServer(routes: StaticRoutes, log: Logger): Server {
     if (serveFile(res, safeJoin(appDir, path === '/' ? 'index.html' : path))) return;
     if (!extname(path) && serveFile(res, safeJoin(appDir, 'index.html'))) return;
     send(res, 404, 'not found');
-  });
+  };
+  return tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler);
 }

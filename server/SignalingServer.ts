@@ -1,4 +1,5 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import {
@@ -65,7 +66,7 @@ export class SignalingServer {
   readonly #ping: NodeJS.Timeout;
   readonly #handlers: { [T in RequestType]?: Handler<T> };
 
-  constructor(http: HttpServer, deps: SignalingDeps) {
+  constructor(http: HttpServer | HttpsServer, deps: SignalingDeps) {
     this.#deps = deps;
     this.#log = deps.log.child({ mod: 'Signaling' });
     // ws closes the socket over maxPayload; frames between our limit and that get a 5 and the line stays up.

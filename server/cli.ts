@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type MediaPlaneOptions, startServer } from './index.js';
 
@@ -21,6 +22,8 @@ const HELP = `crvideo-phone server
   --user-auth MODE        accounts | webhook | none  (CRVIDEO_USER_AUTH, default accounts)
   --webhook-url URL       the customer's user check  (CRVIDEO_WEBHOOK_URL; with --user-auth webhook)
   --webhook-timeout MS    user check timeout         (CRVIDEO_WEBHOOK_TIMEOUT_MS, default 5000)
+  --tls-cert FILE          PEM certificate (chain): serve https/wss  (CRVIDEO_TLS_CERT; reloaded on SIGHUP)
+  --tls-key FILE           PEM private key                           (CRVIDEO_TLS_KEY)
   --dev-user              ensure the dev app has a user "dev" (printed password on creation; npm start)
 `;
 
@@ -43,6 +46,8 @@ const { values } = parseArgs({
     'webhook-url': { type: 'string' },
     'webhook-timeout': { type: 'string' },
     'dev-user': { type: 'boolean' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -78,7 +83,17 @@ if (userAuth !== 'accounts' && userAuth !== 'webhook' && userAuth !== 'none') {
 const webhookUrl = values['webhook-url'] ?? env.CRVIDEO_WEBHOOK_URL;
 const webhookTimeout = num(values['webhook-timeout'] ?? env.CRVIDEO_WEBHOOK_TIMEOUT_MS);
 
+const tlsCert = values['tls-cert'] ?? env.CRVIDEO_TLS_CERT;
+const tlsKey = values['tls-key'] ?? env.CRVIDEO_TLS_KEY;
+if (!!tlsCert !== !!tlsKey) {
+  process.stderr.write('--tls-cert and --tls-key go together\n');
+  process.exit(2);
+}
+const readTls = () =>
+  tlsCert && tlsKey ? { cert: readFileSync(tlsCert, 'utf8'), key: readFileSync(tlsKey, 'utf8') } : undefined;
+
 const server = await startServer({
+  tls: readTls(),
   host: values.host ?? env.CRVIDEO_HOST ?? '127.0.0.1',
   port: num(values.port ?? env.CRVIDEO_PORT) ?? 8080,
   dataDir: values.data ?? env.CRVIDEO_DATA ?? './data',
@@ -112,6 +127,18 @@ async function devUserLine(): Promise<string> {
   await server.accounts.add({ appID: app.appID, UID: 'dev', password, nickname: 'Dev' });
   return `  dev user: dev\n  password: ${password}\n`;
 }
+
+// SIGHUP: read the certificate and key again (after a renewal, e.g. by certbot); a bad pair keeps the old one.
+process.on('SIGHUP', () => {
+  const tls = readTls();
+  if (!tls) return;
+  try {
+    server.reloadTls(tls);
+    process.stdout.write('TLS certificate reloaded\n');
+  } catch (err) {
+    server.logger.error({ err }, 'TLS reload failed; keeping the previous certificate');
+  }
+});
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {

@@ -41,6 +41,11 @@ export interface ServerOptions {
   userTokenTtlMs?: number;
   /** Brute-force limits of password checks (default 5 failures per user, 30 per address, per 15 min). */
   loginLimits?: LoginLimits;
+  /**
+   * Serve https/wss with this certificate and key (PEM text; `cert` may hold the chain). The
+   * returned `url` then starts with https://; `reloadTls()` swaps them without a restart.
+   */
+  tls?: { cert: string; key: string };
   /** Folders served over HTTP (default dist/sdk-browser and dist/renderer of this package). */
   staticRoutes?: { sdkBundleDir: string; rendererDir: string };
 }

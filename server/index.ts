@@ -26,7 +26,7 @@ export type { MediaPlaneOptions, MediaPlaneStats } from './media/MediaPlane.js';
 export type { AppRow } from './Store.js';
 
 export interface RunningServer {
-  /** `http://host:port` (the WebSocket is at `ws://host:port/ws`). */
+  /** `http://host:port` (the WebSocket is at `ws://host:port/ws`), `https://` / `wss://` with `tls`. */
   readonly url: string;
   readonly port: number;
   /** The apps this server accepts. */
@@ -40,6 +40,8 @@ export interface RunningServer {
   readonly accounts: ServerAccounts;
   /** How users prove who they are on this server. */
   readonly userAuth: UserAuthMode;
+  /** Swaps the TLS certificate and key (the CLI calls it on SIGHUP); live connections keep theirs. */
+  reloadTls(tls: { cert: string; key: string }): void;
   /** Live counts, for tests and benchmarks. */
   stats(): { sessions: number; sockets: number; calls: number; rooms: number };
   close(): Promise<void>;
@@ -128,7 +130,19 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   );
   userAuth.onDisabled((appID, UID) => sessions.endUser(appID, UID, 'user disabled', SdkErr.CUSTOMAUTH_FAILED));
   userAuth.watch();
-  const http = createHttpServer(options.staticRoutes ?? defaultStaticRoutes(), logger);
+  let http: ReturnType<typeof createHttpServer>;
+  try {
+    http = createHttpServer(options.staticRoutes ?? defaultStaticRoutes(), logger, o.tls);
+  } catch (err) {
+    // A bad certificate or key: say so plainly, leave nothing open.
+    await media?.close();
+    userAuth.close();
+    accountStore.close();
+    await store.close();
+    throw new Error(`TLS certificate or key unusable: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
   const signaling = new SignalingServer(http, {
     sessions,
     presence,
@@ -149,7 +163,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   });
   const port = (http.address() as AddressInfo).port;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
-  url = `http://${host}:${port}`;
+  url = `${o.tls ? 'https' : 'http'}://${host}:${port}`;
   logger.info({ url, dataDir: resolve(o.dataDir), media: media !== null, userAuth: o.userAuth }, 'server listening');
 
   let closing: Promise<void> | null = null;
@@ -166,6 +180,11 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
       disable: (appID, UID) => userAuth.disable(appID, UID),
       setPassword: (appID, UID, password) => userAuth.setPassword(appID, UID, password),
       list: async (appID) => userAuth.list(appID),
+    },
+    reloadTls(tls) {
+      if (!('setSecureContext' in http)) throw new Error('this server was started without tls');
+      http.setSecureContext({ cert: tls.cert, key: tls.key });
+      logger.info('TLS certificate reloaded');
     },
     stats: () => ({
       sessions: sessions.size,

@@ -26,7 +26,7 @@ export async function spawnServer(args: string[], entry: 'dist' | 'source' = 'so
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /server: (http:\/\/\S+)/.exec(out);
+      const m = /server: (https?:\/\/\S+)/.exec(out);
       if (m?.[1]) resolve(m[1]);
     });
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));

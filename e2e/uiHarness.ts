@@ -41,6 +41,8 @@ export interface UiServerOptions {
   userAuth?: 'accounts' | 'none';
   userTokenTtlMs?: number;
   tokenWarnMs?: number;
+  /** Serve https/wss with this PEM pair. */
+  tls?: { cert: string; key: string };
   port?: number;
   dataDir?: string;
 }
@@ -84,6 +86,7 @@ export class UiServer {
       userAuth: this.#options.userAuth ?? 'none',
       ...(this.#options.userTokenTtlMs ? { userTokenTtlMs: this.#options.userTokenTtlMs } : {}),
       ...(this.#options.tokenWarnMs ? { tokenWarnMs: this.#options.tokenWarnMs } : {}),
+      ...(this.#options.tls ? { tls: this.#options.tls } : {}),
       logLevel: process.env.CRVIDEO_TEST_LOG ?? 'warn',
       media: { numWorkers: 1 },
       staticRoutes: this.#routes,

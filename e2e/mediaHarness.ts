@@ -11,6 +11,7 @@ import { build } from 'esbuild';
 import type { RunningServer } from '../server/index.js';
 import { startServer } from '../server/index.js';
 import type { MediaPlane, MediaPlaneOptions } from '../server/media/MediaPlane.js';
+import type { TurnOptions } from '../server/media/TurnCredentials.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const APP = { appID: 'media-e2e', appSecret: 'media-e2e-secret' };
@@ -73,7 +74,10 @@ export interface MediaServer {
 }
 
 /** Bundles the browser SDK from the sources and starts a real server with a real media plane. */
-export async function startMediaServer(media: MediaPlaneOptions = {}): Promise<MediaServer> {
+export async function startMediaServer(
+  media: MediaPlaneOptions = {},
+  extra: { turn?: TurnOptions } = {},
+): Promise<MediaServer> {
   const dir = mkdtempSync(join(tmpdir(), 'crvideo-media-e2e-'));
   const sdkDir = join(dir, 'sdk');
   const appDir = join(dir, 'app');
@@ -88,6 +92,11 @@ export async function startMediaServer(media: MediaPlaneOptions = {}): Promise<M
     logLevel: 'warning',
   });
   writeFileSync(join(appDir, 'index.html'), PAGE);
+  // The same page with media through TURN relays only (the SDK reads the script tag's data attribute).
+  writeFileSync(
+    join(appDir, 'relay.html'),
+    PAGE.replace('<script src="/sdk/crvideo.js">', '<script src="/sdk/crvideo.js" data-ice-transport-policy="relay">'),
+  );
   const server = await startServer({
     port: 0,
     dataDir: join(dir, 'data'),
@@ -96,6 +105,7 @@ export async function startMediaServer(media: MediaPlaneOptions = {}): Promise<M
     logLevel: process.env.CRVIDEO_TEST_LOG ?? 'silent',
     media: { numWorkers: 1, ...media } as Record<string, unknown>,
     staticRoutes: { sdkBundleDir: sdkDir, rendererDir: appDir },
+    ...(extra.turn ? { turn: extra.turn } : {}),
   });
   if (!server.media) throw new Error('the server started without a media plane');
   return {
@@ -127,13 +137,14 @@ export class User {
     this.page = page;
   }
 
-  static async open(browser: Browser, ms: MediaServer, UID: string): Promise<User> {
+  /** `pagePath` '' is the app page; 'relay.html' the same page with media through TURN only. */
+  static async open(browser: Browser, ms: MediaServer, UID: string, pagePath = ''): Promise<User> {
     const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
     const page = await context.newPage();
     page.on('console', (m) => {
       if (process.env.CRVIDEO_TEST_CONSOLE) console.log(`[${UID}] ${m.type()}: ${m.text()}`);
     });
-    await page.goto(`${ms.url}/`);
+    await page.goto(`${ms.url}/${pagePath}`);
     await page.waitForFunction(
       () => typeof (window as unknown as { CRVideo_Login?: unknown }).CRVideo_Login === 'function',
     );

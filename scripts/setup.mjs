@@ -23,6 +23,9 @@ const APT_PACKAGES = [
   'chromium',
   'fonts-noto-cjk',
   'xvfb',
+  // TLS test certificates, and the TURN relay the relay-only media test starts
+  'openssl',
+  'coturn',
   // mediasoup worker built from Debian libraries (../shared/mediasoup-offline/README.md)
   'build-essential',
   'pkg-config',

@@ -17,6 +17,7 @@ import {
 import type { UserAuth } from './auth/UserAuth.js';
 import type { Calls } from './Calls.js';
 import type { RoomMediaPlane } from './MediaHooks.js';
+import { type TurnOptions, turnCredentials } from './media/TurnCredentials.js';
 import type { Presence } from './Presence.js';
 import type { Rooms } from './Rooms.js';
 import type { Session } from './Session.js';
@@ -53,6 +54,8 @@ export interface SignalingDeps {
   media: RoomMediaPlane | null;
   store: Store;
   log: Logger;
+  /** TURN relays: createTransport and restartIce answers carry fresh credentials for them. */
+  turn?: TurnOptions | null;
   /** Per-user authentication (token issuing, password change); absent in old embeddings. */
   userAuth?: UserAuth | null;
 }
@@ -271,7 +274,11 @@ export class SignalingServer {
       const media = this.#deps.media;
       if (!media) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'this server has no media plane');
       if (s.meetID === null) throw new CRVideoError(SdkErr.AUTHERROR, 'enter the room first');
-      return media.handle(s.meetID, s.id, type, payload);
+      const data = await media.handle(s.meetID, s.id, type, payload);
+      const turn = this.#deps.turn;
+      if (turn && (type === 'media.createTransport' || type === 'media.restartIce'))
+        return { ...(data as object), iceServers: [turnCredentials(turn, s.UID)] };
+      return data;
     }
     const handler = this.#handlers[type] as Handler<RequestType> | undefined;
     if (!handler) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `no handler for ${type}`);

@@ -24,6 +24,8 @@ const HELP = `crvideo-phone server
   --webhook-timeout MS    user check timeout         (CRVIDEO_WEBHOOK_TIMEOUT_MS, default 5000)
   --tls-cert FILE          PEM certificate (chain): serve https/wss  (CRVIDEO_TLS_CERT; reloaded on SIGHUP)
   --tls-key FILE           PEM private key                           (CRVIDEO_TLS_KEY)
+  --turn-url URL          TURN relay for clients (repeatable)  (CRVIDEO_TURN_URLS, comma separated)
+  --turn-secret SECRET    coturn static-auth-secret            (CRVIDEO_TURN_SECRET)
   --dev-user              ensure the dev app has a user "dev" (printed password on creation; npm start)
 `;
 
@@ -47,6 +49,8 @@ const { values } = parseArgs({
     'webhook-timeout': { type: 'string' },
     'dev-user': { type: 'boolean' },
     'tls-cert': { type: 'string' },
+    'turn-url': { type: 'string', multiple: true },
+    'turn-secret': { type: 'string' },
     'tls-key': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -92,8 +96,16 @@ if (!!tlsCert !== !!tlsKey) {
 const readTls = () =>
   tlsCert && tlsKey ? { cert: readFileSync(tlsCert, 'utf8'), key: readFileSync(tlsKey, 'utf8') } : undefined;
 
+const turnUrls = values['turn-url'] ?? (env.CRVIDEO_TURN_URLS ? env.CRVIDEO_TURN_URLS.split(',') : []);
+const turnSecret = values['turn-secret'] ?? env.CRVIDEO_TURN_SECRET;
+if (turnUrls.length > 0 && !turnSecret) {
+  process.stderr.write('--turn-url needs --turn-secret (coturn static-auth-secret)\n');
+  process.exit(2);
+}
+
 const server = await startServer({
   tls: readTls(),
+  ...(turnUrls.length > 0 && turnSecret ? { turn: { urls: turnUrls, secret: turnSecret } } : {}),
   host: values.host ?? env.CRVIDEO_HOST ?? '127.0.0.1',
   port: num(values.port ?? env.CRVIDEO_PORT) ?? 8080,
   dataDir: values.data ?? env.CRVIDEO_DATA ?? './data',

@@ -2,6 +2,7 @@ import type { LoginLimits } from './auth/LoginLimiter.js';
 import type { UserAuthMode } from './auth/UserAuth.js';
 import type { WebhookOptions } from './auth/Webhook.js';
 import type { MediaPlaneOptions } from './media/config.js';
+import type { TurnOptions } from './media/TurnCredentials.js';
 import type { AppRow } from './Store.js';
 
 /** Settings of `startServer`; the CLI reads the same from flags and CRVIDEO_* environment variables. */
@@ -46,6 +47,8 @@ export interface ServerOptions {
    * returned `url` then starts with https://; `reloadTls()` swaps them without a restart.
    */
   tls?: { cert: string; key: string };
+  /** TURN relays for clients behind strict firewalls; each client gets short-lived credentials. */
+  turn?: TurnOptions;
   /** Folders served over HTTP (default dist/sdk-browser and dist/renderer of this package). */
   staticRoutes?: { sdkBundleDir: string; rendererDir: string };
 }

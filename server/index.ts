@@ -23,6 +23,7 @@ export type { ServerOptions } from './config.js';
 export { DEV_APP_ID } from './config.js';
 export type { RoomMediaPlane } from './MediaHooks.js';
 export type { MediaPlaneOptions, MediaPlaneStats } from './media/MediaPlane.js';
+export type { IceServer, TurnOptions } from './media/TurnCredentials.js';
 export type { AppRow } from './Store.js';
 
 export interface RunningServer {
@@ -152,6 +153,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     store,
     log: logger,
     userAuth,
+    turn: o.turn ?? null,
   });
 
   await new Promise<void>((resolveListen, reject) => {

@@ -54,6 +54,8 @@ export interface SignalingDeps {
   media: RoomMediaPlane | null;
   store: Store;
   log: Logger;
+  /** Client address from X-Forwarded-For (the server sits behind a trusted reverse proxy). */
+  trustProxy?: boolean;
   /** TURN relays: createTransport and restartIce answers carry fresh credentials for them. */
   turn?: TurnOptions | null;
   /** Per-user authentication (token issuing, password change); absent in old embeddings. */
@@ -148,7 +150,7 @@ export class SignalingServer {
   #onConnection(ws: WebSocket, req: IncomingMessage): void {
     const conn: Conn = {
       ws,
-      remote: req.socket.remoteAddress ?? '',
+      remote: this.#remoteOf(req),
       session: null,
       chain: Promise.resolve(),
       alive: true,
@@ -173,6 +175,12 @@ export class SignalingServer {
       conn.session = null;
       if (s) this.#deps.sessions.socketLost(s, ws);
     });
+  }
+
+  #remoteOf(req: IncomingMessage): string {
+    const forwarded = this.#deps.trustProxy ? req.headers['x-forwarded-for'] : undefined;
+    const last = typeof forwarded === 'string' ? forwarded.split(',').at(-1)?.trim() : undefined;
+    return last || req.socket.remoteAddress || '';
   }
 
   #heartbeat(): void {

@@ -24,6 +24,7 @@ const HELP = `crvideo-phone server
   --webhook-timeout MS    user check timeout         (CRVIDEO_WEBHOOK_TIMEOUT_MS, default 5000)
   --tls-cert FILE          PEM certificate (chain): serve https/wss  (CRVIDEO_TLS_CERT; reloaded on SIGHUP)
   --tls-key FILE           PEM private key                           (CRVIDEO_TLS_KEY)
+  --trust-proxy           behind nginx/Caddy: client address from X-Forwarded-For (CRVIDEO_TRUST_PROXY=1)
   --turn-url URL          TURN relay for clients (repeatable)  (CRVIDEO_TURN_URLS, comma separated)
   --turn-secret SECRET    coturn static-auth-secret            (CRVIDEO_TURN_SECRET)
   --dev-user              ensure the dev app has a user "dev" (printed password on creation; npm start)
@@ -51,6 +52,7 @@ const { values } = parseArgs({
     'tls-cert': { type: 'string' },
     'turn-url': { type: 'string', multiple: true },
     'turn-secret': { type: 'string' },
+    'trust-proxy': { type: 'boolean' },
     'tls-key': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -105,6 +107,7 @@ if (turnUrls.length > 0 && !turnSecret) {
 
 const server = await startServer({
   tls: readTls(),
+  trustProxy: values['trust-proxy'] ?? env.CRVIDEO_TRUST_PROXY === '1',
   ...(turnUrls.length > 0 && turnSecret ? { turn: { urls: turnUrls, secret: turnSecret } } : {}),
   host: values.host ?? env.CRVIDEO_HOST ?? '127.0.0.1',
   port: num(values.port ?? env.CRVIDEO_PORT) ?? 8080,

@@ -47,6 +47,11 @@ export interface ServerOptions {
    * returned `url` then starts with https://; `reloadTls()` swaps them without a restart.
    */
   tls?: { cert: string; key: string };
+  /**
+   * Behind a reverse proxy (nginx, Caddy) on the same host: take the client address from the
+   * proxy's X-Forwarded-For, so sign-in limits per address count people, not the proxy.
+   */
+  trustProxy?: boolean;
   /** TURN relays for clients behind strict firewalls; each client gets short-lived credentials. */
   turn?: TurnOptions;
   /** Folders served over HTTP (default dist/sdk-browser and dist/renderer of this package). */

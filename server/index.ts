@@ -154,6 +154,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     log: logger,
     userAuth,
     turn: o.turn ?? null,
+    trustProxy: o.trustProxy ?? false,
   });
 
   await new Promise<void>((resolveListen, reject) => {

@@ -26,6 +26,8 @@ const APT_PACKAGES = [
   // TLS test certificates, and the TURN relay the relay-only media test starts
   'openssl',
   'coturn',
+  // the README's reverse-proxy set-up, exercised by server/deploy.test.ts
+  'nginx',
   // mediasoup worker built from Debian libraries (../shared/mediasoup-offline/README.md)
   'build-essential',
   'pkg-config',

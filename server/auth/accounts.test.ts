@@ -6,7 +6,16 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
 import { type CRVideoClient, md5Hex, SdkErr, type UserTokenResult } from '../../sdk/index.js';
-import { closeClients, newClient, next, startTestServer, TEST_APP, type TestServer } from '../testing/fixtures.js';
+import {
+  closeClients,
+  collect,
+  newClient,
+  next,
+  sleep,
+  startTestServer,
+  TEST_APP,
+  type TestServer,
+} from '../testing/fixtures.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -167,9 +176,11 @@ describe('userAuth: accounts (the default)', () => {
     const { c, err } = await loginWith(server, 'erin', password);
     assert.equal(err, 0);
     assert.match((await run('list', TEST_APP.appID)).stdout, /test-app\terin\tErin\tactive/);
-    const off = next(c, 'CRVideo_LineOff', 6000);
+    const lineOff = collect(c, 'CRVideo_LineOff');
     await run('disable', TEST_APP.appID, 'erin');
-    assert.deepEqual(await off, [SdkErr.CUSTOMAUTH_FAILED]);
+    // The server notices the CLI's change on its next poll (every 2 s).
+    for (let i = 0; i < 80 && lineOff.length === 0; i++) await sleep(100);
+    assert.deepEqual(lineOff, [[SdkErr.CUSTOMAUTH_FAILED]]);
     assert.match((await run('list')).stdout, /test-app\terin\tErin\tdisabled/);
     const reset = await run('reset-password', TEST_APP.appID, 'nobody-here').catch(
       (e: { code: number; stderr: string }) => e,

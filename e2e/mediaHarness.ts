@@ -21,11 +21,14 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex');
  * The app page: loads the SDK like a CloudRoom H5 page would, records every callback in
  * `window.__ev` (then calls `window.__hooks[name]` if set), and shows every NotifyVideoStream in a <video id="v-UID"> whose decoded frames it counts.
  */
+// The page script is a file of its own: the server's CSP (script-src 'self') refuses inline scripts.
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>CRVideo media test</title></head>
 <body><div id="videos"></div>
 <script src="/sdk/crvideo.js"></script>
-<script>
+<script src="/harness.js"></script></body></html>`;
+
+const PAGE_SCRIPT = `
   window.__ev = [];
   window.__audio = {};
   window.__t0 = performance.now();
@@ -64,7 +67,7 @@ const PAGE = `<!doctype html>
       window.__hooks?.[name]?.(...args);
     };
   }
-</script></body></html>`;
+`;
 
 export interface MediaServer {
   readonly server: RunningServer;
@@ -97,6 +100,7 @@ export async function startMediaServer(
     join(appDir, 'relay.html'),
     PAGE.replace('<script src="/sdk/crvideo.js">', '<script src="/sdk/crvideo.js" data-ice-transport-policy="relay">'),
   );
+  writeFileSync(join(appDir, 'harness.js'), PAGE_SCRIPT);
   const server = await startServer({
     port: 0,
     dataDir: join(dir, 'data'),

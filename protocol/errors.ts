@@ -28,6 +28,8 @@ export const SdkErr = {
   CONNECTIONLOST: 207,
   /** TLS failed: the server's certificate is not trusted (or the handshake broke). */
   SSL_ERR: 209,
+  /** Extension (no CloudRoom equivalent): too many requests at once or too often; retry later. */
+  TOO_MANY_REQUESTS: 429,
   INVALID_CALLID: 600,
   ERR_CALL_EXIST: 601,
   ERR_BUSY: 602,

@@ -14,6 +14,15 @@ const Params = z.record(
 );
 const Int = z.int();
 const Kind = z.enum(['audio', 'video']);
+// Ranges of the mediasoup worker's own wire types (worker/fbs/rtpParameters.fbs: payload_type uint8,
+// ssrc / clock_rate / max_bitrate uint32, header extension id uint8, channels uint8) narrowed by RTP
+// itself: payload types are 7 bits (RFC 3550), extension ids 1..255 (RFC 8285). Anything outside would be
+// truncated on its way to the worker, so it is refused here with sdkErr 5.
+const PayloadType = z.int().check(z.gte(0), z.lte(127));
+const Uint32 = z.int().check(z.gte(0), z.lte(0xffff_ffff));
+const ClockRate = z.int().check(z.gte(1), z.lte(0xffff_ffff));
+const Channels = z.int().check(z.gte(1), z.lte(255));
+const ExtensionId = z.int().check(z.gte(1), z.lte(255));
 
 export const MediaKind = Kind;
 export type MediaKind = z.infer<typeof Kind>;
@@ -23,9 +32,9 @@ const RtcpFeedback = z.looseObject({ type: Str, parameter: z.optional(Str) });
 const RtpCodecCapability = z.looseObject({
   kind: Kind,
   mimeType: Str,
-  preferredPayloadType: z.optional(Int),
-  clockRate: Int,
-  channels: z.optional(Int),
+  preferredPayloadType: z.optional(PayloadType),
+  clockRate: ClockRate,
+  channels: z.optional(Channels),
   parameters: z.optional(Params),
   rtcpFeedback: z.optional(z.array(RtcpFeedback).check(z.maxLength(32))),
 });
@@ -33,7 +42,7 @@ const RtpCodecCapability = z.looseObject({
 const RtpHeaderExtensionCapability = z.looseObject({
   kind: Kind,
   uri: Str,
-  preferredId: Int,
+  preferredId: ExtensionId,
   preferredEncrypt: z.optional(z.boolean()),
   direction: z.optional(z.enum(['sendrecv', 'sendonly', 'recvonly', 'inactive'])),
 });
@@ -52,9 +61,9 @@ export const RtpParameters = z.looseObject({
     .array(
       z.looseObject({
         mimeType: Str,
-        payloadType: Int,
-        clockRate: Int,
-        channels: z.optional(Int),
+        payloadType: PayloadType,
+        clockRate: ClockRate,
+        channels: z.optional(Channels),
         parameters: z.optional(Params),
         rtcpFeedback: z.optional(z.array(RtcpFeedback).check(z.maxLength(32))),
       }),
@@ -62,20 +71,22 @@ export const RtpParameters = z.looseObject({
     .check(z.minLength(1), z.maxLength(16)),
   headerExtensions: z.optional(
     z
-      .array(z.looseObject({ uri: Str, id: Int, encrypt: z.optional(z.boolean()), parameters: z.optional(Params) }))
+      .array(
+        z.looseObject({ uri: Str, id: ExtensionId, encrypt: z.optional(z.boolean()), parameters: z.optional(Params) }),
+      )
       .check(z.maxLength(32)),
   ),
   encodings: z.optional(
     z
       .array(
         z.looseObject({
-          ssrc: z.optional(Int),
+          ssrc: z.optional(Uint32),
           rid: z.optional(Str),
-          codecPayloadType: z.optional(Int),
-          rtx: z.optional(z.looseObject({ ssrc: Int })),
+          codecPayloadType: z.optional(PayloadType),
+          rtx: z.optional(z.looseObject({ ssrc: Uint32 })),
           dtx: z.optional(z.boolean()),
           scalabilityMode: z.optional(Str),
-          maxBitrate: z.optional(z.number()),
+          maxBitrate: z.optional(Uint32),
         }),
       )
       .check(z.maxLength(8)),

@@ -1,7 +1,18 @@
 import * as z from 'zod/mini';
 import { authRequests, authResponses } from './auth.js';
 import { mediaNotifications, mediaRequests, mediaResponses } from './media.js';
-import { AppID, CallID, CallRecord, MeetID, MeetObj, Nickname, UID, UserStatus, UsrExtDat } from './schemas.js';
+import {
+  AppID,
+  CallID,
+  CallRecord,
+  MeetID,
+  MeetObj,
+  NicknameInput,
+  UID,
+  UIDInput,
+  UserStatus,
+  UsrExtDat,
+} from './schemas.js';
 import './issues.js';
 
 const empty = z.object({});
@@ -12,14 +23,14 @@ export const requests = {
   login: z.object({
     appID: AppID,
     md5AppSecret: z.string().check(z.minLength(1), z.maxLength(64)),
-    nickname: Nickname,
-    UID,
+    nickname: NicknameInput,
+    UID: UIDInput,
     userAuthCode: UserAuthCode,
   }),
   loginByToken: z.object({
     token: z.string().check(z.minLength(1), z.maxLength(4096)),
-    nickname: Nickname,
-    UID,
+    nickname: NicknameInput,
+    UID: UIDInput,
     userAuthCode: UserAuthCode,
   }),
   /** Re-attach a new socket to a session kept through a network drop. */
@@ -34,12 +45,12 @@ export const requests = {
   destroyMeeting: z.object({ meetID: MeetID }),
   enterMeeting: z.object({ meetID: MeetID }),
   exitMeeting: empty,
-  call: z.object({ callID: CallID, calledUID: UID, meetID: MeetID, usrExtDat: UsrExtDat }),
+  call: z.object({ callID: CallID, calledUID: UIDInput, meetID: MeetID, usrExtDat: UsrExtDat }),
   acceptCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
   rejectCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
   hangupCall: z.object({ callID: CallID, usrExtDat: UsrExtDat }),
   setDND: z.object({ DNDStatus: z.int().check(z.gte(0), z.lte(0x7fffffff)) }),
-  getUserStatus: z.object({ UID: z.optional(UID) }),
+  getUserStatus: z.object({ UID: z.optional(UIDInput) }),
   startUserStatusNotify: empty,
   stopUserStatusNotify: empty,
   getCallRecords: empty,

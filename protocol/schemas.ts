@@ -5,6 +5,21 @@ import './issues.js';
 export const MAX_FRAME_BYTES = 64 * 1024;
 
 export const UID = z.string().check(z.minLength(1), z.maxLength(128));
+
+/** Control characters (C0, DEL, C1): never part of a name a person types. */
+const CONTROL = /\p{Cc}/u;
+/** Lone UTF-16 surrogates: not text; SQLite would store them as U+FFFD and two names would collide. */
+const wellFormed = (s: string): boolean => !/\p{Cs}/u.test(s);
+const plainText = z.refine<string>((s) => wellFormed(s) && !CONTROL.test(s), {
+  message: 'must not contain control characters or lone surrogates',
+});
+
+/**
+ * A UID or nickname as a client sends it: NFC-normalised (so "é" typed two ways is one user), no
+ * control characters, no lone surrogates. Wrong input is refused (sdkErr 5) before it reaches the store.
+ */
+export const UIDInput = z.string().check(plainText, z.normalize('NFC'), z.minLength(1), z.maxLength(128));
+export const NicknameInput = z.string().check(plainText, z.normalize('NFC'), z.maxLength(128));
 export const AppID = z.string().check(z.minLength(1), z.maxLength(128));
 export const CallID = z.string().check(z.minLength(1), z.maxLength(64));
 export const MeetID = z.int().check(z.positive(), z.lte(Number.MAX_SAFE_INTEGER));

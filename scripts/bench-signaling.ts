@@ -69,7 +69,16 @@ function client(url: string): CRVideoClient {
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'crvideo-bench-'));
   const { child: server, url } = await spawnServer(
-    ['--data', dataDir, '--no-media', '--app', `${APP.appID}:${APP.appSecret}`],
+    // Every simulated user connects from 127.0.0.1: lift the per-address socket cap for the benchmark.
+    [
+      '--data',
+      dataDir,
+      '--no-media',
+      '--app',
+      `${APP.appID}:${APP.appSecret}`,
+      '--limit',
+      `socketsPerAddress=${N + 100}`,
+    ],
     'dist',
   );
   const pid = server.pid as number;

@@ -7,11 +7,12 @@
 //   2. cached copy  <cache>/crvideo-phone/mediasoup-worker/<version>/mediasoup-worker → copy into place
 //   3. mediasoup's prebuilt binary from its GitHub release (same URL and checks as mediasoup's own
 //      npm-scripts.mjs postinstall, but with a timeout and no local-build fallback that needs PyPI)
-//   4. offline build from Debian libraries with ../shared/mediasoup-offline/build-mediasoup-worker.sh
+//   4. offline build from Debian libraries with the recipe in scripts/mediasoup-offline/ (build.sh)
 // A binary obtained by 3 or 4 is stored in the cache, so the next `npm ci` costs one copy.
 //
 // Plain Node ESM, no dependencies (runs right after `npm ci`, imported by scripts/setup.mjs).
-// Usage: node scripts/mediasoup-worker.mjs [--quiet] [--force-build] [--no-download]
+// Usage: node scripts/mediasoup-worker.mjs [--quiet] [--force-build] [--no-download] [--dry-run]
+//   --dry-run prints where the worker would come from (present / cache / recipe) and changes nothing.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,13 +30,19 @@ const DOWNLOAD_TIMEOUT_MS = 15_000; // until response headers; the body gets its
 const BODY_TIMEOUT_MS = 180_000;
 const LOCK_WAIT_MS = 30 * 60_000;
 
-/** Where the offline build recipe lives: beside the repository (CI clones with shared/ next to it). */
+/** The recipe's entry script inside its folder. */
+export const RECIPE_SCRIPT = 'build.sh';
+
+/**
+ * Where the offline build recipe lives: in the repository (scripts/mediasoup-offline), so a clone with
+ * nothing beside it can build. CRVIDEO_MEDIASOUP_OFFLINE_DIR points at another copy (same layout).
+ */
 export function offlineRecipeDir() {
   const candidates = [
     process.env.CRVIDEO_MEDIASOUP_OFFLINE_DIR,
-    path.resolve(ROOT, '..', 'shared', 'mediasoup-offline'),
+    path.join(ROOT, 'scripts', 'mediasoup-offline'),
   ].filter(Boolean);
-  return candidates.find((dir) => fs.existsSync(path.join(dir, 'build-mediasoup-worker.sh')));
+  return candidates.find((dir) => fs.existsSync(path.join(dir, RECIPE_SCRIPT)));
 }
 
 export function cacheRoot() {
@@ -254,7 +261,7 @@ function chmodWritable(p) {
 function buildOffline(cacheDir, workDir, log) {
   const recipe = offlineRecipeDir();
   if (!recipe) {
-    log('mediasoup-worker: offline build recipe not found (expected ../shared/mediasoup-offline beside the repo)');
+    log('mediasoup-worker: offline build recipe not found (expected scripts/mediasoup-offline/build.sh)');
     return null;
   }
   if (process.platform !== 'linux') {
@@ -268,7 +275,7 @@ function buildOffline(cacheDir, workDir, log) {
     log(`mediasoup-worker: cannot build offline, missing tools: ${missingTools.join(' ')} (run: sudo npm run setup)`);
     return null;
   }
-  // shared/ is read-only: copy the recipe and mediasoup's worker sources to a scratch directory,
+  // Copy the recipe and mediasoup's worker sources to a scratch directory,
   // so node_modules stays pristine and every copied file is writable (and removable).
   const recipeCopy = path.join(workDir, 'recipe');
   const pkgCopy = path.join(workDir, 'mediasoup');
@@ -281,10 +288,12 @@ function buildOffline(cacheDir, workDir, log) {
 
   const logFile = path.join(cacheDir, 'build.log');
   fs.mkdirSync(cacheDir, { recursive: true });
-  log(`mediasoup-worker: building the worker from Debian libraries (~5 min on 2 cores; log: ${logFile})`);
+  log(
+    `mediasoup-worker: building the worker from Debian libraries (~5 min on 2 idle cores, 30-50 min on busy ones; log: ${logFile})`,
+  );
   const t0 = Date.now();
   const fd = fs.openSync(logFile, 'w');
-  const script = path.join(recipeCopy, 'build-mediasoup-worker.sh');
+  const script = path.join(recipeCopy, RECIPE_SCRIPT);
   // nice: the build uses every core; keep the machine responsive for everything else running.
   const hasNice = spawnSync('sh', ['-c', 'command -v nice'], { stdio: 'ignore' }).status === 0;
   const cmd = hasNice ? 'nice' : 'bash';
@@ -389,8 +398,24 @@ export async function ensureMediasoupWorker({ quiet = false, forceBuild = false,
   }
 }
 
+/** What ensureMediasoupWorker would do, without doing it: for checks and for `--dry-run`. */
+export function describeWorkerSource() {
+  const version = mediasoupVersion();
+  const cached = path.join(cacheRoot(), version, BIN_NAME);
+  const recipe = offlineRecipeDir() ?? null;
+  let next = 'download, then offline build';
+  if (process.env.MEDIASOUP_WORKER_BIN) next = 'MEDIASOUP_WORKER_BIN';
+  else if (workerRuns(TARGET)) next = 'present';
+  else if (workerRuns(cached)) next = 'cache';
+  return { version, target: TARGET, cached, recipe, recipeScript: recipe && path.join(recipe, RECIPE_SCRIPT), next };
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
+  if (args.includes('--dry-run')) {
+    console.log(JSON.stringify(describeWorkerSource(), null, 2));
+    process.exit(0);
+  }
   ensureMediasoupWorker({
     quiet: args.includes('--quiet'),
     forceBuild: args.includes('--force-build'),

@@ -28,7 +28,7 @@ const APT_PACKAGES = [
   'coturn',
   // the README's reverse-proxy set-up, exercised by server/deploy.test.ts
   'nginx',
-  // mediasoup worker built from Debian libraries (../shared/mediasoup-offline/README.md)
+  // mediasoup worker built from Debian libraries (scripts/mediasoup-offline/README.md)
   'build-essential',
   'pkg-config',
   'meson',

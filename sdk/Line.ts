@@ -273,7 +273,10 @@ export class Line {
   }
 
   #kill(ws: WebSocketLike): void {
-    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    // Keep an error handler: Node's ws emits 'error' when a socket still in its handshake is cut, and an
+    // 'error' with no listener would be thrown out of the host process (the Electron main process).
+    ws.onerror = () => undefined;
     try {
       if (ws.terminate) ws.terminate();
       else ws.close();

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { type CallOutcome, CRVideoError, type MeetObj, SdkErr } from '../protocol/index.js';
+import { contained } from './contain.js';
 import type { LiveUser, Presence } from './Presence.js';
 import type { Rooms } from './Rooms.js';
 import type { Session } from './Session.js';
@@ -151,7 +152,10 @@ export class Calls {
     this.#calls.set(this.#key(s.appID, callID), call);
     this.#link(call, s.UID, true);
     this.#link(call, calleeUID, true);
-    call.timer = setTimeout(() => this.#noAnswer(call), this.#opts.callTimeoutMs);
+    call.timer = setTimeout(
+      contained(this.#log, { callID: call.callID, timer: 'noAnswer' }, () => this.#noAnswer(call)),
+      this.#opts.callTimeoutMs,
+    );
     call.timer.unref?.();
     for (const d of callee.sessions) d.notify('callIn', { callID, meetObj: meet, callerID: s.UID, usrExtDat });
     this.#log.info({ callID, caller: s.UID, callee: calleeUID, meetID, devices: callee.sessions.size }, 'call ringing');

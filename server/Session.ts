@@ -2,11 +2,31 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { NotificationFrame, ResponseFrame } from '../protocol/index.js';
+import type { LongTimeout } from './longTimeout.js';
+import { sendBounded } from './sendBounded.js';
 
-/** How many notifications a session keeps for replay after a resume. */
+/** How many notifications a session keeps for replay after a resume (and at most `replayBytes` of them). */
 const OUTBOX_SIZE = 512;
-/** How many answered requests a session remembers, so a retried request is answered, not re-run. */
+/** How many answered requests a session remembers (and at most `answeredBytes`), so a retry is answered, not re-run. */
 const ANSWERED_SIZE = 64;
+
+/** Byte bounds of one session (from the server's `limits`). */
+export interface SessionLimits {
+  replayBytes: number;
+  answeredBytes: number;
+  sendBufferBytes: number;
+}
+
+const UNBOUNDED: SessionLimits = { replayBytes: 512 * 1024, answeredBytes: 256 * 1024, sendBufferBytes: 4 << 20 };
+
+/** A remembered answer: which request it answered (`key`) and its wire text. */
+interface Answered {
+  key: string;
+  text: string;
+}
+
+/** What a request id means to this session: new, a retry of an answered request, or a reuse for another one. */
+export type RequestIdCheck = { kind: 'new' } | { kind: 'retry'; text: string } | { kind: 'reused' };
 
 /**
  * One logged-in device. Outlives its socket for the grace period: notifications sent while the
@@ -26,13 +46,17 @@ export class Session {
   tokenExpMs: number | null = null;
   ended = false;
   graceTimer: NodeJS.Timeout | null = null;
-  tokenTimers: NodeJS.Timeout[] = [];
+  tokenTimers: LongTimeout[] = [];
   #socket: WebSocket | null = null;
   #seq = 0;
-  readonly #outbox: NotificationFrame[] = [];
-  readonly #answered = new Map<number, ResponseFrame>();
+  readonly #outbox: { seq: number; text: string }[] = [];
+  #outboxBytes = 0;
+  readonly #answered = new Map<number, Answered>();
+  #answeredBytes = 0;
+  readonly #limits: SessionLimits;
 
-  constructor(appID: string, UID: string, nickname: string, log: Logger) {
+  constructor(appID: string, UID: string, nickname: string, log: Logger, limits: SessionLimits = UNBOUNDED) {
+    this.#limits = limits;
     this.appID = appID;
     this.UID = UID;
     this.nickname = nickname;
@@ -50,25 +74,57 @@ export class Session {
   notify(name: string, data: unknown): void {
     if (this.ended) return;
     const frame: NotificationFrame = { t: 'ntf', seq: ++this.#seq, name, data };
-    this.#outbox.push(frame);
-    if (this.#outbox.length > OUTBOX_SIZE) this.#outbox.shift();
-    this.#send(frame);
+    const text = JSON.stringify(frame);
+    this.#outbox.push({ seq: frame.seq, text });
+    this.#outboxBytes += text.length;
+    while (
+      this.#outbox.length > OUTBOX_SIZE ||
+      (this.#outboxBytes > this.#limits.replayBytes && this.#outbox.length > 1)
+    ) {
+      this.#outboxBytes -= this.#outbox.shift()?.text.length ?? 0;
+    }
+    this.#send(text);
   }
 
-  /** Sends a response and remembers it for a retry of the same request id. */
-  answer(frame: ResponseFrame): void {
-    if (frame.id !== null) {
-      this.#answered.set(frame.id, frame);
-      if (this.#answered.size > ANSWERED_SIZE) {
-        const oldest = this.#answered.keys().next().value;
-        if (oldest !== undefined) this.#answered.delete(oldest);
+  /** Bytes held for replay after a resume (tests check the bound). */
+  get replayBytes(): number {
+    return this.#outboxBytes;
+  }
+
+  /**
+   * Sends a response and remembers it (by request id and `key`, what was asked) so a retry of the same
+   * request is answered again instead of run twice. Answers too big for the budget are not kept.
+   */
+  answer(frame: ResponseFrame, key = ''): void {
+    const text = JSON.stringify(frame);
+    if (frame.id !== null && text.length <= this.#limits.answeredBytes) {
+      const old = this.#answered.get(frame.id);
+      if (old) {
+        this.#answered.delete(frame.id);
+        this.#answeredBytes -= old.text.length;
+      }
+      this.#answered.set(frame.id, { key, text });
+      this.#answeredBytes += text.length;
+      while (this.#answered.size > ANSWERED_SIZE || this.#answeredBytes > this.#limits.answeredBytes) {
+        const [oldest, entry] = this.#answered.entries().next().value ?? [];
+        if (oldest === undefined || !entry) break;
+        this.#answered.delete(oldest);
+        this.#answeredBytes -= entry.text.length;
       }
     }
-    this.#send(frame);
+    this.#send(text);
   }
 
-  answeredBefore(id: number): ResponseFrame | undefined {
-    return this.#answered.get(id);
+  /** Was request `id` answered before, and was it the same request (`key`)? */
+  checkRequestId(id: number, key: string): RequestIdCheck {
+    const seen = this.#answered.get(id);
+    if (!seen) return { kind: 'new' };
+    return seen.key === key ? { kind: 'retry', text: seen.text } : { kind: 'reused' };
+  }
+
+  /** Sends an already serialised frame (a replayed answer). */
+  sendText(text: string): void {
+    this.#send(text);
   }
 
   /** Binds a (new) socket and replays what the client has not seen. False when the gap is too old to replay. */
@@ -76,7 +132,7 @@ export class Session {
     this.#socket = socket;
     const first = this.#outbox[0];
     if (lastSeq < this.#seq && first && first.seq > lastSeq + 1) return false;
-    for (const frame of this.#outbox) if (frame.seq > lastSeq) this.#send(frame);
+    for (const frame of this.#outbox) if (frame.seq > lastSeq) this.#send(frame.text);
     return true;
   }
 
@@ -84,15 +140,21 @@ export class Session {
     this.#socket = null;
   }
 
-  #send(frame: NotificationFrame | ResponseFrame): void {
+  #send(text: string): void {
     const ws = this.#socket;
-    if (ws && ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+    if (!ws) return;
+    sendBounded(ws, text, this.#limits.sendBufferBytes, () =>
+      this.log.warn(
+        { buffered: ws.bufferedAmount },
+        'socket does not read; closed (4008), session kept for the grace period',
+      ),
+    );
   }
 
   clearTimers(): void {
     if (this.graceTimer) clearTimeout(this.graceTimer);
     this.graceTimer = null;
-    for (const t of this.tokenTimers) clearTimeout(t);
+    for (const t of this.tokenTimers) t.cancel();
     this.tokenTimers = [];
   }
 }

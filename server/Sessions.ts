@@ -4,9 +4,11 @@ import { CRVideoError, SdkErr } from '../protocol/index.js';
 import { checkMd5Secret, peekTokenAppID, verifyToken } from './Auth.js';
 import { UserAuth } from './auth/UserAuth.js';
 import type { Calls } from './Calls.js';
+import { contained } from './contain.js';
+import { setTimeoutAt } from './longTimeout.js';
 import type { Presence } from './Presence.js';
 import type { Rooms } from './Rooms.js';
-import { Session } from './Session.js';
+import { Session, type SessionLimits } from './Session.js';
 import type { AppRow, Store } from './Store.js';
 
 export interface SessionsOptions {
@@ -16,12 +18,17 @@ export interface SessionsOptions {
   tokenWarnMs: number;
   /** Several devices per UID; otherwise a new login kicks the old one (LineOff 10). */
   multiDevice: boolean;
+  /** Byte bounds of each session (replay cache, answered cache, send buffer). */
+  limits?: SessionLimits;
 }
 
 export interface LoginResult {
   session: Session;
   data: { UID: string; sessionToken: string; graceMs: number; tokenExp: number | null };
 }
+
+/** Stand-in app for a token naming an unknown app: verified (and refused) like any other. */
+const UNKNOWN_APP: AppRow = { appID: '\u0000unknown', appSecret: 'not-a-real-secret-of-any-app' };
 
 /** Logged-in devices: login, resume after a drop, kick, token expiry, grace period, logout. */
 export class Sessions {
@@ -118,11 +125,15 @@ export class Sessions {
     }
     const appID = peekTokenAppID(token);
     const app = appID === undefined ? undefined : this.#apps.get(appID);
-    if (!app) {
-      this.#log.info({ UID }, 'token login refused: unknown app');
-      throw new CRVideoError(SdkErr.TOKEN_AUTH_FAILED, 'token names no known app');
-    }
-    const claims = await verifyToken(token, app, UID);
+    // One answer whatever is wrong (unknown app, bad signature, other UID): the reply must not tell an
+    // outsider which appIDs exist. An unknown app still costs a verification, so timing does not tell either.
+    const claims = await verifyToken(token, app ?? UNKNOWN_APP, UID).catch((err: unknown) => {
+      const code = app && err instanceof CRVideoError && err.code === SdkErr.TOKEN_TIMEOUT ? err.code : null;
+      this.#log.info({ UID, appKnown: app !== undefined, err: (err as Error).message }, 'token login refused');
+      if (code !== null) throw err;
+      throw new CRVideoError(SdkErr.TOKEN_AUTH_FAILED, 'token invalid', { cause: err });
+    });
+    if (!app) throw new CRVideoError(SdkErr.TOKEN_AUTH_FAILED, 'token invalid');
     return this.#open(app, UID, nickname, claims.expMs);
   }
 
@@ -132,7 +143,7 @@ export class Sessions {
       for (const old of [...live.sessions]) this.end(old, 'kicked by a new login', SdkErr.USER_BEEN_KICKOUT);
     }
     this.#store.recordLogin(app.appID, UID, nickname || UID);
-    const s = new Session(app.appID, UID, nickname || UID, this.#log);
+    const s = new Session(app.appID, UID, nickname || UID, this.#log, this.#opts.limits);
     this.#byToken.set(s.resumeToken, s);
     this.#presence.addSession(s);
     this.#armToken(s, tokenExpMs);
@@ -144,16 +155,19 @@ export class Sessions {
   }
 
   #armToken(s: Session, expMs: number | null): void {
-    for (const t of s.tokenTimers) clearTimeout(t);
+    for (const t of s.tokenTimers) t.cancel();
     s.tokenTimers = [];
     s.tokenExpMs = expMs;
     if (expMs === null) return;
-    const now = Date.now();
-    const warn = setTimeout(
-      () => s.notify('tokenWillExpire', { tokenExp: expMs }),
-      Math.max(0, expMs - this.#opts.tokenWarnMs - now),
+    // Timers that survive any expiry a JWT can carry (plain setTimeout fires at once past ~24.8 days).
+    const warn = setTimeoutAt(
+      contained(s.log, { timer: 'tokenWillExpire' }, () => s.notify('tokenWillExpire', { tokenExp: expMs })),
+      expMs - this.#opts.tokenWarnMs,
     );
-    const expire = setTimeout(() => this.end(s, 'token expired', SdkErr.TOKEN_TIMEOUT), Math.max(0, expMs - now));
+    const expire = setTimeoutAt(
+      contained(s.log, { timer: 'tokenExpired' }, () => this.end(s, 'token expired', SdkErr.TOKEN_TIMEOUT)),
+      expMs,
+    );
     s.tokenTimers.push(warn, expire);
   }
 
@@ -194,7 +208,10 @@ export class Sessions {
     if (s.ended || s.socket !== socket) return;
     s.detach();
     s.log.info({ graceMs: this.#opts.graceMs }, 'socket lost; session kept for the grace period');
-    s.graceTimer = setTimeout(() => this.end(s, 'grace period over'), this.#opts.graceMs);
+    s.graceTimer = setTimeout(
+      contained(s.log, { timer: 'grace' }, () => this.end(s, 'grace period over')),
+      this.#opts.graceMs,
+    );
   }
 
   /** Ends a session for good; `lineOff` tells the client why (10 kicked, 18 token expired). */

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import {
@@ -16,6 +18,8 @@ import {
 } from '../protocol/index.js';
 import type { UserAuth } from './auth/UserAuth.js';
 import type { Calls } from './Calls.js';
+import { contained } from './contain.js';
+import { CloseCode, DEFAULT_TRANSPORT_LIMITS, type TransportLimits } from './limits.js';
 import type { RoomMediaPlane } from './MediaHooks.js';
 import { type TurnOptions, turnCredentials } from './media/TurnCredentials.js';
 import type { Presence } from './Presence.js';
@@ -23,6 +27,8 @@ import type { Rooms } from './Rooms.js';
 import type { Session } from './Session.js';
 import type { Sessions } from './Sessions.js';
 import type { Store } from './Store.js';
+import { sendBounded } from './sendBounded.js';
+import type { UpgradeGuard } from './UpgradeGuard.js';
 
 /** Path of the signaling WebSocket. */
 export const SIGNALING_PATH = '/ws';
@@ -34,14 +40,20 @@ const PING_TICK_MS = 500;
 /** Per-socket state. */
 interface Conn {
   readonly ws: WebSocket;
-  /** The client's address (rate limits of sign-in attempts). */
-  readonly remote: string;
   session: Session | null;
   /** Requests of one socket are handled in order. */
   chain: Promise<void>;
   alive: boolean;
   /** When this socket's next heartbeat ping is due (staggered by connect time). */
   pingDue: number;
+  /** Requests received and not yet answered. */
+  inFlight: number;
+  /** Closes the socket when it has not logged in in time (armed while there is no session). */
+  loginTimer: NodeJS.Timeout | null;
+  /** The client's address (logs, rate limits of sign-in attempts; X-Forwarded-For with trustProxy). */
+  readonly remote: string;
+  /** A session that logged out: ended right after its answer is sent. */
+  endAfterReply?: Session;
 }
 
 type Handler<T extends RequestType> = (conn: Conn, s: Session, p: RequestPayload<T>) => unknown;
@@ -60,6 +72,10 @@ export interface SignalingDeps {
   turn?: TurnOptions | null;
   /** Per-user authentication (token issuing, password change); absent in old embeddings. */
   userAuth?: UserAuth | null;
+  /** Transport bounds (defaults from server/limits.ts). */
+  limits?: TransportLimits;
+  /** Origin / Host / per-address checks on the upgrade (none: every upgrade to /ws is accepted). */
+  guard?: UpgradeGuard;
 }
 
 /** WebSocket signaling: frames in, validated against protocol/, dispatched, answered with sdkErr codes. */
@@ -70,14 +86,32 @@ export class SignalingServer {
   readonly #conns = new Set<Conn>();
   readonly #ping: NodeJS.Timeout;
   readonly #handlers: { [T in RequestType]?: Handler<T> };
+  readonly #limits: TransportLimits;
+  readonly #http: HttpServer;
+  readonly #onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
   constructor(http: HttpServer | HttpsServer, deps: SignalingDeps) {
     this.#deps = deps;
+    this.#http = http;
+    this.#limits = deps.limits ?? DEFAULT_TRANSPORT_LIMITS;
     this.#log = deps.log.child({ mod: 'Signaling' });
     // ws closes the socket over maxPayload; frames between our limit and that get a 5 and the line stays up.
-    this.#wss = new WebSocketServer({ server: http, path: SIGNALING_PATH, maxPayload: 4 * MAX_FRAME_BYTES });
-    this.#wss.on('connection', (ws, req) => this.#onConnection(ws, req));
-    this.#ping = setInterval(() => this.#heartbeat(), PING_TICK_MS);
+    // noServer: the upgrade is checked here first (path, Origin, Host, sockets per address).
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: 4 * MAX_FRAME_BYTES });
+    this.#wss.on('error', (err) => this.#log.error({ err }, 'WebSocket server error'));
+    this.#onUpgrade = (req, socket, head) => {
+      try {
+        this.#upgrade(req, socket, head);
+      } catch (err) {
+        this.#log.error({ err, url: req.url?.slice(0, 200) }, 'upgrade failed');
+        socket.destroy();
+      }
+    };
+    http.on('upgrade', this.#onUpgrade);
+    this.#ping = setInterval(
+      contained(this.#log, { timer: 'heartbeat' }, () => this.#heartbeat()),
+      PING_TICK_MS,
+    );
     this.#ping.unref();
     this.#handlers = this.#makeHandlers();
   }
@@ -87,8 +121,8 @@ export class SignalingServer {
     return {
       ping: () => ({ now: Date.now() }),
       logout: (conn, s) => {
-        sessions.end(s, 'logout');
-        conn.session = null;
+        // Ended once the answer is on its way (#onFrame), so the client hears its logout succeed.
+        conn.endAfterReply = s;
         return {};
       },
       updateToken: (_c, s, p) => sessions.updateToken(s, p.token),
@@ -147,32 +181,94 @@ export class SignalingServer {
     };
   }
 
-  #onConnection(ws: WebSocket, req: IncomingMessage): void {
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => undefined);
+    const target = req.url ?? '';
+    const q = target.indexOf('?');
+    if ((q === -1 ? target : target.slice(0, q)) !== SIGNALING_PATH) return refuse(socket, 400, 'Bad Request');
+    const verdict = this.#deps.guard?.check(req) ?? { ok: true };
+    if (!verdict.ok) {
+      this.#log.info(
+        {
+          remote: req.socket.remoteAddress,
+          origin: req.headers.origin?.slice(0, 200),
+          host: req.headers.host?.slice(0, 200),
+        },
+        `upgrade refused: ${verdict.reason}`,
+      );
+      return refuse(socket, verdict.status, verdict.status === 429 ? 'Too Many Requests' : 'Forbidden');
+    }
+    const release = this.#deps.guard?.opened(req.socket.remoteAddress ?? '?');
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      try {
+        this.#onConnection(ws, req, release);
+      } catch (err) {
+        release?.();
+        this.#log.error({ err }, 'connection set-up failed');
+        ws.terminate();
+      }
+    });
+    // handleUpgrade may refuse (bad key or version) without calling back: the socket then closes.
+    socket.once('close', () => release?.());
+  }
+
+  #armLoginDeadline(conn: Conn): void {
+    if (conn.loginTimer) clearTimeout(conn.loginTimer);
+    conn.loginTimer = setTimeout(
+      contained(this.#log, { timer: 'loginDeadline', remote: conn.remote }, () => {
+        conn.loginTimer = null;
+        if (conn.session) return;
+        this.#log.info({ remote: conn.remote }, 'no login in time; socket closed (4001)');
+        conn.ws.close(CloseCode.LOGIN_DEADLINE, 'log in first');
+        setTimeout(() => conn.ws.terminate(), 1000).unref();
+      }),
+      this.#limits.loginDeadlineMs,
+    );
+    conn.loginTimer.unref();
+  }
+
+  #clearLoginDeadline(conn: Conn): void {
+    if (conn.loginTimer) clearTimeout(conn.loginTimer);
+    conn.loginTimer = null;
+  }
+
+  #onConnection(ws: WebSocket, req: IncomingMessage, release?: () => void): void {
     const conn: Conn = {
       ws,
-      remote: this.#remoteOf(req),
       session: null,
       chain: Promise.resolve(),
       alive: true,
       pingDue: Date.now() + PING_INTERVAL_MS,
+      inFlight: 0,
+      loginTimer: null,
+      remote: this.#remoteOf(req),
     };
     this.#conns.add(conn);
-    this.#log.debug({ remote: req.socket.remoteAddress }, 'socket open');
+    this.#armLoginDeadline(conn);
+    this.#log.debug({ remote: conn.remote }, 'socket open');
     ws.on('pong', () => {
       conn.alive = true;
     });
     ws.on('message', (raw, isBinary) => {
+      if (conn.inFlight >= this.#limits.requestsInFlight) return this.#tooMany(conn, raw, isBinary);
+      conn.inFlight++;
       conn.chain = conn.chain
         .then(() => this.#onFrame(conn, raw, isBinary))
         .catch((err) => {
-          this.#log.error({ err }, 'frame handling failed');
+          this.#log.error({ err, UID: conn.session?.UID, remote: conn.remote }, 'frame handling failed');
+        })
+        .finally(() => {
+          conn.inFlight--;
         });
     });
     ws.on('error', (err) => this.#log.debug({ err: err.message }, 'socket error'));
     ws.on('close', () => {
+      release?.();
+      this.#clearLoginDeadline(conn);
       this.#conns.delete(conn);
       const s = conn.session;
       conn.session = null;
+      // Also after a 4008 close (send buffer full): the session waits out the grace period like any drop.
       if (s) this.#deps.sessions.socketLost(s, ws);
     });
   }
@@ -180,7 +276,29 @@ export class SignalingServer {
   #remoteOf(req: IncomingMessage): string {
     const forwarded = this.#deps.trustProxy ? req.headers['x-forwarded-for'] : undefined;
     const last = typeof forwarded === 'string' ? forwarded.split(',').at(-1)?.trim() : undefined;
-    return last || req.socket.remoteAddress || '';
+    return last || req.socket.remoteAddress || '?';
+  }
+
+  /** Over the in-flight cap: answered at once with 429, not queued (the queue is what must stay bounded). */
+  #tooMany(conn: Conn, raw: RawData, isBinary: boolean): void {
+    let id: number | null = null;
+    if (!isBinary) {
+      try {
+        const text = Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : raw.toString();
+        const v = (JSON.parse(text) as { id?: unknown })?.id;
+        if (typeof v === 'number' && Number.isSafeInteger(v)) id = v;
+      } catch {
+        // not JSON: answered without an id
+      }
+    }
+    this.#log.warn({ UID: conn.session?.UID, remote: conn.remote, id }, 'too many requests in flight');
+    const frame: ResponseFrame = {
+      t: 'rsp',
+      id,
+      err: SdkErr.TOO_MANY_REQUESTS,
+      msg: `more than ${this.#limits.requestsInFlight} requests in flight`,
+    };
+    sendBounded(conn.ws, JSON.stringify(frame), this.#limits.sendBufferBytes);
   }
 
   #heartbeat(): void {
@@ -197,9 +315,9 @@ export class SignalingServer {
     }
   }
 
-  #reply(conn: Conn, frame: ResponseFrame): void {
-    if (conn.session && frame.id !== null) conn.session.answer(frame);
-    else if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(frame));
+  #reply(conn: Conn, frame: ResponseFrame, key = ''): void {
+    if (conn.session && frame.id !== null) conn.session.answer(frame, key);
+    else sendBounded(conn.ws, JSON.stringify(frame), this.#limits.sendBufferBytes);
   }
 
   #bad(conn: Conn, id: number | null, err: number, msg: string): void {
@@ -213,8 +331,9 @@ export class SignalingServer {
     if (bytes > MAX_FRAME_BYTES)
       return this.#bad(conn, null, SdkErr.MEETPARAM_ERR, `frame over ${MAX_FRAME_BYTES} bytes`);
     let json: unknown;
+    const text = Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : raw.toString();
     try {
-      json = JSON.parse(Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : raw.toString());
+      json = JSON.parse(text);
     } catch {
       return this.#bad(conn, null, SdkErr.MEETPARAM_ERR, 'frame is not JSON');
     }
@@ -230,15 +349,39 @@ export class SignalingServer {
     if (!payload.success) {
       return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, `bad ${type}: ${issueText(payload.error)}`);
     }
-    const again = conn.session?.answeredBefore(id);
-    if (again) return void conn.ws.send(JSON.stringify(again));
+    // A request is known by its exact text: the SDK re-sends the very same frame after a resume.
+    const key = createHash('sha1').update(text).digest('base64');
+    const seen = conn.session?.checkRequestId(id, key);
+    if (seen?.kind === 'retry') return conn.session?.sendText(seen.text);
+    if (seen?.kind === 'reused') {
+      // Not the earlier answer (that belongs to another request) and not remembered in its place.
+      this.#log.warn({ id, type, UID: conn.session?.UID }, 'request id reused for another request');
+      return void sendBounded(
+        conn.ws,
+        JSON.stringify({
+          t: 'rsp',
+          id,
+          err: SdkErr.MEETPARAM_ERR,
+          msg: `request id ${id} was already used for another request`,
+        }),
+        this.#limits.sendBufferBytes,
+      );
+    }
     try {
       const data = await this.#dispatch(conn, type, payload.data);
-      this.#reply(conn, { t: 'rsp', id, err: 0, data });
+      this.#reply(conn, { t: 'rsp', id, err: 0, data }, key);
+      const leaving = conn.endAfterReply;
+      if (leaving) {
+        conn.endAfterReply = undefined;
+        this.#deps.sessions.end(leaving, 'logout');
+        conn.session = null;
+        this.#armLoginDeadline(conn);
+      }
     } catch (err) {
-      const code = err instanceof CRVideoError ? err.code : SdkErr.INNER_ERR;
-      if (!(err instanceof CRVideoError)) this.#log.error({ err, type }, 'request failed');
-      this.#reply(conn, { t: 'rsp', id, err: code, msg: err instanceof Error ? err.message : String(err) });
+      if (err instanceof CRVideoError) return this.#reply(conn, { t: 'rsp', id, err: err.code, msg: err.message }, key);
+      // A bug or a failing dependency: logged with its context; the client gets 3 without the internals.
+      this.#log.error({ err, type, id, UID: conn.session?.UID, remote: conn.remote }, 'request failed');
+      this.#reply(conn, { t: 'rsp', id, err: SdkErr.INNER_ERR, msg: 'internal error' }, key);
     }
   }
 
@@ -249,6 +392,7 @@ export class SignalingServer {
       if (type === 'resume') {
         const p = payload as RequestPayload<'resume'>;
         conn.session = sessions.resume(p.sessionToken, p.lastSeq, conn.ws);
+        this.#clearLoginDeadline(conn);
         return {};
       }
       const r =
@@ -272,6 +416,7 @@ export class SignalingServer {
       }
       r.session.attach(conn.ws, 0);
       conn.session = r.session;
+      this.#clearLoginDeadline(conn);
       return r.data;
     }
     const s = conn.session;
@@ -309,7 +454,18 @@ export class SignalingServer {
 
   async close(): Promise<void> {
     clearInterval(this.#ping);
-    for (const conn of this.#conns) conn.ws.terminate();
+    this.#http.off('upgrade', this.#onUpgrade);
+    for (const conn of this.#conns) {
+      this.#clearLoginDeadline(conn);
+      conn.ws.terminate();
+    }
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
+}
+
+/** Refuses an upgrade with a plain HTTP status (the socket never becomes a WebSocket). */
+function refuse(socket: Duplex, status: number, text: string): void {
+  if (!socket.writable) return void socket.destroy();
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  setTimeout(() => socket.destroy(), 1000).unref();
 }

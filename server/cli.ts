@@ -28,6 +28,10 @@ const HELP = `crvideo-phone server
   --turn-url URL          TURN relay for clients (repeatable)  (CRVIDEO_TURN_URLS, comma separated)
   --turn-secret SECRET    coturn static-auth-secret            (CRVIDEO_TURN_SECRET)
   --dev-user              ensure the dev app has a user "dev" (printed password on creation; npm start)
+  --allow-origin ORIGIN   extra WebSocket origin, '*' = any (repeatable; CRVIDEO_ALLOWED_ORIGINS, comma separated)
+  --allow-host NAME       extra host name browsers may use (repeatable; CRVIDEO_ALLOWED_HOSTS, comma separated)
+  --source-maps           serve the web app's source maps (CRVIDEO_SOURCE_MAPS=1)
+  --limit NAME=VALUE      a transport limit, e.g. socketsPerAddress=1000 (repeatable; CRVIDEO_LIMITS, comma separated)
 `;
 
 const { values } = parseArgs({
@@ -54,6 +58,10 @@ const { values } = parseArgs({
     'turn-secret': { type: 'string' },
     'trust-proxy': { type: 'boolean' },
     'tls-key': { type: 'string' },
+    'allow-origin': { type: 'string', multiple: true },
+    'allow-host': { type: 'string', multiple: true },
+    'source-maps': { type: 'boolean' },
+    limit: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -64,6 +72,14 @@ if (values.help) {
 
 const env = process.env;
 const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
+const list = (v: string | undefined): string[] | undefined => (v ? v.split(',').filter(Boolean) : undefined);
+const limits = Object.fromEntries(
+  (values.limit ?? list(env.CRVIDEO_LIMITS) ?? []).map((spec) => {
+    const [name, value] = spec.split('=');
+    if (!name || value === undefined || value === '') throw new Error(`--limit wants NAME=VALUE, got ${spec}`);
+    return [name.trim(), Number(value)];
+  }),
+);
 const appSpecs = values.app ?? (env.CRVIDEO_APPS ? env.CRVIDEO_APPS.split(',') : []);
 const apps = appSpecs.map((spec) => {
   const i = spec.indexOf(':');
@@ -120,6 +136,10 @@ const server = await startServer({
   media: noMedia ? false : media,
   userAuth,
   ...(webhookUrl ? { webhook: { url: webhookUrl, ...(webhookTimeout ? { timeoutMs: webhookTimeout } : {}) } } : {}),
+  allowedOrigins: values['allow-origin'] ?? list(env.CRVIDEO_ALLOWED_ORIGINS),
+  allowedHosts: values['allow-host'] ?? list(env.CRVIDEO_ALLOWED_HOSTS),
+  serveSourceMaps: values['source-maps'] ?? env.CRVIDEO_SOURCE_MAPS === '1',
+  limits,
 });
 
 const app = server.devApp ?? server.apps[0];

@@ -1,6 +1,7 @@
 import type { LoginLimits } from './auth/LoginLimiter.js';
 import type { UserAuthMode } from './auth/UserAuth.js';
 import type { WebhookOptions } from './auth/Webhook.js';
+import type { TransportLimits } from './limits.js';
 import type { MediaPlaneOptions } from './media/config.js';
 import type { TurnOptions } from './media/TurnCredentials.js';
 import type { AppRow } from './Store.js';
@@ -56,6 +57,20 @@ export interface ServerOptions {
   turn?: TurnOptions;
   /** Folders served over HTTP (default dist/sdk-browser and dist/renderer of this package). */
   staticRoutes?: { sdkBundleDir: string; rendererDir: string };
+  /** Per-socket, per-session and per-address bounds (defaults in server/limits.ts and the README). */
+  limits?: Partial<TransportLimits>;
+  /**
+   * Origins allowed to open the signaling WebSocket, besides the server's own origin, `app://crvideo`
+   * and clients that send no Origin (Node SDK, the desktop main process). `'*'` allows any.
+   */
+  allowedOrigins?: string[];
+  /**
+   * Host names a browser may reach the WebSocket by, besides IP literals, `localhost` and the host of
+   * `publicUrl` (a browser request naming any other Host is refused: DNS rebinding).
+   */
+  allowedHosts?: string[];
+  /** Serve `*.map` source maps of the web app (default false). */
+  serveSourceMaps?: boolean;
 }
 
 export const DEFAULTS = {

@@ -8,12 +8,14 @@ import { UserAuth, type UserAuthMode } from './auth/UserAuth.js';
 import { Calls } from './Calls.js';
 import { DEFAULTS, DEV_APP_ID, type ServerOptions } from './config.js';
 import { createHttpServer, defaultStaticRoutes } from './HttpServer.js';
+import { resolveTransportLimits } from './limits.js';
 import type { MediaPlane, MediaPlaneOptions } from './media/MediaPlane.js';
 import { Presence } from './Presence.js';
 import { Rooms } from './Rooms.js';
 import { Sessions } from './Sessions.js';
 import { SignalingServer } from './SignalingServer.js';
 import { type AppRow, Store } from './Store.js';
+import { UpgradeGuard } from './UpgradeGuard.js';
 
 export type { AccountRow } from './auth/AccountStore.js';
 export type { LoginLimits } from './auth/LoginLimiter.js';
@@ -21,6 +23,7 @@ export type { UserAuthMode } from './auth/UserAuth.js';
 export type { WebhookOptions } from './auth/Webhook.js';
 export type { ServerOptions } from './config.js';
 export { DEV_APP_ID } from './config.js';
+export { CloseCode, DEFAULT_TRANSPORT_LIMITS, type TransportLimits } from './limits.js';
 export type { RoomMediaPlane } from './MediaHooks.js';
 export type { MediaPlaneOptions, MediaPlaneStats } from './media/MediaPlane.js';
 export type { IceServer, TurnOptions } from './media/TurnCredentials.js';
@@ -66,6 +69,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const o = { ...DEFAULTS, ...(defined as ServerOptions) };
   const logger = options.logger ?? pino({ level: o.logLevel, base: { svc: 'crvideo' } });
+  const limits = resolveTransportLimits(o.limits);
   const store = Store.open(resolve(o.dataDir));
   const closed = store.closeDanglingCalls(Date.now());
   if (closed > 0) logger.info({ records: closed }, 'closed call records left open by the last run');
@@ -125,7 +129,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     presence,
     rooms,
     calls,
-    { graceMs: o.graceMs, tokenWarnMs: o.tokenWarnMs, multiDevice: o.multiDevice },
+    { graceMs: o.graceMs, tokenWarnMs: o.tokenWarnMs, multiDevice: o.multiDevice, limits },
     logger,
     userAuth,
   );
@@ -133,7 +137,10 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   userAuth.watch();
   let http: ReturnType<typeof createHttpServer>;
   try {
-    http = createHttpServer(options.staticRoutes ?? defaultStaticRoutes(), logger, o.tls);
+    http = createHttpServer(options.staticRoutes ?? defaultStaticRoutes(), logger, {
+      serveSourceMaps: o.serveSourceMaps === true,
+      ...(o.tls ? { tls: o.tls } : {}),
+    });
   } catch (err) {
     // A bad certificate or key: say so plainly, leave nothing open.
     await media?.close();
@@ -144,6 +151,14 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
       cause: err,
     });
   }
+  const guard = new UpgradeGuard({
+    allowedOrigins: o.allowedOrigins,
+    allowedHosts: o.allowedHosts,
+    socketsPerAddress: limits.socketsPerAddress,
+  });
+  if (o.publicUrl) guard.allowHost(new URL(o.publicUrl).hostname.replace(/^\[|\]$/g, ''));
+  // A server told to listen on a host name is reached by that name.
+  guard.allowHost(o.host);
   const signaling = new SignalingServer(http, {
     sessions,
     presence,
@@ -155,6 +170,8 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     userAuth,
     turn: o.turn ?? null,
     trustProxy: o.trustProxy ?? false,
+    limits,
+    guard,
   });
 
   await new Promise<void>((resolveListen, reject) => {

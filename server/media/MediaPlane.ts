@@ -10,6 +10,7 @@ import {
 import type { MediaPeer, RoomMediaPlane } from '../MediaHooks.js';
 import { type MediaPlaneOptions, type ResolvedMediaOptions, resolveMediaOptions } from './config.js';
 import { MediaRoom, type RoomCounts } from './MediaRoom.js';
+import { validateMediaParams } from './validateParams.js';
 import { WorkerPool, type WorkerSlot } from './WorkerPool.js';
 
 export type { MediaPlaneOptions } from './config.js';
@@ -149,6 +150,7 @@ export class MediaPlane implements RoomMediaPlane {
     // The core validated the payload already; parsing again gives the handler its exact type.
     const parsed = mediaRequests[type].safeParse(payload ?? {});
     if (!parsed.success) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `bad ${type}: ${issueText(parsed.error)}`);
+    validateMediaParams(type, parsed.data);
     try {
       return await room.handle(peerId, type, parsed.data as MediaRequestPayload<typeof type>);
     } catch (err) {

@@ -263,6 +263,13 @@ export class MediaRoom {
 
   /** Creates a paused consumer of `from`'s producer on `to`'s receive transport and announces it to `to`. */
   async #consume(to: MediaMember, from: MediaMember, producer: types.Producer): Promise<void> {
+    // Started without awaiting (void): a failure here must be logged, never left as an unhandled rejection.
+    await this.#consumeUnguarded(to, from, producer).catch((err: unknown) => {
+      this.#log.error({ UID: to.UID, from: from.UID, err }, 'consume failed unexpectedly');
+    });
+  }
+
+  async #consumeUnguarded(to: MediaMember, from: MediaMember, producer: types.Producer): Promise<void> {
     const recv = to.recv;
     const caps = to.rtpCapabilities;
     if (to.closed || !recv || !caps || producer.closed || to.consuming.has(producer.id)) return;

@@ -119,7 +119,8 @@ export class Sessions {
   }
 
   async loginByToken(token: string, UID: string, nickname: string): Promise<LoginResult> {
-    if (this.#userAuth) {
+    // Tokens this server issued to people; with userAuth 'none' also app-secret tokens (below).
+    if (this.#userAuth && (UserAuth.isUserToken(token) || this.#userAuth.mode !== 'none')) {
       const { app, expMs } = await this.#tokenClaims(token, UID);
       return this.#open(app, UID, nickname, expMs);
     }

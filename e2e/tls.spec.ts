@@ -13,7 +13,11 @@ let browser: Browser;
 test.beforeAll(async () => {
   certs = makeTestCerts(['DNS:phone.test', 'IP:127.0.0.1']);
   const routes = await buildApp();
-  srv = await UiServer.start(routes, { userAuth: 'accounts', tls: { cert: certs.cert, key: certs.key } });
+  srv = await UiServer.start(routes, {
+    userAuth: 'accounts',
+    tls: { cert: certs.cert, key: certs.key },
+    allowedHosts: ['phone.test'],
+  });
   await srv.server.accounts.add({ appID: APP.appID, UID: 'alice', password: 'alice-password-1' });
   const launch = config.use?.launchOptions ?? {};
   browser = await chromium.launch({

@@ -43,6 +43,8 @@ export interface UiServerOptions {
   tokenWarnMs?: number;
   /** Serve https/wss with this PEM pair. */
   tls?: { cert: string; key: string };
+  /** Host names browsers may reach /ws by (besides IP literals and localhost). */
+  allowedHosts?: string[];
   port?: number;
   dataDir?: string;
 }
@@ -87,6 +89,7 @@ export class UiServer {
       ...(this.#options.userTokenTtlMs ? { userTokenTtlMs: this.#options.userTokenTtlMs } : {}),
       ...(this.#options.tokenWarnMs ? { tokenWarnMs: this.#options.tokenWarnMs } : {}),
       ...(this.#options.tls ? { tls: this.#options.tls } : {}),
+      ...(this.#options.allowedHosts ? { allowedHosts: this.#options.allowedHosts } : {}),
       logLevel: process.env.CRVIDEO_TEST_LOG ?? 'warn',
       media: { numWorkers: 1 },
       staticRoutes: this.#routes,

@@ -51,6 +51,7 @@ test.beforeAll(async () => {
     port: 0,
     dataDir,
     apps: [APP],
+    userAuth: 'none',
     logLevel: process.env.CRVIDEO_TEST_LOG ?? 'warn',
     media: { numWorkers: 1 },
   });
@@ -92,6 +93,7 @@ async function launch(UID: string, name: string, extraArgs: string[] = []): Prom
 
 async function signIn(d: Desktop): Promise<void> {
   const { page } = d;
+  await page.getByRole('radio', { name: 'App secret' }).check();
   await page.getByRole('textbox', { name: 'App ID' }).fill(APP.appID);
   await page.getByRole('textbox', { name: 'App secret' }).fill(APP.appSecret);
   await page.getByRole('textbox', { name: 'User ID', exact: true }).fill(d.UID);

@@ -11,6 +11,7 @@ import { build } from 'esbuild';
 import type { RunningServer } from '../server/index.js';
 import { startServer } from '../server/index.js';
 import type { MediaPlane, MediaPlaneOptions } from '../server/media/MediaPlane.js';
+import type { TurnOptions } from '../server/media/TurnCredentials.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const APP = { appID: 'media-e2e', appSecret: 'media-e2e-secret' };
@@ -78,7 +79,7 @@ export interface MediaServer {
 /** Bundles the browser SDK from the sources and starts a real server with a real media plane. */
 export async function startMediaServer(
   media: MediaPlaneOptions = {},
-  serverOptions: { callTimeoutMs?: number } = {},
+  serverOptions: { callTimeoutMs?: number; turn?: TurnOptions } = {},
   /** More files served beside the app page (path → content). */
   files: Record<string, string> = {},
 ): Promise<MediaServer> {
@@ -96,6 +97,11 @@ export async function startMediaServer(
     logLevel: 'warning',
   });
   writeFileSync(join(appDir, 'index.html'), PAGE);
+  // The same page with media through TURN relays only (the SDK reads the script tag's data attribute).
+  writeFileSync(
+    join(appDir, 'relay.html'),
+    PAGE.replace('<script src="/sdk/crvideo.js">', '<script src="/sdk/crvideo.js" data-ice-transport-policy="relay">'),
+  );
   writeFileSync(join(appDir, 'harness.js'), PAGE_SCRIPT);
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(appDir, path)), { recursive: true });
@@ -105,6 +111,7 @@ export async function startMediaServer(
     port: 0,
     dataDir: join(dir, 'data'),
     apps: [APP],
+    userAuth: 'none',
     logLevel: process.env.CRVIDEO_TEST_LOG ?? 'silent',
     media: { numWorkers: 1, ...media } as Record<string, unknown>,
     staticRoutes: { sdkBundleDir: sdkDir, rendererDir: appDir },
@@ -140,13 +147,14 @@ export class User {
     this.page = page;
   }
 
-  static async open(browser: Browser, ms: MediaServer, UID: string): Promise<User> {
+  /** `pagePath` '' is the app page; 'relay.html' the same page with media through TURN only. */
+  static async open(browser: Browser, ms: MediaServer, UID: string, pagePath = ''): Promise<User> {
     const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
     const page = await context.newPage();
     page.on('console', (m) => {
       if (process.env.CRVIDEO_TEST_CONSOLE) console.log(`[${UID}] ${m.type()}: ${m.text()}`);
     });
-    await page.goto(`${ms.url}/`);
+    await page.goto(`${ms.url}/${pagePath}`);
     await page.waitForFunction(
       () => typeof (window as unknown as { CRVideo_Login?: unknown }).CRVideo_Login === 'function',
     );

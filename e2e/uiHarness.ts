@@ -38,6 +38,14 @@ export async function buildApp(): Promise<{ dir: string; sdkBundleDir: string; r
 export interface UiServerOptions {
   callTimeoutMs?: number;
   graceMs?: number;
+  /** Default 'none' (the suites sign in with the app secret); the sign-in suite uses 'accounts'. */
+  userAuth?: 'accounts' | 'none';
+  userTokenTtlMs?: number;
+  tokenWarnMs?: number;
+  /** Serve https/wss with this PEM pair. */
+  tls?: { cert: string; key: string };
+  /** Host names browsers may reach /ws by (besides IP literals and localhost). */
+  allowedHosts?: string[];
   port?: number;
   dataDir?: string;
 }
@@ -78,6 +86,11 @@ export class UiServer {
       port,
       dataDir: this.dataDir,
       apps: [APP],
+      userAuth: this.#options.userAuth ?? 'none',
+      ...(this.#options.userTokenTtlMs ? { userTokenTtlMs: this.#options.userTokenTtlMs } : {}),
+      ...(this.#options.tokenWarnMs ? { tokenWarnMs: this.#options.tokenWarnMs } : {}),
+      ...(this.#options.tls ? { tls: this.#options.tls } : {}),
+      ...(this.#options.allowedHosts ? { allowedHosts: this.#options.allowedHosts } : {}),
       logLevel: process.env.CRVIDEO_TEST_LOG ?? 'warn',
       media: { numWorkers: 1 },
       staticRoutes: this.#routes,
@@ -141,6 +154,8 @@ export class Person {
   /** Fills the sign-in form and submits it (the outcome is for the test to check). */
   async submitSignIn(secret: string, opts: { appID?: string; auto?: boolean } = {}): Promise<void> {
     const page = this.page;
+    // These suites run a userAuth 'none' server and sign in the developer way, with the app secret.
+    await page.getByRole('radio', { name: 'App secret' }).check();
     await page.getByRole('textbox', { name: 'App ID' }).fill(opts.appID ?? APP.appID);
     await page.getByRole('textbox', { name: 'App secret' }).fill(secret);
     await page.getByRole('textbox', { name: 'User ID', exact: true }).fill(this.UID);

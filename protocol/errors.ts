@@ -10,12 +10,24 @@ export const SdkErr = {
   USER_BEEN_KICKOUT: 10,
   NOT_INIT: 11,
   NOT_LOGIN: 12,
+  /** User authentication is on, but the login carried no `userAuthCode`. */
+  CUSTOMAUTH_NOINFO: 14,
+  /** User authentication is off on this server, but the request needs it (e.g. change password). */
+  CUSTOMAUTH_NOTSUPPORT: 15,
+  /** The user authentication service (the customer's webhook) could not be reached or answered badly. */
+  CUSTOMAUTH_EXCEPTION: 16,
+  /** User authentication refused: wrong password or code, disabled user, or too many failed attempts. */
+  CUSTOMAUTH_FAILED: 17,
   TOKEN_TIMEOUT: 18,
+  /** The app ID is not known to this server. */
+  TOKEN_APPIDNOTEXIST: 20,
   TOKEN_AUTH_FAILED: 21,
   NOSERVER_RSP: 202,
   SOCKETEXCEPTION: 204,
   SOCKETTIMEOUT: 205,
   CONNECTIONLOST: 207,
+  /** TLS failed: the server's certificate is not trusted (or the handshake broke). */
+  SSL_ERR: 209,
   /** Extension (no CloudRoom equivalent): too many requests at once or too often; retry later. */
   TOO_MANY_REQUESTS: 429,
   INVALID_CALLID: 600,

@@ -1,3 +1,4 @@
+export * from './auth.js';
 export * from './errors.js';
 export { issueText } from './issues.js';
 export * from './media.js';

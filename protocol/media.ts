@@ -194,6 +194,13 @@ const TransportStats = z.object({
 /** mediasoup quality score 0..10 of a stream (10 = perfect). */
 const StreamScore = z.object({ kind: Kind, UID: z.optional(UID), score: z.number() });
 
+/** A TURN relay with short-lived credentials (RTCIceServer). */
+export const IceServer = z.object({
+  urls: z.array(z.string().check(z.maxLength(512))).check(z.maxLength(8)),
+  username: z.string().check(z.maxLength(256)),
+  credential: z.string().check(z.maxLength(256)),
+});
+
 /** Server → client: `data` of each successful media response. */
 export const mediaResponses = {
   'media.getRouterRtpCapabilities': z.object({ rtpCapabilities: RtpCapabilities }),
@@ -202,9 +209,15 @@ export const mediaResponses = {
     iceParameters: IceParameters,
     iceCandidates: z.array(IceCandidate).check(z.maxLength(16)),
     dtlsParameters: DtlsParameters,
+    /** TURN relays to use besides the server's own candidates (when the server has TURN configured). */
+    iceServers: z.optional(z.array(IceServer).check(z.maxLength(4))),
   }),
   'media.connectTransport': empty,
-  'media.restartIce': z.object({ iceParameters: IceParameters }),
+  /** New ICE parameters, and fresh TURN credentials (an expired one is replaced on ICE restart). */
+  'media.restartIce': z.object({
+    iceParameters: IceParameters,
+    iceServers: z.optional(z.array(IceServer).check(z.maxLength(4))),
+  }),
   /** The other members of the room and their statuses. */
   'media.ready': z.object({ peers: z.array(MediaPeerInfo) }),
   'media.produce': z.object({ id: Id }),

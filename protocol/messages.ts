@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { authRequests, authResponses } from './auth.js';
 import { mediaNotifications, mediaRequests, mediaResponses } from './media.js';
 import { LiveCall } from './reconnect.js';
 import {
@@ -69,6 +70,7 @@ export const requests = {
   /** `CRVideo_Kickout(UID)`: removes a member from the current room (the room's creator only). */
   kickout: z.object({ UID: UIDInput }),
   ...mediaRequests,
+  ...authRequests,
 } as const;
 
 const LoginData = z.object({
@@ -113,6 +115,7 @@ export const responses = {
   setNickName: empty,
   kickout: empty,
   ...mediaResponses,
+  ...authResponses,
 } as const satisfies { [K in keyof typeof requests]: z.ZodMiniType };
 
 /** Server → client notifications, by name. */

@@ -15,7 +15,7 @@ test('after the build a plain script imports crvideo-phone/sdk and crvideo-phone
     const { createCRVideo, md5Hex } = await import('crvideo-phone/sdk');
     const { startServer } = await import('crvideo-phone/server');
     const { mkdtempSync } = await import('node:fs');
-    const server = await startServer({ port: 0, dataDir: mkdtempSync('/tmp/crvideo-exports-'), media: false, logLevel: 'silent', apps: [{ appID: 'x', appSecret: 'y' }] });
+    const server = await startServer({ port: 0, dataDir: mkdtempSync('/tmp/crvideo-exports-'), media: false, logLevel: 'silent', apps: [{ appID: 'x', appSecret: 'y' }], userAuth: 'none' });
     const c = createCRVideo({ serverAddr: server.url, log: () => {} });
     const uid = await new Promise((resolve, reject) => {
       c.CRVideo_LoginSuccess.callback = (UID) => resolve(UID);

@@ -23,6 +23,11 @@ const APT_PACKAGES = [
   'chromium',
   'fonts-noto-cjk',
   'xvfb',
+  // TLS test certificates, and the TURN relay the relay-only media test starts
+  'openssl',
+  'coturn',
+  // the README's reverse-proxy set-up, exercised by server/deploy.test.ts
+  'nginx',
   // mediasoup worker built from Debian libraries (scripts/mediasoup-offline/README.md)
   'build-essential',
   'pkg-config',

@@ -28,7 +28,7 @@ if (desktop.bin && desktop.configuredServer) {
   launchDesktop(desktop.bin, null, (code) => process.exit(code));
 } else {
   if (!desktop.bin) console.log(`start: ${desktop.why}; starting the server and the web app instead`);
-  const child = spawn(process.execPath, [CLI, ...process.argv.slice(2)], {
+  const child = spawn(process.execPath, [CLI, '--dev-user', ...process.argv.slice(2)], {
     cwd: ROOT,
     stdio: ['inherit', desktop.bin ? 'pipe' : 'inherit', 'inherit'],
   });

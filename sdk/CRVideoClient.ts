@@ -16,6 +16,7 @@ import { h5Functions } from './h5/coreFunctions.js';
 import { unsupportedFunctions } from './h5/unsupported.js';
 import { Line, type LineState, type WebSocketCtor } from './Line.js';
 import type { MediaEngine, MediaEngineFactory } from './media/MediaEngine.js';
+import { oneShotRequest } from './oneShotRequest.js';
 import type { ReconnectPolicy } from './ReconnectPolicy.js';
 import { Roster } from './Roster.js';
 import { signalingUrl } from './serverAddr.js';
@@ -614,6 +615,43 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
         { page: page?.page, limit: page?.limit },
         (d) => emit('CRVideo_GetCallRecordsRslt', 0, d.records, cookie),
         (code) => emit('CRVideo_GetCallRecordsRslt', code, [], cookie),
+      );
+    },
+    CRVideo_GetUserToken(uid, secret, opts, cookie) {
+      const payload = {
+        UID: String(uid ?? ''),
+        ...(typeof secret === 'string'
+          ? { userAuthCode: secret }
+          : { refreshToken: String(secret?.refreshToken ?? '') }),
+        ...(opts?.appID ? { appID: opts.appID } : {}),
+      };
+      let ask: Promise<ResponseData<'issueUserToken'>>;
+      try {
+        // Logged in (renewal): over the line; otherwise on a socket of its own.
+        ask =
+          loginState === 'in'
+            ? request('issueUserToken', payload)
+            : oneShotRequest(
+                options.WebSocket,
+                signalingUrl(serverAddr),
+                'issueUserToken',
+                payload,
+                options.requestTimeoutMs ?? 10_000,
+              );
+      } catch (err) {
+        ask = Promise.reject(err);
+      }
+      ask.then(
+        (d) => emit('CRVideo_GetUserTokenRslt', 0, d, cookie),
+        (err: unknown) => emit('CRVideo_GetUserTokenRslt', CRVideoError.codeOf(err), null, cookie),
+      );
+    },
+    CRVideo_ChangePassword(oldPassword, newPassword, cookie) {
+      run(
+        'changePassword',
+        { oldPassword: String(oldPassword ?? ''), newPassword: String(newPassword ?? '') },
+        () => emit('CRVideo_ChangePasswordRslt', 0, cookie),
+        (code) => emit('CRVideo_ChangePasswordRslt', code, cookie),
       );
     },
     CRVideo_GetDevices: () => (media ? media.getDevices() : Promise.resolve([])),

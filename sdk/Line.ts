@@ -130,7 +130,9 @@ export class Line {
       ws.onmessage = (ev) => this.#onMessage(ev.data);
       ws.onclose = (ev) => {
         clearTimeout(timer);
-        reject(new CRVideoError(SdkErr.SOCKETEXCEPTION, 'cannot reach the server'));
+        // 1015: the TLS handshake failed (an untrusted certificate): 209, not a network failure.
+        if (ev.code === 1015) reject(new CRVideoError(SdkErr.SSL_ERR, 'the server certificate is not trusted'));
+        else reject(new CRVideoError(SdkErr.SOCKETEXCEPTION, 'cannot reach the server'));
         if (gen === this.#generation) this.#onClose(ev.code);
       };
     });

@@ -1,4 +1,7 @@
-import type { CallRecord, MeetObj, UserStatus } from '../protocol/index.js';
+import type { CallRecord, MeetObj, ResponseData, UserStatus } from '../protocol/index.js';
+
+/** A user token issued by the server (extension `CRVideo_GetUserToken`). */
+export type UserTokenResult = ResponseData<'issueUserToken'>;
 
 /**
  * A callback holder, as CloudRoom's H5 SDK has them: the app assigns `.callback` (or, as the seed's
@@ -80,6 +83,10 @@ export interface CRVideoCallbacks {
   CRVideo_NotifyCallOut: [callID: string, calledUID: string, meetObj: MeetObj, usrExtDat: string];
   /** Desktop only: the page (re)loaded while main's session is live; the app is signed in as UID. */
   CRVideo_NotifySessionRestored: [UID: string, DNDStatus: number];
+  /** A user token for `CRVideo_LoginByToken` / `CRVideo_UpdateToken` (null on failure: 14, 16, 17, 20). */
+  CRVideo_GetUserTokenRslt: [sdkErr: number, result: UserTokenResult | null, cookie: unknown];
+  /** The own password changed (0) or not (15 no accounts on this server, 17 wrong old password, 5 too short). */
+  CRVideo_ChangePasswordRslt: [sdkErr: number, cookie: unknown];
 }
 
 export type CallbackName = keyof CRVideoCallbacks;
@@ -141,6 +148,8 @@ export const CALLBACK_NAMES = [
   'CRVideo_NotifyDeviceError',
   'CRVideo_NotifyCallOut',
   'CRVideo_NotifySessionRestored',
+  'CRVideo_GetUserTokenRslt',
+  'CRVideo_ChangePasswordRslt',
 ] as const satisfies readonly CallbackName[];
 
 export type CRVideoHolders = { [K in CallbackName]: CallbackHolder<CRVideoCallbacks[K]> };
@@ -232,6 +241,18 @@ export interface CRVideoFunctions {
   // ---- extensions ----
   /** One page of the own history, newest first (default `{ page: 1, limit: 50 }`). */
   CRVideo_GetCallRecords(cookie?: unknown, page?: CRVideoPage): void;
+  /**
+   * Asks the server for a short-lived user token: `secret` is the password (or the customer's code),
+   * or with `{ refreshToken }` a refresh credential from an earlier result. → CRVideo_GetUserTokenRslt.
+   */
+  CRVideo_GetUserToken(
+    UID: string,
+    secret: string | { refreshToken: string },
+    options?: { appID?: string } | null,
+    cookie?: unknown,
+  ): void;
+  /** The logged-in user changes their own password. → CRVideo_ChangePasswordRslt. */
+  CRVideo_ChangePassword(oldPassword: string, newPassword: string, cookie?: unknown): void;
   /** Lists media devices (labels once permission was granted). */
   CRVideo_GetDevices(): Promise<CRVideoDevice[]>;
   /** Selects a device by kind; mid-call switches replace the track without renegotiating. Resolves to sdkErr. */

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -117,10 +118,15 @@ function serveFile(res: ServerResponse, file: string | null, extra: Record<strin
 export interface HttpOptions {
   /** Serve `*.map` files (default false: source maps stay private). */
   serveSourceMaps?: boolean;
+  /** Serve HTTPS with this PEM certificate (chain) and key. */
+  tls?: { cert: string; key: string };
 }
 
-/** Plain HTTP: health, the SDK bundle and the web app. The WebSocket upgrade is handled by SignalingServer. */
-export function createHttpServer(routes: StaticRoutes, log: Logger, opts: HttpOptions = {}): Server {
+/**
+ * HTTP (or HTTPS with `tls`): health, the SDK bundle and the web app. The WebSocket upgrade is handled
+ * by SignalingServer.
+ */
+export function createHttpServer(routes: StaticRoutes, log: Logger, opts: HttpOptions = {}): Server | HttpsServer {
   const sdkDir = resolve(routes.sdkBundleDir);
   const appDir = resolve(routes.rendererDir);
   const appHeaders = { 'Content-Security-Policy': WEB_APP_CSP, 'X-Frame-Options': 'DENY' };
@@ -143,7 +149,7 @@ export function createHttpServer(routes: StaticRoutes, log: Logger, opts: HttpOp
     if (!extname(path) && serveFile(res, safeJoin(appDir, 'index.html'), appHeaders)) return;
     send(res, 404, 'not found');
   };
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     try {
       route(req, res);
     } catch (err) {
@@ -152,7 +158,10 @@ export function createHttpServer(routes: StaticRoutes, log: Logger, opts: HttpOp
       if (!res.headersSent) send(res, 500, 'internal error');
       else res.destroy();
     }
-  });
+  };
+  const server: Server = opts.tls
+    ? (createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) as unknown as Server)
+    : createServer(listener);
   // Malformed HTTP (bad request line, oversized headers): Node answers 400 itself once this listener exists.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     log.debug({ code: err.code }, 'HTTP client error');

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { CRVideoError, GRACE_MARGIN_MS, SdkErr } from '../protocol/index.js';
 import { checkMd5Secret, peekTokenAppID, verifyToken } from './Auth.js';
+import { UserAuth } from './auth/UserAuth.js';
 import type { Calls } from './Calls.js';
 import { contained } from './contain.js';
 import { setTimeoutAt } from './longTimeout.js';
@@ -45,6 +46,7 @@ export class Sessions {
   readonly #calls: Calls;
   readonly #opts: SessionsOptions;
   readonly #log: Logger;
+  readonly #userAuth: UserAuth | null;
 
   constructor(
     apps: Map<string, AppRow>,
@@ -54,7 +56,9 @@ export class Sessions {
     calls: Calls,
     opts: SessionsOptions,
     log: Logger,
+    userAuth: UserAuth | null = null,
   ) {
+    this.#userAuth = userAuth;
     this.#apps = apps;
     this.#store = store;
     this.#presence = presence;
@@ -68,16 +72,64 @@ export class Sessions {
     return this.#byToken.size;
   }
 
-  loginBySecret(appID: string, md5AppSecret: string, UID: string, nickname: string): LoginResult {
+  /** The first app (a one-app deployment's sign-in form asks for no app ID). */
+  defaultAppID(): string | undefined {
+    return this.#apps.keys().next().value;
+  }
+
+  hasApp(appID: string): boolean {
+    return this.#apps.has(appID);
+  }
+
+  /** `CRVideo_Login`: the app secret, then (per-user authentication) the user's own `userAuthCode`. */
+  async loginBySecret(
+    appID: string,
+    md5AppSecret: string,
+    UID: string,
+    nickname: string,
+    userAuthCode = '',
+    address = '',
+  ): Promise<LoginResult> {
     const app = this.#apps.get(appID);
     if (!app || !checkMd5Secret(app, md5AppSecret)) {
       this.#log.info({ appID, UID }, 'login refused: wrong appID or secret');
       throw new CRVideoError(SdkErr.ANCTPSWD_ERR, 'wrong appID or secret');
     }
+    await this.#userAuth?.verifyCode(appID, UID, userAuthCode, address);
     return this.#open(app, UID, nickname, null);
   }
 
+  /** Claims of a token: one this server issued to the user, or (only without per-user auth) one signed with the app secret. */
+  async #tokenClaims(token: string, UID: string, appID?: string): Promise<{ app: AppRow; expMs: number }> {
+    if (this.#userAuth && UserAuth.isUserToken(token)) {
+      const claims = await this.#userAuth.verifyUserToken(token, UID);
+      const app = this.#apps.get(claims.appID);
+      if (!app || (appID !== undefined && appID !== claims.appID))
+        throw new CRVideoError(SdkErr.TOKEN_AUTH_FAILED, 'token names another app');
+      return { app, expMs: claims.expMs };
+    }
+    if (this.#userAuth && this.#userAuth.mode !== 'none') {
+      this.#log.info({ UID }, 'token refused: not issued by this server');
+      throw new CRVideoError(SdkErr.TOKEN_AUTH_FAILED, 'this server accepts only the user tokens it issued');
+    }
+    const app = this.#apps.get(appID ?? peekTokenAppID(token) ?? '');
+    if (!app || (appID !== undefined && peekTokenAppID(token) !== appID))
+      throw new CRVideoError(SdkErr.TOKEN_AUTH_FAILED, 'token names no known app');
+    return { app, expMs: (await verifyToken(token, app, UID)).expMs };
+  }
+
+  /** Ends every session of a user (disabled: LineOff 17). */
+  endUser(appID: string, UID: string, why: string, lineOff: number): void {
+    const live = this.#presence.peek(appID, UID);
+    for (const s of [...(live?.sessions ?? [])]) this.end(s, why, lineOff);
+  }
+
   async loginByToken(token: string, UID: string, nickname: string): Promise<LoginResult> {
+    // Tokens this server issued to people; with userAuth 'none' also app-secret tokens (below).
+    if (this.#userAuth && (UserAuth.isUserToken(token) || this.#userAuth.mode !== 'none')) {
+      const { app, expMs } = await this.#tokenClaims(token, UID);
+      return this.#open(app, UID, nickname, expMs);
+    }
     const appID = peekTokenAppID(token);
     const app = appID === undefined ? undefined : this.#apps.get(appID);
     // One answer whatever is wrong (unknown app, bad signature, other UID): the reply must not tell an
@@ -127,6 +179,12 @@ export class Sessions {
   }
 
   async updateToken(s: Session, token: string): Promise<{ tokenExp: number }> {
+    if (this.#userAuth) {
+      const { expMs } = await this.#tokenClaims(token, s.UID, s.appID);
+      this.#armToken(s, expMs);
+      s.log.info({ tokenExp: expMs }, 'token updated');
+      return { tokenExp: expMs };
+    }
     const app = this.#apps.get(s.appID);
     if (!app || peekTokenAppID(token) !== s.appID)
       throw new CRVideoError(SdkErr.TOKEN_AUTH_FAILED, 'token names another app');

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
@@ -16,12 +17,14 @@ import {
   SdkErr,
 } from '../protocol/index.js';
 import { peekTokenAppID } from './Auth.js';
+import type { UserAuth } from './auth/UserAuth.js';
 import type { Calls } from './Calls.js';
 import { contained } from './contain.js';
 import type { Limits } from './limits/Limits.js';
 import { addressKey } from './limits/LoginThrottle.js';
 import { CloseCode, DEFAULT_TRANSPORT_LIMITS, type TransportLimits } from './limits.js';
 import type { RoomMediaPlane } from './MediaHooks.js';
+import { type TurnOptions, turnCredentials } from './media/TurnCredentials.js';
 import type { Presence } from './Presence.js';
 import type { RingMedia } from './RingMedia.js';
 import type { Rooms } from './Rooms.js';
@@ -55,6 +58,7 @@ interface Conn {
   inFlight: number;
   /** Closes the socket when it has not logged in in time (armed while there is no session). */
   loginTimer: NodeJS.Timeout | null;
+  /** The client's address (logs, rate limits of sign-in attempts; X-Forwarded-For with trustProxy). */
   readonly remote: string;
   /** A session that logged out: ended right after its answer is sent. */
   endAfterReply?: Session;
@@ -73,6 +77,12 @@ export interface SignalingDeps {
   store: Store;
   limits: Limits;
   log: Logger;
+  /** Client address from X-Forwarded-For (the server sits behind a trusted reverse proxy). */
+  trustProxy?: boolean;
+  /** TURN relays: createTransport and restartIce answers carry fresh credentials for them. */
+  turn?: TurnOptions | null;
+  /** Per-user authentication (token issuing, password change); absent in old embeddings. */
+  userAuth?: UserAuth | null;
   /** Transport bounds (defaults from server/limits.ts). */
   transport?: TransportLimits;
   /** Origin / Host / per-address checks on the upgrade (none: every upgrade to /ws is accepted). */
@@ -80,6 +90,7 @@ export interface SignalingDeps {
 }
 
 /** Login failures that count against the throttle: wrong credentials, not server trouble. */
+// Wrong user passwords (17) are counted by the account check's own limiter (server/auth/LoginLimiter.ts).
 const CREDENTIAL_ERRORS: ReadonlySet<number> = new Set([SdkErr.ANCTPSWD_ERR, SdkErr.TOKEN_AUTH_FAILED]);
 
 /** WebSocket signaling: frames in, validated against protocol/, dispatched, answered with sdkErr codes. */
@@ -94,7 +105,7 @@ export class SignalingServer {
   readonly #http: HttpServer;
   readonly #onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
-  constructor(http: HttpServer, deps: SignalingDeps) {
+  constructor(http: HttpServer | HttpsServer, deps: SignalingDeps) {
     this.#deps = deps;
     this.#http = http;
     this.#transport = deps.transport ?? DEFAULT_TRANSPORT_LIMITS;
@@ -216,6 +227,12 @@ export class SignalingServer {
         rooms.kickout(s, p.UID);
         return {};
       },
+      changePassword: async (c, s, p) => {
+        const userAuth = this.#deps.userAuth;
+        if (!userAuth) throw new CRVideoError(SdkErr.CUSTOMAUTH_NOTSUPPORT, 'no per-user authentication');
+        await userAuth.changePassword(s.appID, s.UID, p.oldPassword, p.newPassword, c.remote);
+        return {};
+      },
     };
   }
 
@@ -280,7 +297,7 @@ export class SignalingServer {
       pingDue: Date.now() + PING_INTERVAL_MS,
       inFlight: 0,
       loginTimer: null,
-      remote: req.socket.remoteAddress ?? '?',
+      remote: this.#remoteOf(req),
     };
     this.#conns.add(conn);
     this.#armLoginDeadline(conn);
@@ -337,6 +354,12 @@ export class SignalingServer {
       // Also after a 4008 close (send buffer full): the session waits out the grace period like any drop.
       if (s) this.#deps.sessions.socketLost(s, ws);
     });
+  }
+
+  #remoteOf(req: IncomingMessage): string {
+    const forwarded = this.#deps.trustProxy ? req.headers['x-forwarded-for'] : undefined;
+    const last = typeof forwarded === 'string' ? forwarded.split(',').at(-1)?.trim() : undefined;
+    return last || req.socket.remoteAddress || '?';
   }
 
   /** Over the in-flight cap: answered at once with 429, not queued (the queue is what must stay bounded). */
@@ -462,7 +485,7 @@ export class SignalingServer {
       try {
         r =
           'appID' in p
-            ? sessions.loginBySecret(p.appID, p.md5AppSecret, p.UID, p.nickname)
+            ? await sessions.loginBySecret(p.appID, p.md5AppSecret, p.UID, p.nickname, p.userAuthCode, conn.remote)
             : await sessions.loginByToken(p.token, p.UID, p.nickname);
       } catch (err) {
         if (CREDENTIAL_ERRORS.has(CRVideoError.codeOf(err))) await attempt.failed();
@@ -480,6 +503,7 @@ export class SignalingServer {
     }
     const s = conn.session;
     if (type === 'ping') return { now: Date.now() };
+    if (type === 'issueUserToken') return this.#issueUserToken(conn, payload as RequestPayload<'issueUserToken'>);
     if (!s) throw new CRVideoError(SdkErr.NOT_LOGIN, 'log in first');
     if (type.startsWith('media.')) {
       const media = this.#deps.media;
@@ -492,11 +516,25 @@ export class SignalingServer {
       // Outside a room, a device prepared while a call rings works on that room's media.
       const meetID = s.meetID ?? media.preparedRoomOf?.(s.id) ?? null;
       if (meetID === null) throw new CRVideoError(SdkErr.AUTHERROR, 'enter the room first');
-      return media.handle(meetID, s.id, type, payload);
+      const data = await media.handle(meetID, s.id, type, payload);
+      const turn = this.#deps.turn;
+      if (turn && (type === 'media.createTransport' || type === 'media.restartIce'))
+        return { ...(data as object), iceServers: [turnCredentials(turn, s.UID)] };
+      return data;
     }
     const handler = this.#handlers[type] as Handler<RequestType> | undefined;
     if (!handler) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `no handler for ${type}`);
     return handler(conn, s, payload as RequestPayload<RequestType>);
+  }
+
+  /** A user proves who they are (password, customer code or refresh credential) and gets a short-lived token. */
+  async #issueUserToken(conn: Conn, p: RequestPayload<'issueUserToken'>): Promise<unknown> {
+    const userAuth = this.#deps.userAuth;
+    if (!userAuth) throw new CRVideoError(SdkErr.CUSTOMAUTH_NOTSUPPORT, 'this server issues no user tokens');
+    const appID = p.appID ?? this.#deps.sessions.defaultAppID();
+    if (appID === undefined || !this.#deps.sessions.hasApp(appID))
+      throw new CRVideoError(SdkErr.TOKEN_APPIDNOTEXIST, 'no such app on this server');
+    return userAuth.issue(appID, p.UID, { userAuthCode: p.userAuthCode, refreshToken: p.refreshToken }, conn.remote);
   }
 
   get connectionCount(): number {

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type MediaPlaneOptions, type ServerLimits, startServer, type TransportLimits } from './index.js';
 
@@ -17,6 +19,15 @@ const HELP = `crvideo-phone server
   --rtc-port PORT         first media port           (CRVIDEO_RTC_PORT, default 40000)
   --workers N             mediasoup workers          (CRVIDEO_WORKERS, default: CPU cores)
   --log-level LEVEL       pino level                 (CRVIDEO_LOG_LEVEL, default info)
+  --user-auth MODE        accounts | webhook | none  (CRVIDEO_USER_AUTH, default accounts)
+  --webhook-url URL       the customer's user check  (CRVIDEO_WEBHOOK_URL; with --user-auth webhook)
+  --webhook-timeout MS    user check timeout         (CRVIDEO_WEBHOOK_TIMEOUT_MS, default 5000)
+  --tls-cert FILE          PEM certificate (chain): serve https/wss  (CRVIDEO_TLS_CERT; reloaded on SIGHUP)
+  --tls-key FILE           PEM private key                           (CRVIDEO_TLS_KEY)
+  --trust-proxy           behind nginx/Caddy: client address from X-Forwarded-For (CRVIDEO_TRUST_PROXY=1)
+  --turn-url URL          TURN relay for clients (repeatable)  (CRVIDEO_TURN_URLS, comma separated)
+  --turn-secret SECRET    coturn static-auth-secret            (CRVIDEO_TURN_SECRET)
+  --dev-user              ensure the dev app has a user "dev" (printed password on creation; npm start)
   --allow-origin ORIGIN   extra WebSocket origin, '*' = any (repeatable; CRVIDEO_ALLOWED_ORIGINS, comma separated)
   --allow-host NAME       extra host name browsers may use (repeatable; CRVIDEO_ALLOWED_HOSTS, comma separated)
   --source-maps           serve the web app's source maps (CRVIDEO_SOURCE_MAPS=1)
@@ -39,6 +50,15 @@ const { values } = parseArgs({
     'rtc-port': { type: 'string' },
     workers: { type: 'string' },
     'log-level': { type: 'string' },
+    'user-auth': { type: 'string' },
+    'webhook-url': { type: 'string' },
+    'webhook-timeout': { type: 'string' },
+    'dev-user': { type: 'boolean' },
+    'tls-cert': { type: 'string' },
+    'turn-url': { type: 'string', multiple: true },
+    'turn-secret': { type: 'string' },
+    'trust-proxy': { type: 'boolean' },
+    'tls-key': { type: 'string' },
     'allow-origin': { type: 'string', multiple: true },
     'allow-host': { type: 'string', multiple: true },
     'source-maps': { type: 'boolean' },
@@ -87,7 +107,34 @@ const limits: Partial<ServerLimits & TransportLimits> = {
   ),
 };
 
+const userAuth = values['user-auth'] ?? env.CRVIDEO_USER_AUTH ?? 'accounts';
+if (userAuth !== 'accounts' && userAuth !== 'webhook' && userAuth !== 'none') {
+  process.stderr.write(`--user-auth wants accounts, webhook or none, got ${userAuth}\n`);
+  process.exit(2);
+}
+const webhookUrl = values['webhook-url'] ?? env.CRVIDEO_WEBHOOK_URL;
+const webhookTimeout = num(values['webhook-timeout'] ?? env.CRVIDEO_WEBHOOK_TIMEOUT_MS);
+
+const tlsCert = values['tls-cert'] ?? env.CRVIDEO_TLS_CERT;
+const tlsKey = values['tls-key'] ?? env.CRVIDEO_TLS_KEY;
+if (!!tlsCert !== !!tlsKey) {
+  process.stderr.write('--tls-cert and --tls-key go together\n');
+  process.exit(2);
+}
+const readTls = () =>
+  tlsCert && tlsKey ? { cert: readFileSync(tlsCert, 'utf8'), key: readFileSync(tlsKey, 'utf8') } : undefined;
+
+const turnUrls = values['turn-url'] ?? (env.CRVIDEO_TURN_URLS ? env.CRVIDEO_TURN_URLS.split(',') : []);
+const turnSecret = values['turn-secret'] ?? env.CRVIDEO_TURN_SECRET;
+if (turnUrls.length > 0 && !turnSecret) {
+  process.stderr.write('--turn-url needs --turn-secret (coturn static-auth-secret)\n');
+  process.exit(2);
+}
+
 const server = await startServer({
+  tls: readTls(),
+  trustProxy: values['trust-proxy'] ?? env.CRVIDEO_TRUST_PROXY === '1',
+  ...(turnUrls.length > 0 && turnSecret ? { turn: { urls: turnUrls, secret: turnSecret } } : {}),
   host: values.host ?? env.CRVIDEO_HOST ?? '127.0.0.1',
   port: num(values.port ?? env.CRVIDEO_PORT) ?? 8080,
   dataDir: values.data ?? env.CRVIDEO_DATA ?? './data',
@@ -97,6 +144,8 @@ const server = await startServer({
   multiDevice: values['multi-device'] ?? env.CRVIDEO_MULTI_DEVICE === '1',
   logLevel: values['log-level'] ?? env.CRVIDEO_LOG_LEVEL ?? 'info',
   media: noMedia ? false : media,
+  userAuth,
+  ...(webhookUrl ? { webhook: { url: webhookUrl, ...(webhookTimeout ? { timeoutMs: webhookTimeout } : {}) } } : {}),
   allowedOrigins: values['allow-origin'] ?? list(env.CRVIDEO_ALLOWED_ORIGINS),
   allowedHosts: values['allow-host'] ?? list(env.CRVIDEO_ALLOWED_HOSTS),
   serveSourceMaps: values['source-maps'] ?? env.CRVIDEO_SOURCE_MAPS === '1',
@@ -107,8 +156,34 @@ const app = server.devApp ?? server.apps[0];
 process.stdout.write(
   `\nCRVideo Phone server: ${server.url}\n  web app:  ${server.url}/\n  SDK:      ${server.url}/sdk/crvideo.js\n` +
     (app ? `  app ID:   ${app.appID}\n  secret:   ${app.appSecret}\n` : '') +
+    `  sign-in:  ${userAuth === 'accounts' ? 'user accounts (npm run users)' : userAuth}\n` +
+    (await devUserLine()) +
     '\n',
 );
+
+/** `--dev-user` (npm start): the dev app gets a user "dev"; its password is printed once, when created. */
+async function devUserLine(): Promise<string> {
+  if (!values['dev-user'] || userAuth !== 'accounts' || !app) return '';
+  const existing = await server.accounts.list(app.appID);
+  if (existing.some((a) => a.UID === 'dev')) {
+    return `  dev user: dev (password printed when it was created; new one: npm run users -- reset-password ${app.appID} dev)\n`;
+  }
+  const password = randomBytes(9).toString('base64url');
+  await server.accounts.add({ appID: app.appID, UID: 'dev', password, nickname: 'Dev' });
+  return `  dev user: dev\n  password: ${password}\n`;
+}
+
+// SIGHUP: read the certificate and key again (after a renewal, e.g. by certbot); a bad pair keeps the old one.
+process.on('SIGHUP', () => {
+  const tls = readTls();
+  if (!tls) return;
+  try {
+    server.reloadTls(tls);
+    process.stdout.write('TLS certificate reloaded\n');
+  } catch (err) {
+    server.logger.error({ err }, 'TLS reload failed; keeping the previous certificate');
+  }
+});
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {

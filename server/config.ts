@@ -1,5 +1,9 @@
+import type { LoginLimits } from './auth/LoginLimiter.js';
+import type { UserAuthMode } from './auth/UserAuth.js';
+import type { WebhookOptions } from './auth/Webhook.js';
 import type { TransportLimits } from './limits.js';
 import type { MediaPlaneOptions } from './media/config.js';
+import type { TurnOptions } from './media/TurnCredentials.js';
 import type { AppRow } from './Store.js';
 
 /** Settings of `startServer`; the CLI reads the same from flags and CRVIDEO_* environment variables. */
@@ -33,6 +37,29 @@ export interface ServerOptions {
    * (server/limits.ts) and per-user / per-address rate and count limits (server/limits/) share this object.
    */
   limits?: Partial<ServerLimits & TransportLimits>;
+  /**
+   * How users prove who they are (default 'accounts'): built-in accounts with passwords, the
+   * customer's backend (`webhook`), or 'none' (anyone knowing the app secret is anyone: tests, bots).
+   */
+  userAuth?: UserAuthMode;
+  /** The customer's user check, for `userAuth: 'webhook'`. */
+  webhook?: WebhookOptions;
+  /** Lifetime of the tokens issued to users (default 15 min). */
+  userTokenTtlMs?: number;
+  /** Brute-force limits of password checks (default 5 failures per user, 30 per address, per 15 min). */
+  loginLimits?: LoginLimits;
+  /**
+   * Serve https/wss with this certificate and key (PEM text; `cert` may hold the chain). The
+   * returned `url` then starts with https://; `reloadTls()` swaps them without a restart.
+   */
+  tls?: { cert: string; key: string };
+  /**
+   * Behind a reverse proxy (nginx, Caddy) on the same host: take the client address from the
+   * proxy's X-Forwarded-For, so sign-in limits per address count people, not the proxy.
+   */
+  trustProxy?: boolean;
+  /** TURN relays for clients behind strict firewalls; each client gets short-lived credentials. */
+  turn?: TurnOptions;
   /** Folders served over HTTP (default dist/sdk-browser and dist/renderer of this package). */
   staticRoutes?: { sdkBundleDir: string; rendererDir: string };
   /**
@@ -59,6 +86,7 @@ export const DEFAULTS = {
   multiDevice: false,
   maxMembers: 16,
   logLevel: 'info',
+  userAuth: 'accounts',
 } as const;
 
 /**

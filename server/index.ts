@@ -1,7 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
+import { SdkErr } from '../protocol/index.js';
 import { newSecret } from './Auth.js';
+import { type AccountRow, AccountStore } from './auth/AccountStore.js';
+import { UserAuth, type UserAuthMode } from './auth/UserAuth.js';
 import { Calls } from './Calls.js';
 import { DEFAULT_LIMITS, DEFAULTS, DEV_APP_ID, type ServerOptions } from './config.js';
 import { createHttpServer, defaultStaticRoutes } from './HttpServer.js';
@@ -17,15 +20,20 @@ import { SignalingServer } from './SignalingServer.js';
 import { type AppRow, Store } from './Store.js';
 import { UpgradeGuard } from './UpgradeGuard.js';
 
+export type { AccountRow } from './auth/AccountStore.js';
+export type { LoginLimits } from './auth/LoginLimiter.js';
+export type { UserAuthMode } from './auth/UserAuth.js';
+export type { WebhookOptions } from './auth/Webhook.js';
 export type { ServerLimits, ServerOptions } from './config.js';
 export { DEV_APP_ID } from './config.js';
 export { CloseCode, DEFAULT_TRANSPORT_LIMITS, type TransportLimits } from './limits.js';
 export type { RoomMediaPlane } from './MediaHooks.js';
 export type { MediaPlaneOptions, MediaPlaneStats } from './media/MediaPlane.js';
+export type { IceServer, TurnOptions } from './media/TurnCredentials.js';
 export type { AppRow } from './Store.js';
 
 export interface RunningServer {
-  /** `http://host:port` (the WebSocket is at `ws://host:port/ws`). */
+  /** `http://host:port` (the WebSocket is at `ws://host:port/ws`), `https://` / `wss://` with `tls`. */
   readonly url: string;
   readonly port: number;
   /** The apps this server accepts. */
@@ -35,9 +43,22 @@ export interface RunningServer {
   /** The media plane, when enabled (tests read its stats). */
   readonly media: MediaPlane | null;
   readonly logger: Logger;
+  /** Built-in accounts (the same operations as `npm run users`); a disabled user's sessions end (LineOff 17). */
+  readonly accounts: ServerAccounts;
+  /** How users prove who they are on this server. */
+  readonly userAuth: UserAuthMode;
+  /** Swaps the TLS certificate and key (the CLI calls it on SIGHUP); live connections keep theirs. */
+  reloadTls(tls: { cert: string; key: string }): void;
   /** Live counts, for tests and benchmarks. */
   stats(): { sessions: number; sockets: number; calls: number; rooms: number };
   close(): Promise<void>;
+}
+
+export interface ServerAccounts {
+  add(a: { appID: string; UID: string; password: string; nickname?: string }): Promise<void>;
+  disable(appID: string, UID: string): Promise<void>;
+  setPassword(appID: string, UID: string, password: string): Promise<void>;
+  list(appID?: string): Promise<AccountRow[]>;
 }
 
 async function createMediaPlane(options: MediaPlaneOptions, logger: Logger): Promise<MediaPlane> {
@@ -74,11 +95,31 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   }
   const apps = new Map(store.listApps().map((a) => [a.appID, a]));
 
+  const accountStore = AccountStore.open(resolve(o.dataDir));
+  let userAuth: UserAuth;
+  try {
+    userAuth = new UserAuth(
+      accountStore,
+      {
+        mode: o.userAuth,
+        ...(o.webhook ? { webhook: o.webhook } : {}),
+        ...(o.userTokenTtlMs ? { tokenTtlMs: o.userTokenTtlMs } : {}),
+        ...(o.loginLimits ? { limits: o.loginLimits } : {}),
+      },
+      logger,
+    );
+  } catch (err) {
+    accountStore.close();
+    await store.close();
+    throw err;
+  }
+
   let media: MediaPlane | null = null;
   if (o.media !== false) {
     try {
       media = await createMediaPlane(o.media ?? {}, logger);
     } catch (err) {
+      accountStore.close();
       await store.close();
       throw err;
     }
@@ -109,11 +150,27 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     calls,
     { graceMs: o.graceMs, tokenWarnMs: o.tokenWarnMs, multiDevice: o.multiDevice, limits: transportLimits },
     logger,
+    userAuth,
   );
   const ringMedia = media ? new RingMedia(calls, media, logger) : null;
-  const http = createHttpServer(options.staticRoutes ?? defaultStaticRoutes(), logger, {
-    serveSourceMaps: o.serveSourceMaps === true,
-  });
+  userAuth.onDisabled((appID, UID) => sessions.endUser(appID, UID, 'user disabled', SdkErr.CUSTOMAUTH_FAILED));
+  userAuth.watch();
+  let http: ReturnType<typeof createHttpServer>;
+  try {
+    http = createHttpServer(options.staticRoutes ?? defaultStaticRoutes(), logger, {
+      serveSourceMaps: o.serveSourceMaps === true,
+      ...(o.tls ? { tls: o.tls } : {}),
+    });
+  } catch (err) {
+    // A bad certificate or key: say so plainly, leave nothing open.
+    await media?.close();
+    userAuth.close();
+    accountStore.close();
+    await store.close();
+    throw new Error(`TLS certificate or key unusable: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
   const guard = new UpgradeGuard({
     allowedOrigins: o.allowedOrigins,
     allowedHosts: o.allowedHosts,
@@ -131,6 +188,9 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     ringMedia,
     store,
     log: logger,
+    userAuth,
+    turn: o.turn ?? null,
+    trustProxy: o.trustProxy ?? false,
     limits,
     transport: transportLimits,
     guard,
@@ -145,8 +205,8 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   });
   const port = (http.address() as AddressInfo).port;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
-  url = `http://${host}:${port}`;
-  logger.info({ url, dataDir: resolve(o.dataDir), media: media !== null }, 'server listening');
+  url = `${o.tls ? 'https' : 'http'}://${host}:${port}`;
+  logger.info({ url, dataDir: resolve(o.dataDir), media: media !== null, userAuth: o.userAuth }, 'server listening');
 
   let closing: Promise<void> | null = null;
   return {
@@ -156,6 +216,18 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     devApp,
     media,
     logger,
+    userAuth: o.userAuth,
+    accounts: {
+      add: (a) => userAuth.add(a),
+      disable: (appID, UID) => userAuth.disable(appID, UID),
+      setPassword: (appID, UID, password) => userAuth.setPassword(appID, UID, password),
+      list: async (appID) => userAuth.list(appID),
+    },
+    reloadTls(tls) {
+      if (!('setSecureContext' in http)) throw new Error('this server was started without tls');
+      http.setSecureContext({ cert: tls.cert, key: tls.key });
+      logger.info('TLS certificate reloaded');
+    },
     stats: () => ({
       sessions: sessions.size,
       sockets: signaling.connectionCount,
@@ -172,6 +244,8 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
         await new Promise<void>((r) => http.close(() => r()));
         http.closeAllConnections();
         await media?.close();
+        userAuth.close();
+        accountStore.close();
         await store.close();
         logger.info({ url }, 'server closed');
       })();

@@ -9,9 +9,10 @@ export type BridgedFunctionName = Exclude<
 /**
  * How a function's failure is reported when the call never reaches the core (bad IPC payload, main gone):
  * through the same Fail / Rslt callback the core would use, so the app sees the same thing either way.
- * `err`: (sdkErr, cookie); `callID`: (callID, sdkErr, cookie); `records`: (sdkErr, [], cookie).
+ * `err`: (sdkErr, cookie); `callID`: (callID, sdkErr, cookie); `records`: (sdkErr, [], cookie);
+ * `result`: (sdkErr, null, cookie).
  */
-export type FailShape = 'err' | 'callID' | 'records';
+export type FailShape = 'err' | 'callID' | 'records' | 'result';
 
 export interface FunctionSpec {
   /** Index of the `cookie` argument, or -1 when the function takes none. */
@@ -51,6 +52,8 @@ export const BRIDGED_FUNCTIONS = {
   CRVideo_OpenVideo: { cookie: -1 },
   CRVideo_CloseVideo: { cookie: -1 },
   CRVideo_GetCallRecords: { cookie: 0, fail: { callback: 'CRVideo_GetCallRecordsRslt', shape: 'records' } },
+  CRVideo_GetUserToken: { cookie: 3, fail: { callback: 'CRVideo_GetUserTokenRslt', shape: 'result' } },
+  CRVideo_ChangePassword: { cookie: 2, fail: err('CRVideo_ChangePasswordRslt') },
 } as const satisfies Record<BridgedFunctionName, FunctionSpec>;
 
 export const BRIDGED_FUNCTION_NAMES = Object.keys(BRIDGED_FUNCTIONS) as [BridgedFunctionName, ...BridgedFunctionName[]];
@@ -81,6 +84,8 @@ export const COOKIE_CALLBACKS: ReadonlySet<CallbackName> = new Set<CallbackName>
   'CRVideo_StartUserStatusNotifyRslt',
   'CRVideo_StopUserStatusNotifyRslt',
   'CRVideo_GetCallRecordsRslt',
+  'CRVideo_GetUserTokenRslt',
+  'CRVideo_ChangePasswordRslt',
 ]);
 
 /** The arguments of the Fail / Rslt callback reporting `sdkErr` for a call that never reached the core. */
@@ -96,6 +101,7 @@ export function failArgs(
   const { callback, shape } = spec.fail;
   if (shape === 'callID') return { callback, args: [callID ?? args[0], sdkErr, cookie] };
   if (shape === 'records') return { callback, args: [sdkErr, [], cookie] };
+  if (shape === 'result') return { callback, args: [sdkErr, null, cookie] };
   return { callback, args: [sdkErr, cookie] };
 }
 

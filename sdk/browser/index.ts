@@ -19,6 +19,12 @@ function defaultServerAddr(): string {
   return loc && (loc.protocol === 'http:' || loc.protocol === 'https:') ? loc.origin : '';
 }
 
+/** `<script data-ice-transport-policy="relay">`: media only through TURN relays (strict networks, tests). */
+function iceTransportPolicy(): RTCIceTransportPolicy | undefined {
+  const script = globalThis.document?.currentScript as HTMLScriptElement | null | undefined;
+  return script?.dataset.iceTransportPolicy === 'relay' ? 'relay' : undefined;
+}
+
 const EXTENSION_HOLDERS = [
   'CRVideo_NotifyActiveSpeaker',
   'CRVideo_NotifyDeviceError',
@@ -26,13 +32,18 @@ const EXTENSION_HOLDERS = [
   'CRVideo_MicEnergyUpdate',
 ] as const;
 
+function relayOnly(): { iceTransportPolicy?: RTCIceTransportPolicy } {
+  const policy = iceTransportPolicy();
+  return policy ? { iceTransportPolicy: policy } : {};
+}
+
 /** Builds a browser client: native WebSocket, mediasoup-client media, extension functions. */
 export function createBrowserClient(serverAddr = defaultServerAddr()): CRVideoClient {
   let engine: MediasoupEngine | null = null;
   const client = createCRVideoCore({
     serverAddr,
     WebSocket: globalThis.WebSocket as unknown as WebSocketCtor,
-    media: createMediasoupEngine({}, (e) => {
+    media: createMediasoupEngine(relayOnly(), (e) => {
       engine = e;
     }),
   });

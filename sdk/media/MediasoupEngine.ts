@@ -39,6 +39,8 @@ export interface MediasoupEngineOptions {
   prepareOnRing?: boolean;
   /** A transport 'disconnected' this long gets an ICE restart (default 3000 ms); 'failed' gets one at once. */
   iceDisconnectedMs?: number;
+  /** 'relay': media only through the server's TURN relays (networks that allow nothing else; tests). */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   log?: (msg: string, extra?: unknown) => void;
 }
 
@@ -84,6 +86,7 @@ export class MediasoupEngine implements MediaEngine {
   /** Bitrate cap of the camera from SDKParams.videoSendBW (bps; 0 = none). */
   #sendCap = 0;
   #netScore = -1;
+  readonly #iceTransportPolicy: RTCIceTransportPolicy | undefined;
 
   constructor(ctx: MediaContext, options: MediasoupEngineOptions = {}) {
     this.#ctx = ctx;
@@ -98,6 +101,7 @@ export class MediasoupEngine implements MediaEngine {
         if (!room.closed) this.#log('could not tell the tile size', err);
       });
     });
+    this.#iceTransportPolicy = options.iceTransportPolicy;
     this.#local = new LocalMedia(
       {
         status: (kind, old, status) => this.#ownStatus(kind, old, status),
@@ -317,7 +321,7 @@ export class MediasoupEngine implements MediaEngine {
     if (!live()) return false;
     room.device = device;
 
-    const send = device.createSendTransport(s as types.TransportOptions);
+    const send = device.createSendTransport(this.#withRelay(s));
     room.send = send;
     this.#wire(room, send);
     send.on('produce', ({ kind, rtpParameters, appData }, ok, fail) => {
@@ -325,7 +329,7 @@ export class MediasoupEngine implements MediaEngine {
         .request('media.produce', { transportId: send.id, kind, rtpParameters, paused: appData.heldForRing === true })
         .then(({ id }) => ok({ id }), fail);
     });
-    room.recv = device.createRecvTransport(r as types.TransportOptions);
+    room.recv = device.createRecvTransport(this.#withRelay(r));
     this.#wire(room, room.recv);
     // Publish what is already captured now: the others receive it while we finish setting up.
     for (const kind of ['audio', 'video'] as const) if (this.#local.track(kind)) this.#publish(kind);
@@ -341,6 +345,16 @@ export class MediasoupEngine implements MediaEngine {
     this.#pushStatus(room);
     room.later(1000, () => void this.#netTick(room));
     return true;
+  }
+
+  /** Transport options with the server's TURN relays (and the relay-only policy, when asked for). */
+  #withRelay(o: unknown): types.TransportOptions {
+    const t = o as types.TransportOptions & { iceServers?: RTCIceServer[] };
+    return {
+      ...t,
+      ...(t.iceServers ? { iceServers: t.iceServers } : {}),
+      ...(this.#iceTransportPolicy ? { iceTransportPolicy: this.#iceTransportPolicy } : {}),
+    };
   }
 
   /** A Device loaded with these router capabilities (kept: every room offers the same codecs). */
@@ -376,7 +390,9 @@ export class MediasoupEngine implements MediaEngine {
     if (room.closed || t.closed) return false;
     let done = false;
     try {
-      const { iceParameters } = await this.#ctx.request('media.restartIce', { transportId: t.id });
+      const { iceParameters, iceServers } = await this.#ctx.request('media.restartIce', { transportId: t.id });
+      // Fresh TURN credentials first: the old ones may have expired while the call went on.
+      if (iceServers) await t.updateIceServers({ iceServers });
       if (room.closed || t.closed) return false;
       await t.restartIce({ iceParameters: iceParameters as types.IceParameters });
       done = true;

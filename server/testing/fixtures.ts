@@ -21,6 +21,8 @@ export async function startTestServer(opts: ServerOptions = {}): Promise<TestSer
   const server = await startServer({
     port: 0,
     apps: [TEST_APP],
+    // The existing suites test signaling, not per-user authentication (server/auth/*.test.ts do).
+    userAuth: 'none',
     media: false,
     logLevel: process.env.CRVIDEO_TEST_LOG ?? 'silent',
     ...opts,

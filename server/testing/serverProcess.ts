@@ -17,7 +17,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
  */
 export async function spawnServer(args: string[], entry: 'dist' | 'source' = 'source'): Promise<ServerProcess> {
   const cli = entry === 'dist' ? [join(ROOT, 'dist/server/cli.js')] : ['--import', 'tsx', join(ROOT, 'server/cli.ts')];
-  const child = spawn(process.execPath, [...cli, '--port', '0', ...args], {
+  const child = spawn(process.execPath, [...cli, '--port', '0', '--user-auth', 'none', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, CRVIDEO_LOG_LEVEL: 'warn' },
@@ -26,7 +26,7 @@ export async function spawnServer(args: string[], entry: 'dist' | 'source' = 'so
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /server: (http:\/\/\S+)/.exec(out);
+      const m = /server: (https?:\/\/\S+)/.exec(out);
       if (m?.[1]) resolve(m[1]);
     });
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));

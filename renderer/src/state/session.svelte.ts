@@ -11,9 +11,13 @@ export type SessionPhase = 'signedOut' | 'signingIn' | 'signedIn';
 /** Why the user is looking at the sign-in form, if not by choice. */
 export type SignInNotice = { kind: 'loginFail'; code: number } | { kind: 'lineOff'; code: number } | null;
 
-/** What the sign-in form hands over: `secret` is the plain secret typed now ('' = keep the saved MD5). */
-export interface SignInForm extends Omit<SavedLogin, 'secretMd5'> {
+/**
+ * What the sign-in form hands over: `secret` is the plain secret typed now ('' = keep the saved MD5);
+ * `password` the user's password typed now ('' = use the remembered sign-in).
+ */
+export interface SignInForm extends Omit<SavedLogin, 'secretMd5' | 'refreshToken'> {
   secret: string;
+  password: string;
   autoSignIn: boolean;
 }
 
@@ -36,6 +40,10 @@ export class Session {
   retryIn = $state<number | null>(null);
 
   #cookie = '';
+  #tokenCookie = '';
+  #renewCookie = '';
+  /** The refresh credential of this sign-in (password method): renews tokens; kept on disk only with "remember me". */
+  #refresh = '';
   #dndCookie = '';
   #dndBefore = false;
   #retryTimer: ReturnType<typeof setInterval> | null = null;
@@ -83,6 +91,32 @@ export class Session {
       // A lost line (e.g. the server restarted) heals by signing in again; a kick or expiry does not.
       if (TRANSIENT.has(code) && this.#canSignInAgain()) this.#scheduleRetry();
     });
+    on('CRVideo_GetUserTokenRslt', (code, result, c) => {
+      if (c === this.#renewCookie) {
+        if (code === 0 && result) crv().CRVideo_UpdateToken(result.token);
+        else console.warn(`[ui] token renewal failed sdkErr=${code}`);
+        return;
+      }
+      if (c !== this.#tokenCookie || this.phase !== 'signingIn') return;
+      if (code !== 0 || !result) {
+        console.warn(`[ui] no user token sdkErr=${code}`);
+        this.phase = 'signedOut';
+        this.notice = { kind: 'loginFail', code };
+        // A refused saved sign-in (revoked, expired, user disabled) is forgotten; the form asks for the password.
+        if (code === 17) this.#forgetRefresh();
+        if (this.#automatic && TRANSIENT.has(code)) this.#scheduleRetry();
+        return;
+      }
+      this.#refresh = result.refreshToken;
+      if (settings.autoSignIn) settings.setRefreshToken(result.refreshToken);
+      crv().CRVideo_LoginByToken(result.token, this.nickname, result.UID, '', this.#cookie);
+    });
+    on('CRVideo_NotifyTokenWillExpire', () => {
+      if (this.phase !== 'signedIn' || !this.#refresh) return;
+      this.#renewCookie = cookie('renew');
+      crv().CRVideo_GetUserToken(this.UID, { refreshToken: this.#refresh }, null, this.#renewCookie);
+      console.info('[ui] renewing the user token');
+    });
     on('CRVideo_NotifyReconnecting', (r) => {
       this.reconnecting = r;
     });
@@ -110,18 +144,33 @@ export class Session {
   signIn(form: SignInForm): void {
     const saved = settings.login;
     const secretMd5 = form.secret ? md5Hex(form.secret) : saved.secretMd5;
+    const UID = form.UID.trim();
+    const sameUser = UID === saved.UID && form.serverAddr.trim() === saved.serverAddr;
     const login: SavedLogin = {
       serverAddr: form.serverAddr.trim(),
       appID: form.appID.trim(),
       method: form.method,
       secretMd5,
       token: form.token.trim(),
-      UID: form.UID.trim(),
+      UID,
       nickname: form.nickname.trim(),
+      // A typed password starts afresh; an empty one uses the remembered sign-in of the same user.
+      refreshToken: form.autoSignIn && !form.password && sameUser ? saved.refreshToken : '',
     };
     settings.saveLogin(login, form.autoSignIn);
+    if (form.password || !sameUser) this.#refresh = '';
     this.#automatic = false;
-    this.#login(login);
+    this.#login(login, form.password);
+  }
+
+  /** Whether the form may leave the password empty (a remembered sign-in exists for `UID`). */
+  hasRememberedSignIn(UID: string): boolean {
+    return !!UID && UID === settings.login.UID && !!(this.#refresh || settings.login.refreshToken);
+  }
+
+  #forgetRefresh(): void {
+    this.#refresh = '';
+    if (settings.login.refreshToken) settings.setRefreshToken('');
   }
 
   /** Start-up: sign in with the remembered details if the user asked for that. */
@@ -134,6 +183,7 @@ export class Session {
   signOut(): void {
     if (this.phase === 'signedOut') return;
     settings.setAutoSignIn(false);
+    this.#forgetRefresh();
     this.#toSignedOut();
     this.notice = null;
     crv().CRVideo_Logout();
@@ -160,7 +210,7 @@ export class Session {
     this.#cancelRetry();
   }
 
-  #login(login: SavedLogin): void {
+  #login(login: SavedLogin, password = ''): void {
     if (this.phase !== 'signedOut') return;
     const api = crv();
     if (login.serverAddr) api.CRVideo_SetServerAddr(login.serverAddr);
@@ -168,7 +218,12 @@ export class Session {
     this.nickname = login.nickname || login.UID;
     this.#cookie = cookie('login');
     console.info(`[ui] signing in UID=${login.UID} appID=${login.appID} by ${login.method}`);
-    if (login.method === 'token') {
+    if (login.method === 'password') {
+      // The password buys a short-lived token (never stored); LoginByToken follows in GetUserTokenRslt.
+      this.#tokenCookie = cookie('token');
+      const refreshToken = this.#refresh || login.refreshToken;
+      crv().CRVideo_GetUserToken(login.UID, password || { refreshToken }, null, this.#tokenCookie);
+    } else if (login.method === 'token') {
       api.CRVideo_LoginByToken(login.token, login.nickname, login.UID, '', this.#cookie);
     } else {
       api.CRVideo_Login(login.appID, login.secretMd5, login.nickname, login.UID, '', this.#cookie);
@@ -177,6 +232,7 @@ export class Session {
 
   #canSignInAgain(): boolean {
     const l = settings.login;
+    if (l.method === 'password') return !!l.UID && !!(this.#refresh || l.refreshToken);
     return !!l.UID && (l.method === 'token' ? !!l.token : !!l.appID && !!l.secretMd5);
   }
 

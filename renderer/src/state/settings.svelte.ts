@@ -3,15 +3,20 @@ import type { Lang } from '../i18n/i18n.svelte.js';
 
 const STORAGE_KEY = 'crvideo-phone.settings.v1';
 
-/** What the sign-in form remembers. Never the secret itself: only its MD5, which is what CRVideo_Login takes. */
+/**
+ * What the sign-in form remembers. Never a password or the app secret itself: for the password method
+ * a refresh credential the server issued (only with "remember me"), for the secret method its MD5.
+ */
 export interface SavedLogin {
   serverAddr: string;
   appID: string;
-  method: 'secret' | 'token';
+  method: 'password' | 'secret' | 'token';
   secretMd5: string;
   token: string;
   UID: string;
   nickname: string;
+  /** The server's refresh credential (password method with "remember me"), else ''. */
+  refreshToken: string;
 }
 
 interface Persisted {
@@ -25,7 +30,16 @@ interface Persisted {
 }
 
 const DEFAULTS: Persisted = {
-  login: { serverAddr: '', appID: '', method: 'secret', secretMd5: '', token: '', UID: '', nickname: '' },
+  login: {
+    serverAddr: '',
+    appID: '',
+    method: 'password',
+    secretMd5: '',
+    token: '',
+    UID: '',
+    nickname: '',
+    refreshToken: '',
+  },
   autoSignIn: false,
   ringVolume: 0.8,
   lang: null,
@@ -76,6 +90,12 @@ export class Settings {
 
   setAutoSignIn(on: boolean): void {
     this.#data.autoSignIn = on;
+    this.#persist();
+  }
+
+  /** Keeps (or with '' forgets) the refresh credential of "remember me". */
+  setRefreshToken(refreshToken: string): void {
+    this.#data.login = { ...this.#data.login, refreshToken };
     this.#persist();
   }
 

@@ -1,0 +1,86 @@
+// The sign-in form for people: server address, user ID and password against a server with built-in
+// accounts (the default). The app secret is never asked for; a token bought with the password is
+// renewed with the refresh credential; "remember me" keeps that credential, never the password.
+import { expect, test } from '@playwright/test';
+import { APP, buildApp, Person, UiServer } from './uiHarness.js';
+
+let srv: UiServer;
+const people: Person[] = [];
+
+test.beforeAll(async () => {
+  const routes = await buildApp();
+  // Tokens live 5 s and the warning comes 2.5 s ahead, so a renewal happens within each test.
+  srv = await UiServer.start(routes, { userAuth: 'accounts', userTokenTtlMs: 5000, tokenWarnMs: 2500 });
+  await srv.server.accounts.add({ appID: APP.appID, UID: 'alice', password: 'alice-password-1' });
+  await srv.server.accounts.add({ appID: APP.appID, UID: 'li', password: 'li-password-1' });
+});
+
+test.afterAll(async () => {
+  for (const p of people.splice(0)) await p.close();
+  await srv?.close();
+});
+
+test('English: wrong password refused in words; the right one signs in; remembered sign-in; token renewed; disabled', async ({
+  browser,
+}) => {
+  const a = await Person.open(browser, srv.url, 'alice', 'Alice');
+  people.push(a);
+  const page = a.page;
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByRole('radio', { name: 'Password' })).toBeChecked();
+  await expect(page.getByRole('textbox', { name: 'App secret' })).toHaveCount(0);
+
+  await page.getByRole('textbox', { name: 'User ID', exact: true }).fill('alice');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page.getByRole('alert')).toContainText('Please fill in: Password.');
+
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill('not-her-password');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page.getByRole('alert')).toContainText('Wrong user ID or password');
+
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill('alice-password-1');
+  await page.getByRole('textbox', { name: 'Display name' }).fill('Alice');
+  await page.getByRole('checkbox', { name: 'Remember me' }).check();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page.getByText('Signed in as Alice')).toBeVisible();
+
+  // Stored: a refresh credential, never the password nor the app secret.
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+  expect(stored).not.toContain('alice-password-1');
+  expect(stored).not.toContain(APP.appSecret);
+  const remembered = await page.evaluate(
+    () => JSON.parse(localStorage.getItem('crvideo-phone.settings.v1') ?? '{}').login?.refreshToken as string,
+  );
+  expect(remembered).toMatch(/^[\w-]{20,}$/);
+
+  // The 5 s token is renewed in the background: still signed in well after it expired.
+  await page.waitForTimeout(7000);
+  await expect(page.getByText('Signed in as Alice')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toHaveCount(0);
+
+  // Next start: signed in again by the remembered sign-in.
+  await page.reload();
+  await expect(page.getByText('Signed in as Alice')).toBeVisible();
+
+  // The admin disables her: she is signed out and told why; the remembered sign-in no longer works.
+  await srv.server.accounts.disable(APP.appID, 'alice');
+  await expect(page.getByRole('alert')).toContainText('Your account was disabled by an administrator.');
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+});
+
+test('Chinese: the same form by its Chinese names', async ({ browser }) => {
+  const p = await Person.open(browser, srv.url, 'li', '李雷', { lang: 'zh-CN' });
+  people.push(p);
+  const page = p.page;
+  await expect(page.getByRole('heading', { name: '登录' })).toBeVisible();
+  await expect(page.getByRole('radio', { name: '密码' })).toBeChecked();
+  await page.getByRole('textbox', { name: '用户 ID', exact: true }).fill('li');
+  await page.getByRole('textbox', { name: '密码', exact: true }).fill('wrong-password');
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await expect(page.getByRole('alert')).toContainText('用户 ID 或密码错误');
+  await page.getByRole('textbox', { name: '密码', exact: true }).fill('li-password-1');
+  await page.getByRole('textbox', { name: '显示名称' }).fill('李雷');
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await expect(page.getByText('已登录：李雷')).toBeVisible();
+});

@@ -1,0 +1,219 @@
+import { decodeJwt, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { Logger } from 'pino';
+import { CRVideoError, type ResponseData, SdkErr } from '../../protocol/index.js';
+import type { TokenClaims } from '../Auth.js';
+import type { AccountRow, AccountStore } from './AccountStore.js';
+import { DEFAULT_LOGIN_LIMITS, LoginLimiter, type LoginLimits } from './LoginLimiter.js';
+import { dummyHash, hashPassword, verifyPassword } from './PasswordHash.js';
+import { askWebhook, type WebhookOptions } from './Webhook.js';
+
+/** How users prove who they are: built-in accounts, the customer's webhook, or not at all (trusted setups, tests). */
+export type UserAuthMode = 'accounts' | 'webhook' | 'none';
+
+export interface UserAuthOptions {
+  mode: UserAuthMode;
+  webhook?: WebhookOptions;
+  /** Lifetime of a token issued to a user (default 15 min). */
+  tokenTtlMs?: number;
+  /** Lifetime of a refresh credential (default 30 days). */
+  refreshTtlMs?: number;
+  limits?: LoginLimits;
+}
+
+export const MIN_PASSWORD = 8;
+const ISSUER = 'crvideo-phone';
+
+export interface UserAuthEvents {
+  /** A user was disabled: end their sessions. */
+  disabled(appID: string, UID: string): void;
+}
+
+/**
+ * Per-user authentication: checks `userAuthCode` on `CRVideo_Login`, issues short-lived user tokens
+ * (signed with the server's own key, so knowing the app secret is not enough to mint one) and
+ * refresh credentials, and manages built-in accounts.
+ */
+export class UserAuth {
+  readonly mode: UserAuthMode;
+  readonly #store: AccountStore;
+  readonly #o: UserAuthOptions;
+  readonly #limiter: LoginLimiter;
+  readonly #key: Uint8Array;
+  readonly #log: Logger;
+  readonly #listeners = new Set<UserAuthEvents['disabled']>();
+  #pollTimer: NodeJS.Timeout | null = null;
+  #pollFrom = Date.now();
+
+  constructor(store: AccountStore, o: UserAuthOptions, log: Logger) {
+    if (o.mode === 'webhook' && !o.webhook?.url) throw new Error("userAuth 'webhook' needs webhook.url");
+    this.mode = o.mode;
+    this.#store = store;
+    this.#o = o;
+    this.#limiter = new LoginLimiter(o.limits ?? DEFAULT_LOGIN_LIMITS);
+    this.#key = store.signingKey();
+    this.#log = log.child({ mod: 'UserAuth' });
+  }
+
+  get tokenTtlMs(): number {
+    return this.#o.tokenTtlMs ?? 15 * 60_000;
+  }
+
+  onDisabled(fn: UserAuthEvents['disabled']): void {
+    this.#listeners.add(fn);
+  }
+
+  /** Watches the store for users disabled by the admin CLI (another process), every `everyMs`. */
+  watch(everyMs = 2000): void {
+    this.#pollTimer = setInterval(() => {
+      const now = Date.now();
+      for (const row of this.#store.disabledSince(this.#pollFrom)) this.#emitDisabled(row.appID, row.UID);
+      this.#pollFrom = now;
+    }, everyMs);
+    this.#pollTimer.unref();
+  }
+
+  close(): void {
+    if (this.#pollTimer) clearInterval(this.#pollTimer);
+    this.#pollTimer = null;
+    this.#listeners.clear();
+  }
+
+  #emitDisabled(appID: string, UID: string): void {
+    for (const fn of this.#listeners) fn(appID, UID);
+  }
+
+  /**
+   * Checks `userAuthCode` for `CRVideo_Login` / a token request. 14 when missing, 17 when wrong,
+   * the user is disabled or locked after failures, 16 when the webhook failed.
+   */
+  async verifyCode(appID: string, UID: string, userAuthCode: string, address: string): Promise<void> {
+    if (this.mode === 'none') return;
+    if (!userAuthCode) {
+      this.#log.info({ appID, UID, address }, 'sign-in refused: no userAuthCode');
+      throw new CRVideoError(SdkErr.CUSTOMAUTH_NOINFO, 'this server needs the user password (userAuthCode)');
+    }
+    const userKey = `${appID}\u0000${UID}`;
+    await this.#limiter.check(userKey, address);
+    try {
+      if (this.mode === 'webhook') {
+        await askWebhook(this.#o.webhook as WebhookOptions, { appID, UID, userAuthCode });
+      } else {
+        const acct = this.#store.get(appID, UID);
+        const ok = await verifyPassword(userAuthCode, acct?.hash ?? (await dummyHash()));
+        if (!acct || !ok) throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, 'wrong user ID or password');
+        if (acct.disabled) throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, 'this user is disabled');
+      }
+    } catch (err) {
+      const code = CRVideoError.codeOf(err);
+      if (code === SdkErr.CUSTOMAUTH_FAILED) await this.#limiter.failed(userKey, address);
+      this.#log.info({ appID, UID, address, sdkErr: code }, 'sign-in refused');
+      throw err;
+    }
+    await this.#limiter.succeeded(userKey);
+  }
+
+  /** Answers `issueUserToken`: proves the user by code or refresh credential, then signs a token. */
+  async issue(
+    appID: string,
+    UID: string,
+    proof: { userAuthCode?: string | undefined; refreshToken?: string | undefined },
+    address: string,
+  ): Promise<ResponseData<'issueUserToken'>> {
+    if (proof.refreshToken) {
+      const owner = this.#store.refreshOwner(proof.refreshToken);
+      if (!owner || owner.appID !== appID || owner.UID !== UID) {
+        await this.#limiter.failed(`${appID}\u0000${UID}`, address);
+        this.#log.info({ appID, UID, address }, 'refresh refused');
+        throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, 'sign in again (the saved sign-in expired or was revoked)');
+      }
+      this.#assertEnabled(appID, UID);
+    } else {
+      await this.verifyCode(appID, UID, proof.userAuthCode ?? '', address);
+    }
+    const tokenExp = Date.now() + this.tokenTtlMs;
+    const token = await new SignJWT({ appID, UID })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER)
+      .setSubject(UID)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(tokenExp / 1000))
+      .sign(this.#key);
+    const refresh = proof.refreshToken
+      ? { refreshToken: proof.refreshToken, refreshExp: this.#store.refreshOwner(proof.refreshToken)?.expiresAt ?? 0 }
+      : this.#store.newRefresh(appID, UID, this.#o.refreshTtlMs ?? 30 * 86_400_000);
+    this.#log.info({ appID, UID, tokenExp, byRefresh: !!proof.refreshToken }, 'user token issued');
+    return { appID, UID, token, tokenExp: Math.floor(tokenExp / 1000) * 1000, ...refresh };
+  }
+
+  #assertEnabled(appID: string, UID: string): void {
+    if (this.mode !== 'accounts') return;
+    const acct = this.#store.get(appID, UID);
+    if (!acct || acct.disabled) throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, 'this user is disabled');
+  }
+
+  /** Whether `token` claims to be one this server issued (it is then verified by `verifyUserToken`). */
+  static isUserToken(token: string): boolean {
+    try {
+      return decodeJwt(token).iss === ISSUER;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Verifies a token this server issued: 18 expired, 21 invalid or another UID, 17 user disabled. */
+  async verifyUserToken(token: string, UID: string): Promise<TokenClaims> {
+    let claims: TokenClaims;
+    try {
+      const { payload } = await jwtVerify(token, this.#key, { algorithms: ['HS256'], issuer: ISSUER });
+      if (payload.sub !== UID || typeof payload.appID !== 'string' || typeof payload.exp !== 'number')
+        throw new CRVideoError(SdkErr.TOKEN_AUTH_FAILED, 'token names another UID');
+      claims = { appID: payload.appID, UID, expMs: payload.exp * 1000 };
+    } catch (err) {
+      if (err instanceof CRVideoError) throw err;
+      if (err instanceof joseErrors.JWTExpired)
+        throw new CRVideoError(SdkErr.TOKEN_TIMEOUT, 'token expired', { cause: err });
+      throw new CRVideoError(SdkErr.TOKEN_AUTH_FAILED, 'token invalid', { cause: err });
+    }
+    this.#assertEnabled(claims.appID, UID);
+    return claims;
+  }
+
+  /** The logged-in user changes their own password (accounts only; 15 otherwise). */
+  async changePassword(appID: string, UID: string, oldPassword: string, newPassword: string, address: string) {
+    if (this.mode !== 'accounts')
+      throw new CRVideoError(SdkErr.CUSTOMAUTH_NOTSUPPORT, 'passwords are not kept by this server');
+    await this.verifyCode(appID, UID, oldPassword, address);
+    await this.setPassword(appID, UID, newPassword);
+  }
+
+  // ---- administration (startServer's `accounts` and `npm run users`) ----
+
+  async add(a: { appID: string; UID: string; password: string; nickname?: string | undefined }): Promise<void> {
+    checkPassword(a.password);
+    this.#store.upsert(a.appID, a.UID, a.nickname ?? a.UID, await hashPassword(a.password));
+    this.#log.info({ appID: a.appID, UID: a.UID }, 'account added');
+  }
+
+  async setPassword(appID: string, UID: string, password: string): Promise<void> {
+    checkPassword(password);
+    if (!this.#store.setHash(appID, UID, await hashPassword(password)))
+      throw new CRVideoError(SdkErr.ERR_USER_NOT_FOUND, `no account ${UID} in ${appID}`);
+    this.#log.info({ appID, UID }, 'password set');
+  }
+
+  async disable(appID: string, UID: string): Promise<void> {
+    if (!this.#store.setDisabled(appID, UID, true))
+      throw new CRVideoError(SdkErr.ERR_USER_NOT_FOUND, `no account ${UID} in ${appID}`);
+    this.#log.info({ appID, UID }, 'account disabled');
+    this.#emitDisabled(appID, UID);
+  }
+
+  list(appID?: string): AccountRow[] {
+    return this.#store.list(appID);
+  }
+}
+
+function checkPassword(password: string): void {
+  if (typeof password !== 'string' || [...password].length < MIN_PASSWORD)
+    throw new CRVideoError(SdkErr.MEETPARAM_ERR, `a password has at least ${MIN_PASSWORD} characters`);
+}

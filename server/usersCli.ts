@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// `npm run users -- add|disable|reset-password|list`: the admin's account tool. It writes the server's
+// SQLite store directly (safe while the server runs: WAL); a running server ends a disabled user's
+// sessions within two seconds.
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { CRVideoError } from '../protocol/index.js';
+import { AccountStore } from './auth/AccountStore.js';
+import { UserAuth } from './auth/UserAuth.js';
+
+const HELP = `npm run users -- COMMAND [options]
+
+  add APPID UID [--nickname NAME]     create (or re-enable) a user
+  reset-password APPID UID            set a new password (ends the user's saved sign-ins)
+  disable APPID UID                   disable a user (their sessions end)
+  list [APPID]                        list users
+
+  --password-stdin    read the password from standard input (otherwise one is generated and printed)
+  --data DIR          data folder (CRVIDEO_DATA, default ./data)
+`;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    nickname: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+    data: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+const [command, appID, UID] = positionals;
+if (values.help || !command) {
+  process.stdout.write(HELP);
+  process.exit(values.help ? 0 : 2);
+}
+
+async function password(): Promise<{ password: string; generated: boolean }> {
+  if (!values['password-stdin']) return { password: randomBytes(12).toString('base64url'), generated: true };
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return {
+    password: Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, ''),
+    generated: false,
+  };
+}
+
+const store = AccountStore.open(resolve(values.data ?? process.env.CRVIDEO_DATA ?? './data'));
+const auth = new UserAuth(store, { mode: 'accounts' }, pino({ level: 'silent' }));
+try {
+  const need = (): [string, string] => {
+    if (!appID || !UID) throw new CRVideoError(5, `${command} wants APPID UID`);
+    return [appID, UID];
+  };
+  if (command === 'add' || command === 'reset-password') {
+    const [a, u] = need();
+    const p = await password();
+    if (command === 'add') await auth.add({ appID: a, UID: u, password: p.password, nickname: values.nickname });
+    else await auth.setPassword(a, u, p.password);
+    process.stdout.write(`${command === 'add' ? 'added' : 'password set for'} ${u} in ${a}\n`);
+    if (p.generated) process.stdout.write(`password: ${p.password}\n`);
+  } else if (command === 'disable') {
+    const [a, u] = need();
+    await auth.disable(a, u);
+    process.stdout.write(`disabled ${u} in ${a}\n`);
+  } else if (command === 'list') {
+    for (const r of auth.list(appID)) {
+      process.stdout.write(`${r.appID}\t${r.UID}\t${r.nickname}\t${r.disabled ? 'disabled' : 'active'}\n`);
+    }
+  } else {
+    process.stderr.write(`unknown command ${command}\n${HELP}`);
+    process.exitCode = 2;
+  }
+} catch (err) {
+  process.stderr.write(`users: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+} finally {
+  auth.close();
+  store.close();
+}

@@ -21,6 +21,8 @@ test.beforeAll(async () => {
     port: 0,
     dataDir,
     apps: [APP],
+    // The stories sign in the developer way, with the app secret.
+    userAuth: 'none',
     logLevel: process.env.CRVIDEO_TEST_LOG ?? 'warn',
     media: process.env.STANDIN_NO_MEDIA ? false : { numWorkers: 1 },
   });

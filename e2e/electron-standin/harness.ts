@@ -114,6 +114,8 @@ export const APP = { appID: 'desktop-standin', appSecret: 'desktop-standin-secre
  */
 export async function signIn(d: DesktopApp, UID: string, name: string): Promise<void> {
   const page = d.page;
+  // The stories' server runs userAuth 'none': sign in the developer way, with the app secret.
+  await page.getByRole('radio', { name: 'App secret' }).check();
   await page.getByRole('textbox', { name: 'App ID' }).fill(APP.appID);
   await page.getByRole('textbox', { name: 'App secret' }).fill(APP.appSecret);
   await page.getByRole('textbox', { name: 'User ID', exact: true }).fill(UID);

@@ -4,7 +4,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, type BrowserWindow, Notification, powerMonitor, session } from 'electron';
+import { app, type BrowserWindow, Notification, powerMonitor, safeStorage, session } from 'electron';
 import { Channels } from '../sdk/bridge/channelNames.js';
 import { createCRVideo } from '../sdk/index.js';
 import { setAppMenu } from './electron/appMenu.js';
@@ -15,6 +15,7 @@ import { createLoginItem } from './electron/loginItem.js';
 import { createMainWindow } from './electron/mainWindow.js';
 import { createElectronNotifications } from './electron/notifications.js';
 import { createElectronTray } from './electron/tray.js';
+import { CredentialVault } from './services/CredentialVault.js';
 import { PROTOCOL, parseDeepLink, parseLaunchArgs } from './services/DeepLink.js';
 import { Desktop } from './services/Desktop.js';
 import { createLog } from './services/log.js';
@@ -140,7 +141,7 @@ function start(): void {
     stop: () => page()?.send(Channels.ringtone, { playing: false }),
   };
   desktop = Desktop.create({
-    createCore: (media, serverAddr) => createCRVideo({ serverAddr, media }),
+    createCore: (media, serverAddr, tls) => createCRVideo({ serverAddr, media, tls }),
     ipc: electronIpc,
     page,
     isTrusted: (s) =>
@@ -157,6 +158,7 @@ function start(): void {
     ringtone,
     loginItem: createLoginItem(),
     settingsFile: join(app.getPath('userData'), 'settings.json'),
+    vault: new CredentialVault({ file: join(app.getPath('userData'), 'remembered-sign-in.json'), safeStorage }),
     serverAddr: launchServer,
     lang: pickLang(app.getLocale()),
     pageOrigin: APP_ORIGIN,

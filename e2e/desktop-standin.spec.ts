@@ -343,8 +343,9 @@ test('remember me keeps the refresh credential in the OS keychain, not in localS
     apps.splice(apps.indexOf(a), 1);
     const b = await launchDesktop(browser, [`--server=${acc.url}`], { userData });
     apps.push(b);
+    await expect(b.page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
     await b.page.evaluate((v) => localStorage.setItem('crvideo-phone.settings.v1', v), stored);
-    await b.page.reload();
+    b.window.contents.reload();
     // Signed in by the keychain's refresh credential: nobody typed a password.
     await expect(b.page.getByText('Signed in as Carol')).toBeVisible();
     expect([...a.rt.unknown, ...a.rt.errors, ...b.rt.unknown, ...b.rt.errors]).toEqual([]);

@@ -47,6 +47,12 @@ const launch = parseLaunchArgs(process.argv);
 const launchServer =
   process.argv.find((a) => a.startsWith('--server='))?.slice('--server='.length) || process.env.CRVIDEO_SERVER || null;
 
+/** `--company-ca=PEM-PATH` (or CRVIDEO_COMPANY_CA): trust a self-signed company CA from now on ('' forgets it). */
+const launchCompanyCa =
+  process.argv.find((a) => a.startsWith('--company-ca='))?.slice('--company-ca='.length) ??
+  process.env.CRVIDEO_COMPANY_CA ??
+  null;
+
 let desktop: Desktop | null = null;
 let mainWindow: BrowserWindow | null = null;
 let quitting = false;
@@ -160,6 +166,7 @@ function start(): void {
     settingsFile: join(app.getPath('userData'), 'settings.json'),
     vault: new CredentialVault({ file: join(app.getPath('userData'), 'remembered-sign-in.json'), safeStorage }),
     serverAddr: launchServer,
+    companyCaFile: launchCompanyCa,
     lang: pickLang(app.getLocale()),
     pageOrigin: APP_ORIGIN,
     quit: () => app.quit(),

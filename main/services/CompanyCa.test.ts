@@ -34,8 +34,8 @@ describe('company CA (desktop settings → SDK TLS options)', () => {
   });
 
   /** Signs in from the page of a desktop started with `settings`; the sdkErr the page sees (0: signed in). */
-  async function signInOutcome(settings: Record<string, unknown>): Promise<number> {
-    const d = await startDesktop(server, { settings });
+  async function signInOutcome(settings: Record<string, unknown>, companyCaFile?: string): Promise<number> {
+    const d = await startDesktop(server, { settings, ...(companyCaFile !== undefined ? { companyCaFile } : {}) });
     desktops.push(d);
     const done = Promise.race([
       d.pageNext('CRVideo_LoginSuccess').then(() => 0),
@@ -70,5 +70,12 @@ describe('company CA (desktop settings → SDK TLS options)', () => {
     const junk = join(dir, 'junk2.pem');
     writeFileSync(junk, 'not a certificate');
     assert.equal(await signInOutcome({ companyCaFile: junk }), SdkErr.SSL_ERR);
+  });
+
+  test('--company-ca=PATH at launch is saved in the settings and trusted at once; an empty one forgets it', async () => {
+    assert.equal(await signInOutcome({}, certs.caFile), 0);
+    assert.equal(desktops.at(-1)?.desktop.settings.data.companyCaFile, certs.caFile);
+    assert.equal(await signInOutcome({ companyCaFile: certs.caFile }, ''), SdkErr.SSL_ERR);
+    assert.equal(desktops.at(-1)?.desktop.settings.data.companyCaFile, null);
   });
 });

@@ -47,6 +47,11 @@ export interface DesktopOptions {
   ringtone: RingtonePort;
   loginItem: LoginItemPort;
   settingsFile: string;
+  /**
+   * A company CA PEM file given at launch (`--company-ca=PATH`, '' to forget it): saved in the settings,
+   * trusted from this start on. Absent: the saved setting stands.
+   */
+  companyCaFile?: string | null;
   /** "Remember me" in the OS keychain; absent: nothing is remembered across starts. */
   vault?: CredentialVault | null;
   /** A server address given at launch (e.g. by `npm start`'s local server); wins over the saved one. */
@@ -81,6 +86,7 @@ export class Desktop {
   private constructor(o: DesktopOptions) {
     const strings = () => ({ ...stringsFor(o.lang), lang: o.lang });
     this.settings = Settings.create({ file: o.settingsFile, loginItem: o.loginItem });
+    if (o.companyCaFile !== undefined && o.companyCaFile !== null) this.settings.setCompanyCaFile(o.companyCaFile);
     this.media = new MediaRelay();
     const serverAddr = o.serverAddr || this.settings.data.serverAddr || DEFAULT_SERVER_ADDR;
     this.core = o.createCore(this.media.factory, serverAddr, companyTls(this.settings.data));

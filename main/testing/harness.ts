@@ -71,6 +71,8 @@ export interface TestDesktopOptions {
   settings?: Record<string, unknown>;
   /** "Remember me" in the (stand-in) OS keychain. */
   vault?: CredentialVault;
+  /** `--company-ca=PATH` at launch. */
+  companyCaFile?: string;
 }
 
 /** A bridge for the page over the fake IPC, as preload/index.ts builds it over ipcRenderer. */
@@ -114,6 +116,7 @@ export async function startDesktop(server: { url: string }, options: TestDesktop
     loginItem,
     settingsFile: join(dir, 'settings.json'),
     ...(options.vault ? { vault: options.vault } : {}),
+    ...(options.companyCaFile !== undefined ? { companyCaFile: options.companyCaFile } : {}),
     serverAddr: server.url,
     lang: 'en',
     pageOrigin: 'app://crvideo',

@@ -1,7 +1,7 @@
 // The built desktop app (out/main/index.js, unchanged) run as one program on the electron stand-in
 // (e2e/electron-standin): real main process, real preloads, the desktop renderer build in Chromium, the
 // real server with mediasoup. Each test is a user's story.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -301,4 +301,58 @@ test('the stand-in refuses Electron APIs it does not implement', async ({ browse
   expect(() => (a.window.webContents as unknown as Record<string, unknown>).openDevTools).toThrow(/not implemented/);
   expect(a.rt.unknown).toHaveLength(2);
   a.rt.unknown.length = 0; // recorded as it should be; not a failure of the app
+});
+
+test('remember me keeps the refresh credential in the OS keychain, not in localStorage; the next start signs in with it', async ({
+  browser,
+}) => {
+  // People sign in with their password here: a server with built-in accounts (signaling only).
+  const accountsDir = mkdtempSync(join(tmpdir(), 'crvideo-standin-accounts-'));
+  const acc = await startServer({
+    port: 0,
+    dataDir: accountsDir,
+    apps: [APP],
+    userAuth: 'accounts',
+    logLevel: process.env.CRVIDEO_TEST_LOG ?? 'warn',
+    media: false,
+  });
+  const userData = mkdtempSync(join(tmpdir(), 'crvideo-standin-profile-'));
+  try {
+    await acc.accounts.add({ appID: APP.appID, UID: 'carol', password: 'carol-password-1' });
+    const a = await launchDesktop(browser, [`--server=${acc.url}`], { userData });
+    apps.push(a);
+    const page = a.page;
+    await page.getByRole('textbox', { name: 'User ID', exact: true }).fill('carol');
+    await page.getByRole('textbox', { name: 'Password', exact: true }).fill('carol-password-1');
+    await page.getByRole('textbox', { name: 'Display name' }).fill('Carol');
+    await page.getByRole('checkbox', { name: 'Remember me' }).check();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect(page.getByText('Signed in as Carol')).toBeVisible();
+
+    // The page's storage holds neither the password nor the refresh credential; the keychain file does, sealed.
+    const stored = await page.evaluate(() => localStorage.getItem('crvideo-phone.settings.v1') ?? '');
+    expect(stored).not.toContain('carol-password-1');
+    expect(JSON.parse(stored).login.refreshToken).toBe('');
+    const vaultFile = join(userData, 'remembered-sign-in.json');
+    await expect.poll(() => existsSync(vaultFile)).toBe(true);
+    expect(readFileSync(vaultFile, 'utf8')).not.toContain('carol');
+
+    // Quit and start again with the same profile (the stand-in's pages do not keep localStorage across
+    // launches, so the story carries the page's own storage over as Electron's profile would).
+    await a.close();
+    apps.splice(apps.indexOf(a), 1);
+    const b = await launchDesktop(browser, [`--server=${acc.url}`], { userData });
+    apps.push(b);
+    await expect(b.page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+    await b.page.evaluate((v) => localStorage.setItem('crvideo-phone.settings.v1', v), stored);
+    b.window.contents.reload();
+    // Signed in by the keychain's refresh credential: nobody typed a password.
+    await expect(b.page.getByText('Signed in as Carol')).toBeVisible();
+    expect([...a.rt.unknown, ...a.rt.errors, ...b.rt.unknown, ...b.rt.errors]).toEqual([]);
+  } finally {
+    for (const x of apps.splice(0).reverse()) await x.close();
+    await acc.close();
+    rmSync(accountsDir, { recursive: true, force: true });
+    rmSync(userData, { recursive: true, force: true });
+  }
 });

@@ -4,7 +4,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, type BrowserWindow, Notification, powerMonitor, session } from 'electron';
+import { app, type BrowserWindow, Notification, powerMonitor, safeStorage, session } from 'electron';
 import { Channels } from '../sdk/bridge/channelNames.js';
 import { createCRVideo } from '../sdk/index.js';
 import { setAppMenu } from './electron/appMenu.js';
@@ -15,6 +15,7 @@ import { createLoginItem } from './electron/loginItem.js';
 import { createMainWindow } from './electron/mainWindow.js';
 import { createElectronNotifications } from './electron/notifications.js';
 import { createElectronTray } from './electron/tray.js';
+import { CredentialVault } from './services/CredentialVault.js';
 import { PROTOCOL, parseDeepLink, parseLaunchArgs } from './services/DeepLink.js';
 import { Desktop } from './services/Desktop.js';
 import { createLog } from './services/log.js';
@@ -45,6 +46,12 @@ const launch = parseLaunchArgs(process.argv);
 /** `--server=ADDR` (npm start passes its local server) or CRVIDEO_SERVER; else the saved or default one. */
 const launchServer =
   process.argv.find((a) => a.startsWith('--server='))?.slice('--server='.length) || process.env.CRVIDEO_SERVER || null;
+
+/** `--company-ca=PEM-PATH` (or CRVIDEO_COMPANY_CA): trust a self-signed company CA from now on ('' forgets it). */
+const launchCompanyCa =
+  process.argv.find((a) => a.startsWith('--company-ca='))?.slice('--company-ca='.length) ??
+  process.env.CRVIDEO_COMPANY_CA ??
+  null;
 
 let desktop: Desktop | null = null;
 let mainWindow: BrowserWindow | null = null;
@@ -140,7 +147,7 @@ function start(): void {
     stop: () => page()?.send(Channels.ringtone, { playing: false }),
   };
   desktop = Desktop.create({
-    createCore: (media, serverAddr) => createCRVideo({ serverAddr, media }),
+    createCore: (media, serverAddr, tls) => createCRVideo({ serverAddr, media, tls }),
     ipc: electronIpc,
     page,
     isTrusted: (s) =>
@@ -157,7 +164,9 @@ function start(): void {
     ringtone,
     loginItem: createLoginItem(),
     settingsFile: join(app.getPath('userData'), 'settings.json'),
+    vault: new CredentialVault({ file: join(app.getPath('userData'), 'remembered-sign-in.json'), safeStorage }),
     serverAddr: launchServer,
+    companyCaFile: launchCompanyCa,
     lang: pickLang(app.getLocale()),
     pageOrigin: APP_ORIGIN,
     quit: () => app.quit(),

@@ -5,7 +5,7 @@
 import { contextBridge, type IpcRendererEvent, ipcRenderer } from 'electron';
 import { BRIDGE_GLOBAL, type CRVideoBridge } from '../sdk/bridge/BridgeApi.js';
 import { Channels } from '../sdk/bridge/channelNames.js';
-import type { HelloReply, InvokeReply, MediaReply } from '../sdk/bridge/channels.js';
+import type { HelloReply, InvokeReply, MediaReply, VaultEntry } from '../sdk/bridge/channels.js';
 
 /** A subscription to one main→page channel; returns its unsubscribe. */
 function subscribe(channel: string) {
@@ -25,6 +25,9 @@ const bridge: CRVideoBridge = {
   onCallback: subscribe(Channels.callback),
   onMediaCommand: subscribe(Channels.mediaCommand),
   onRingtone: subscribe(Channels.ringtone),
+  vaultLoad: () => ipcRenderer.invoke(Channels.vaultLoad) as Promise<VaultEntry | null>,
+  vaultSave: (entry) => ipcRenderer.invoke(Channels.vaultSave, entry) as Promise<boolean>,
+  vaultClear: () => ipcRenderer.invoke(Channels.vaultClear) as Promise<boolean>,
 };
 
 contextBridge.exposeInMainWorld(BRIDGE_GLOBAL, bridge);

@@ -3,22 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
-import { CredentialVault, type SafeStoragePort } from './CredentialVault.js';
-
-/** Stand-in for Electron's safeStorage: a reversible scramble plus a marker, and a switch for "no keychain". */
-class FakeSafeStorage implements SafeStoragePort {
-  available = true;
-  isEncryptionAvailable(): boolean {
-    return this.available;
-  }
-  encryptString(plain: string): Buffer {
-    return Buffer.concat([Buffer.from('SEALED:'), Buffer.from(plain, 'utf8').map((b) => b ^ 0x5a)]);
-  }
-  decryptString(encrypted: Buffer): string {
-    if (!encrypted.subarray(0, 7).equals(Buffer.from('SEALED:'))) throw new Error('not sealed by this keychain');
-    return Buffer.from(encrypted.subarray(7).map((b) => b ^ 0x5a)).toString('utf8');
-  }
-}
+import { FakeSafeStorage } from '../testing/fakes.js';
+import { CredentialVault } from './CredentialVault.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,6 +1,9 @@
+import type { TlsClientOptions } from '../../sdk/index.js';
 import type { MediaEngineFactory } from '../../sdk/media/MediaEngine.js';
 import { BridgeService } from './BridgeService.js';
+import { companyTls } from './CompanyCa.js';
 import { type CoreClient, CoreHost } from './CoreHost.js';
+import type { CredentialVault } from './CredentialVault.js';
 import { parseLaunchArgs } from './DeepLink.js';
 import { Dialer } from './Dialer.js';
 import { IncomingCallNotifier } from './IncomingCallNotifier.js';
@@ -21,6 +24,7 @@ import { SelfState } from './SelfState.js';
 import { Settings } from './Settings.js';
 import { stringsFor } from './strings.js';
 import { TrayService } from './TrayService.js';
+import { VaultService } from './VaultService.js';
 
 const log = createLog('Desktop');
 
@@ -28,8 +32,11 @@ const log = createLog('Desktop');
 export const DEFAULT_SERVER_ADDR = 'localhost:8080';
 
 export interface DesktopOptions {
-  /** Builds the SDK core with the given media engine (the relay to the page's engine). */
-  createCore: (media: MediaEngineFactory, serverAddr: string) => CoreClient;
+  /**
+   * Builds the SDK core with the given media engine (the relay to the page's engine) and the TLS
+   * options of the settings (a company CA).
+   */
+  createCore: (media: MediaEngineFactory, serverAddr: string, tls: TlsClientOptions) => CoreClient;
   ipc: IpcPort;
   page: () => PagePort | null;
   isTrusted: (sender: SenderInfo) => boolean;
@@ -40,6 +47,13 @@ export interface DesktopOptions {
   ringtone: RingtonePort;
   loginItem: LoginItemPort;
   settingsFile: string;
+  /**
+   * A company CA PEM file given at launch (`--company-ca=PATH`, '' to forget it): saved in the settings,
+   * trusted from this start on. Absent: the saved setting stands.
+   */
+  companyCaFile?: string | null;
+  /** "Remember me" in the OS keychain; absent: nothing is remembered across starts. */
+  vault?: CredentialVault | null;
   /** A server address given at launch (e.g. by `npm start`'s local server); wins over the saved one. */
   serverAddr?: string | null;
   lang: 'en' | 'zh-CN';
@@ -62,6 +76,7 @@ export class Desktop {
   readonly tray: TrayService;
   readonly notifier: IncomingCallNotifier;
   readonly dialer: Dialer;
+  readonly vault: VaultService;
   #closed = false;
 
   static create(options: DesktopOptions): Desktop {
@@ -71,9 +86,10 @@ export class Desktop {
   private constructor(o: DesktopOptions) {
     const strings = () => ({ ...stringsFor(o.lang), lang: o.lang });
     this.settings = Settings.create({ file: o.settingsFile, loginItem: o.loginItem });
+    if (o.companyCaFile !== undefined && o.companyCaFile !== null) this.settings.setCompanyCaFile(o.companyCaFile);
     this.media = new MediaRelay();
     const serverAddr = o.serverAddr || this.settings.data.serverAddr || DEFAULT_SERVER_ADDR;
-    this.core = o.createCore(this.media.factory, serverAddr);
+    this.core = o.createCore(this.media.factory, serverAddr, companyTls(this.settings.data));
     this.host = CoreHost.create(this.core);
     this.self = SelfState.create(this.host);
     this.bridge = BridgeService.create({
@@ -108,6 +124,7 @@ export class Desktop {
       strings,
     });
     this.dialer = Dialer.create({ host: this.host, showWindow: () => o.window.show(), notifyPage });
+    this.vault = VaultService.create({ ipc: o.ipc, vault: o.vault ?? null, isTrusted: o.isTrusted });
     log(`ready (server ${serverAddr})`);
   }
 
@@ -130,6 +147,7 @@ export class Desktop {
     this.#closed = true;
     this.notifier.close();
     this.dialer.close();
+    this.vault.close();
     this.tray.close();
     this.bridge.close();
     this.self.close();

@@ -16,12 +16,17 @@ test('defaults, then saved changes survive a restart', () => {
   const file = join(dir, 'sub', 'settings.json');
   const loginItem = new FakeLoginItem();
   const s = Settings.create({ file, loginItem });
-  assert.deepEqual(s.data, { openAtLogin: false, serverAddr: null });
+  assert.deepEqual(s.data, { openAtLogin: false, serverAddr: null, companyCaFile: null });
   s.setOpenAtLogin(true);
   s.setServerAddr('https://phone.example.com');
+  s.setCompanyCaFile(' /etc/acme/ca.pem ');
   assert.deepEqual(loginItem.calls, [true], 'registered with the system');
   const again = Settings.create({ file, loginItem: new FakeLoginItem() });
-  assert.deepEqual(again.data, { openAtLogin: true, serverAddr: 'https://phone.example.com' });
+  assert.deepEqual(again.data, {
+    openAtLogin: true,
+    serverAddr: 'https://phone.example.com',
+    companyCaFile: '/etc/acme/ca.pem',
+  });
   assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), again.data);
 });
 
@@ -32,11 +37,13 @@ test('a broken or foreign file falls back to defaults instead of crashing', () =
     assert.deepEqual(Settings.create({ file, loginItem: new FakeLoginItem() }).data, {
       openAtLogin: false,
       serverAddr: null,
+      companyCaFile: null,
     });
   }
   writeFileSync(file, '{"serverAddr":"10.0.0.2:8080","future":1}');
   assert.deepEqual(Settings.create({ file, loginItem: new FakeLoginItem() }).data, {
     openAtLogin: false,
     serverAddr: '10.0.0.2:8080',
+    companyCaFile: null,
   });
 });

@@ -11,10 +11,15 @@ export const SettingsData = z.object({
   openAtLogin: z.boolean().default(false),
   /** The server the core talks to; null: the one given at start (local server) or the default. */
   serverAddr: z.string().max(512).nullable().default(null),
+  /**
+   * Path of a PEM file with the company CA to trust (a server with a self-signed company certificate);
+   * null: only public CAs. Read when the app starts (CompanyCa.ts).
+   */
+  companyCaFile: z.string().max(4096).nullable().default(null),
 });
 export type SettingsData = z.infer<typeof SettingsData>;
 
-const DEFAULTS: SettingsData = { openAtLogin: false, serverAddr: null };
+const DEFAULTS: SettingsData = { openAtLogin: false, serverAddr: null, companyCaFile: null };
 
 /** The desktop app's own settings, one JSON file in userData; a broken file falls back to defaults. */
 export class Settings {
@@ -46,6 +51,14 @@ export class Settings {
     if (addr === this.#data.serverAddr) return;
     this.#update({ serverAddr: addr });
     log(`server address ${addr ?? '(default)'}`);
+  }
+
+  /** Trusts the company CA in this PEM file from the next start on (null: public CAs only). */
+  setCompanyCaFile(file: string | null): void {
+    const value = file?.trim() || null;
+    if (value === this.#data.companyCaFile) return;
+    this.#update({ companyCaFile: value });
+    log(`company CA ${value ?? '(none)'}; takes effect at the next start`);
   }
 
   #update(patch: Partial<SettingsData>): void {

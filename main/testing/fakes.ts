@@ -1,6 +1,7 @@
 // Recording fakes of the Electron side of the main-process services (main/services/ports.ts). Only the
 // OS / Electron boundary is faked: the services under test talk to the real server through a real SDK core.
 import type { IncomingInfo } from '../../sdk/bridge/channels.js';
+import type { SafeStoragePort } from '../services/CredentialVault.js';
 import type {
   IncomingWindowHandle,
   IncomingWindowPort,
@@ -253,5 +254,20 @@ export class FakeLoginItem implements LoginItemPort {
   readonly calls: boolean[] = [];
   set(openAtLogin: boolean): void {
     this.calls.push(openAtLogin);
+  }
+}
+
+/** Stand-in for Electron's safeStorage: a reversible scramble plus a marker, and a switch for "no keychain". */
+export class FakeSafeStorage implements SafeStoragePort {
+  available = true;
+  isEncryptionAvailable(): boolean {
+    return this.available;
+  }
+  encryptString(plain: string): Buffer {
+    return Buffer.concat([Buffer.from('SEALED:'), Buffer.from(plain, 'utf8').map((b) => b ^ 0x5a)]);
+  }
+  decryptString(encrypted: Buffer): string {
+    if (!encrypted.subarray(0, 7).equals(Buffer.from('SEALED:'))) throw new Error('not sealed by this keychain');
+    return Buffer.from(encrypted.subarray(7).map((b) => b ^ 0x5a)).toString('utf8');
   }
 }

@@ -1,13 +1,13 @@
 // A desktop app's main process as the tests run it: the real services (main/services/Desktop.ts) and a
 // real SDK core talking to a real server, Electron replaced by the recording fakes, and the page's
 // CRVideo_* globals installed over the bridge exactly as the preload + renderer do it.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before } from 'node:test';
 import { CALLBACK_NAMES, type CRVideoAPI } from '../../sdk/api.js';
 import type { CRVideoBridge } from '../../sdk/bridge/BridgeApi.js';
-import { Channels, type InvokeReply, type MediaReply } from '../../sdk/bridge/channels.js';
+import { Channels, type InvokeReply, type MediaReply, type VaultEntry } from '../../sdk/bridge/channels.js';
 import { DESKTOP_CALLBACK_NAMES } from '../../sdk/bridge/functions.js';
 import type { Ringtone } from '../../sdk/bridge/Ringtone.js';
 import { type BridgeGlobals, installBridgeGlobals } from '../../sdk/bridge/rendererGlobals.js';
@@ -15,6 +15,7 @@ import { createCRVideo, md5Hex } from '../../sdk/index.js';
 import type { MediaEngineFactory } from '../../sdk/media/MediaEngine.js';
 import type { ServerOptions } from '../../server/index.js';
 import { closeClients, startTestServer, TEST_APP, type TestServer } from '../../server/testing/fixtures.js';
+import type { CredentialVault } from '../services/CredentialVault.js';
 import { Desktop } from '../services/Desktop.js';
 import { setLogSink } from '../services/log.js';
 import { isAppUrl } from '../services/WindowSecurity.js';
@@ -66,6 +67,12 @@ export interface TestDesktopOptions {
   /** The page's media engine (none by default: signaling-only tests). */
   mediaEngine?: MediaEngineFactory;
   requestTimeoutMs?: number;
+  /** The desktop settings file as the user left it before this start (e.g. a company CA). */
+  settings?: Record<string, unknown>;
+  /** "Remember me" in the (stand-in) OS keychain. */
+  vault?: CredentialVault;
+  /** `--company-ca=PATH` at launch. */
+  companyCaFile?: string;
 }
 
 /** A bridge for the page over the fake IPC, as preload/index.ts builds it over ipcRenderer. */
@@ -77,6 +84,9 @@ export function fakeBridge(ipc: FakeIpc, page: FakePage): CRVideoBridge {
     onCallback: (l) => page.listen(Channels.callback, l),
     onMediaCommand: (l) => page.listen(Channels.mediaCommand, l),
     onRingtone: (l) => page.listen(Channels.ringtone, l),
+    vaultLoad: async () => (await ipc.invoke(Channels.vaultLoad, undefined)) as VaultEntry | null,
+    vaultSave: async (entry) => (await ipc.invoke(Channels.vaultSave, entry)) as boolean,
+    vaultClear: async () => (await ipc.invoke(Channels.vaultClear, undefined)) as boolean,
   };
 }
 
@@ -91,9 +101,10 @@ export async function startDesktop(server: { url: string }, options: TestDesktop
   const ringtone = new FakeRingtone();
   const loginItem = new FakeLoginItem();
   const quits = { count: 0 };
+  if (options.settings) writeFileSync(join(dir, 'settings.json'), JSON.stringify(options.settings));
   const desktop = Desktop.create({
-    createCore: (media, serverAddr) =>
-      createCRVideo({ serverAddr, media, log: () => {}, requestTimeoutMs: options.requestTimeoutMs ?? 3000 }),
+    createCore: (media, serverAddr, tls) =>
+      createCRVideo({ serverAddr, media, tls, log: () => {}, requestTimeoutMs: options.requestTimeoutMs ?? 3000 }),
     ipc,
     page: () => page,
     isTrusted: (s) => s.webContentsId === PAGE_SENDER.webContentsId && isAppUrl(s.frameUrl),
@@ -104,6 +115,8 @@ export async function startDesktop(server: { url: string }, options: TestDesktop
     ringtone,
     loginItem,
     settingsFile: join(dir, 'settings.json'),
+    ...(options.vault ? { vault: options.vault } : {}),
+    ...(options.companyCaFile !== undefined ? { companyCaFile: options.companyCaFile } : {}),
     serverAddr: server.url,
     lang: 'en',
     pageOrigin: 'app://crvideo',

@@ -1,4 +1,4 @@
-import type { HelloReply, InvokeReply, InvokeRequest, MediaReply, MediaRequest } from './channels.js';
+import type { HelloReply, InvokeReply, InvokeRequest, MediaReply, MediaRequest, VaultEntry } from './channels.js';
 
 /** Name of the object the preload exposes in the page (`window.crvideoBridge`). */
 export const BRIDGE_GLOBAL = 'crvideoBridge';
@@ -8,11 +8,20 @@ export const BRIDGE_GLOBAL = 'crvideoBridge';
  * else. Every subscription returns its unsubscribe. Incoming payloads are `unknown`: the renderer side
  * validates them with the channel schemas before use.
  */
-export interface CRVideoBridge {
+export interface CRVideoBridge extends VaultBridge {
   invoke(request: InvokeRequest): Promise<InvokeReply>;
   hello(): Promise<HelloReply>;
   mediaRequest(request: MediaRequest): Promise<MediaReply>;
   onCallback(listener: (event: unknown) => void): () => void;
   onMediaCommand(listener: (command: unknown) => void): () => void;
   onRingtone(listener: (command: unknown) => void): () => void;
+}
+
+/** "Remember me" in the OS keychain (the desktop app's `vault:*` channels). */
+export interface VaultBridge {
+  /** The remembered sign-in, or null. */
+  vaultLoad(): Promise<VaultEntry | null>;
+  /** Keeps the sign-in; false when the OS offers no encryption (nothing is stored then). */
+  vaultSave(entry: VaultEntry): Promise<boolean>;
+  vaultClear(): Promise<boolean>;
 }

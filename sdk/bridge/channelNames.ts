@@ -20,6 +20,12 @@ export const Channels = {
   incomingShow: 'incoming:show',
   /** incoming window→M send: the user pressed Answer or Reject. Payload IncomingAction. */
   incomingAction: 'incoming:action',
+  /** R→M invoke: the "remember me" sign-in kept in the OS keychain (safeStorage). Payload none → VaultEntry | null. */
+  vaultLoad: 'vault:load',
+  /** R→M invoke: keep a "remember me" sign-in (a refresh credential, never a password). VaultEntry → boolean. */
+  vaultSave: 'vault:save',
+  /** R→M invoke: forget the remembered sign-in. Payload none → true. */
+  vaultClear: 'vault:clear',
 } as const;
 
 export type ChannelName = (typeof Channels)[keyof typeof Channels];

@@ -123,3 +123,12 @@ export const IncomingAction = z.object({
   action: z.enum(['answer', 'reject']),
 });
 export type IncomingAction = z.infer<typeof IncomingAction>;
+
+/** What the desktop app's "remember me" keeps in the OS keychain: a refresh credential, never a password. */
+export const VaultEntry = z.object({
+  serverAddr: z.string().check(z.maxLength(512)),
+  appID: z.string().check(z.maxLength(128)),
+  UID: z.string().check(z.minLength(1), z.maxLength(128)),
+  refreshToken: z.string().check(z.minLength(16), z.maxLength(256)),
+});
+export type VaultEntry = z.infer<typeof VaultEntry>;

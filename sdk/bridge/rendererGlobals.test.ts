@@ -30,6 +30,9 @@ function scriptedBridge(
     onCallback: sub(listeners.callback),
     onMediaCommand: sub(listeners.media),
     onRingtone: sub(listeners.ring),
+    vaultLoad: async () => null,
+    vaultSave: async () => false,
+    vaultClear: async () => true,
   };
   return {
     bridge,

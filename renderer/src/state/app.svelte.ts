@@ -42,6 +42,8 @@ export class AppState {
       } catch (err) {
         console.warn('[ui] CRVideo_Init', err);
       }
+      // Desktop: the remembered sign-in is in the OS keychain; read it before signing in automatically.
+      await settings.loadRemembered();
       this.boot = 'ready';
       session.autoSignIn();
     } catch (err) {

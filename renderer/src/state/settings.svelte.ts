@@ -1,5 +1,6 @@
 import type { CRVideoDevice } from '../../../sdk/api.js';
 import type { Lang } from '../i18n/i18n.svelte.js';
+import { desktopVault } from '../lib/keychain.js';
 
 const STORAGE_KEY = 'crvideo-phone.settings.v1';
 
@@ -15,7 +16,10 @@ export interface SavedLogin {
   token: string;
   UID: string;
   nickname: string;
-  /** The server's refresh credential (password method with "remember me"), else ''. */
+  /**
+   * The server's refresh credential (password method with "remember me"), else ''. The desktop app keeps
+   * it in the OS keychain (main's CredentialVault), never in localStorage: there it lives only in memory.
+   */
   refreshToken: string;
 }
 
@@ -62,9 +66,33 @@ function load(): Persisted {
   }
 }
 
-/** Preferences kept in localStorage across starts. */
+/** Preferences kept in localStorage across starts (in the desktop app the refresh credential in the keychain). */
 export class Settings {
   #data = $state<Persisted>(load());
+  readonly #vault = desktopVault();
+
+  /**
+   * Desktop: reads the remembered sign-in from the OS keychain into memory (before an automatic sign-in).
+   * A credential an older version left in localStorage moves into the keychain.
+   */
+  async loadRemembered(): Promise<void> {
+    const vault = this.#vault;
+    if (!vault) return;
+    const login = this.#data.login;
+    if (login.refreshToken) {
+      console.info('[ui] moving the remembered sign-in into the keychain');
+      this.setRefreshToken(login.refreshToken);
+      return;
+    }
+    try {
+      const entry = await vault.vaultLoad();
+      const now = this.#data.login;
+      if (entry && entry.UID === now.UID && entry.serverAddr === now.serverAddr && !now.refreshToken)
+        this.#data.login = { ...now, refreshToken: entry.refreshToken };
+    } catch (err) {
+      console.warn('[ui] keychain not readable', err);
+    }
+  }
 
   get login(): SavedLogin {
     return this.#data.login;
@@ -85,6 +113,7 @@ export class Settings {
   saveLogin(login: SavedLogin, autoSignIn: boolean): void {
     this.#data.login = { ...login };
     this.#data.autoSignIn = autoSignIn;
+    if (!login.refreshToken) this.#keychain('');
     this.#persist();
   }
 
@@ -96,7 +125,21 @@ export class Settings {
   /** Keeps (or with '' forgets) the refresh credential of "remember me". */
   setRefreshToken(refreshToken: string): void {
     this.#data.login = { ...this.#data.login, refreshToken };
+    this.#keychain(refreshToken);
     this.#persist();
+  }
+
+  /** Desktop: keeps (or with '' forgets) the refresh credential in the OS keychain. */
+  #keychain(refreshToken: string): void {
+    const vault = this.#vault;
+    if (!vault) return;
+    const { serverAddr, appID, UID } = this.#data.login;
+    const done = refreshToken ? vault.vaultSave({ serverAddr, appID, UID, refreshToken }) : vault.vaultClear();
+    done
+      .then((ok) => {
+        if (!ok && refreshToken) console.warn('[ui] the keychain did not keep the sign-in (no OS encryption?)');
+      })
+      .catch((err: unknown) => console.warn('[ui] keychain', err));
   }
 
   setRingVolume(v: number): void {
@@ -125,7 +168,10 @@ export class Settings {
 
   #persist(): void {
     try {
-      localStorage.setItem(STORAGE_KEY, JSON.stringify($state.snapshot(this.#data)));
+      const data = $state.snapshot(this.#data);
+      // The desktop app never writes the refresh credential to localStorage (it is in the keychain).
+      if (this.#vault) data.login.refreshToken = '';
+      localStorage.setItem(STORAGE_KEY, JSON.stringify(data));
     } catch (err) {
       console.warn('[ui] settings not saved', err);
     }

@@ -19,7 +19,7 @@ test.setTimeout(300_000);
 
 test.beforeAll(async () => {
   const files: Record<string, string> = {};
-  for (const f of ['videocall.html', 'videocall.js', 'md5.js'])
+  for (const f of ['videocall.html', 'videocall.css', 'videocall.js', 'md5.js'])
     files[`h5demo/${f}`] = readFileSync(join(DEMO, f), 'utf8');
   ms = await startMediaServer({ numWorkers: 1 }, {}, files);
 });

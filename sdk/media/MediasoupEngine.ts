@@ -301,6 +301,8 @@ export class MediasoupEngine implements MediaEngine {
     for (const p of peers) this.#remote.update(p);
     room.ready = true;
     this.#pushStatus(room);
+    // The network score (NetStateChanged) runs from the enter, also for a room prepared while ringing.
+    room.later(1000, () => void this.#netTick(room));
   }
 
   /** Resolves true when the room is set up (entered, or prepared and waiting for the enter). */

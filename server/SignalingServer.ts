@@ -336,6 +336,8 @@ export class SignalingServer {
         .then(() => this.#onFrame(conn, raw, isBinary))
         .catch((err) => {
           this.#log.error({ err, UID: conn.session?.UID, remote: conn.remote }, 'frame handling failed');
+          // Whatever failed, the request still gets an answer (3), so no client waits for ever.
+          this.#answerFailed(conn, raw, isBinary);
         })
         .finally(() => {
           conn.inFlight--;
@@ -362,18 +364,35 @@ export class SignalingServer {
     return last || req.socket.remoteAddress || '?';
   }
 
+  /** The request id of a raw frame, or null (binary, not JSON, no numeric id). */
+  #idOf(raw: RawData, isBinary: boolean): number | null {
+    if (isBinary) return null;
+    try {
+      const text = Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : raw.toString();
+      const v = (JSON.parse(text) as { id?: unknown })?.id;
+      return typeof v === 'number' && Number.isSafeInteger(v) ? v : null;
+    } catch {
+      return null; // not JSON: answered without an id
+    }
+  }
+
+  #answerFailed(conn: Conn, raw: RawData, isBinary: boolean): void {
+    try {
+      const frame: ResponseFrame = {
+        t: 'rsp',
+        id: this.#idOf(raw, isBinary),
+        err: SdkErr.INNER_ERR,
+        msg: 'internal error',
+      };
+      sendBounded(conn.ws, JSON.stringify(frame), this.#transport.sendBufferBytes);
+    } catch (err) {
+      this.#log.error({ err }, 'could not answer a failed frame');
+    }
+  }
+
   /** Over the in-flight cap: answered at once with 429, not queued (the queue is what must stay bounded). */
   #tooMany(conn: Conn, raw: RawData, isBinary: boolean): void {
-    let id: number | null = null;
-    if (!isBinary) {
-      try {
-        const text = Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : raw.toString();
-        const v = (JSON.parse(text) as { id?: unknown })?.id;
-        if (typeof v === 'number' && Number.isSafeInteger(v)) id = v;
-      } catch {
-        // not JSON: answered without an id
-      }
-    }
+    const id = this.#idOf(raw, isBinary);
     this.#log.warn({ UID: conn.session?.UID, remote: conn.remote, id }, 'too many requests in flight');
     const frame: ResponseFrame = {
       t: 'rsp',
@@ -428,7 +447,15 @@ export class SignalingServer {
     const { id, type } = frame.data;
     if (!isRequestType(type))
       return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, `unknown request type ${type.slice(0, 64)}`);
-    const payload = requests[type].safeParse(frame.data.payload ?? {});
+    let payload: ReturnType<(typeof requests)[typeof type]['safeParse']>;
+    try {
+      payload = requests[type].safeParse(frame.data.payload ?? {});
+    } catch (err) {
+      // zod's own checks can throw on hostile shapes (an object whose toString is null inside an array
+      // where a string was expected): that is bad input too, answered 5 like any other.
+      this.#log.warn({ err: (err as Error).message, type, id }, 'payload check threw');
+      return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, `bad ${type}: unreadable payload`);
+    }
     if (!payload.success) {
       return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, `bad ${type}: ${issueText(payload.error)}`);
     }

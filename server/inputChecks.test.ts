@@ -92,6 +92,18 @@ describe('what a client sends is checked', () => {
   after(() => server.dispose());
   afterEach(closeClients);
 
+  test('a payload whose shape makes the schema check itself throw is answered 5, not left unanswered', async () => {
+    // Found by the fuzzer: an array holding an object whose toString is null, where a string is expected.
+    const c = await rawLogin(server.url, 'shapes');
+    const hostile = { consumerId: { length: [{ toString: null }] } };
+    let id = 10;
+    for (const type of ['media.resumeConsumer', 'media.pauseConsumer', 'media.setTileSize']) {
+      const r = await c.request(++id, type, hostile);
+      assert.equal(r.err, SdkErr.MEETPARAM_ERR, `${type} answered ${r.err}`);
+    }
+    await legitimateCall(server, 'shapes-ok');
+  });
+
   test('loginByToken gives one answer whether or not the appID exists', async () => {
     const c = await rawClient(server.url);
     const ask = async (id: number, tok: string) =>

@@ -101,7 +101,7 @@ describe('what a client sends is checked', () => {
       const r = await c.request(++id, type, hostile);
       assert.equal(r.err, SdkErr.MEETPARAM_ERR, `${type} answered ${r.err}`);
     }
-    await legitimateCall(server, 'shapes-ok');
+    await legitimateCall(server);
   });
 
   test('loginByToken gives one answer whether or not the appID exists', async () => {

@@ -14,6 +14,7 @@ import type { CallbackName } from '../sdk/api.js';
 import { type CRVideoClient, createCRVideo, md5Hex } from '../sdk/index.js';
 import { CutProxy } from '../server/testing/CutProxy.js';
 import { type ServerProcess, spawnServer } from '../server/testing/serverProcess.js';
+import { pct } from './benchKit.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,12 +49,6 @@ const LOSS: CallbackName[] = [
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const rand = (lo: number, hi: number): number => lo + Math.random() * (hi - lo);
-
-function pct(xs: number[], p: number): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
-}
 
 /** One side of a call: an SDK client behind its own proxy, and what the app was told. */
 interface Side {

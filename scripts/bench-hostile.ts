@@ -15,8 +15,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import type { MeetObj } from '../protocol/index.js';
-import { type CRVideoClient, createCRVideo, md5Hex } from '../sdk/index.js';
+import { type CRVideoClient, md5Hex } from '../sdk/index.js';
 import { type ServerProcess, spawnServer } from '../server/testing/serverProcess.js';
+import { client, forget, pct, wait } from './benchKit.js';
 
 const { values } = parseArgs({
   options: {
@@ -49,12 +50,6 @@ function dirBytes(dir: string): number {
   let n = 0;
   for (const f of readdirSync(dir)) n += statSync(join(dir, f)).size;
   return n;
-}
-
-function pct(xs: number[], p: number): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
 }
 
 const round = (x: number, d = 2) => Number(x.toFixed(d));
@@ -297,28 +292,6 @@ const ATTACKS: Attack[] = [
 
 // ---------------------------------------------------------------- the legitimate call cycle (SDK)
 
-type Waiter = (args: unknown[]) => void;
-const waiters = new Map<CRVideoClient, Map<string, Waiter>>();
-function wait(c: CRVideoClient, name: string): Promise<unknown[]> {
-  return new Promise((resolve) => {
-    waiters.get(c)?.set(name, resolve);
-  });
-}
-
-function client(url: string): CRVideoClient {
-  const c = createCRVideo({ serverAddr: url, requestTimeoutMs: 30_000, heartbeatMs: 60_000, log: () => undefined });
-  const mine = new Map<string, Waiter>();
-  waiters.set(c, mine);
-  c.$core.onEmit((name, args) => {
-    const w = mine.get(name);
-    if (w) {
-      mine.delete(name);
-      w(args);
-    }
-  });
-  return c;
-}
-
 async function signIn(url: string, UID: string): Promise<CRVideoClient> {
   const c = client(url);
   const ok = Promise.race([
@@ -362,13 +335,13 @@ async function cycles(
         const tDial = performance.now();
         a.CRVideo_Call(bUID, meet, '');
         const first = await Promise.race([ring.then(() => 'ring'), fail.then(() => 'fail'), sleep(10_000)]);
-        waiters.get(b)?.delete('CRVideo_NotifyCallHungup');
+        forget(b, 'CRVideo_NotifyCallHungup');
         if (first !== 'ring') {
           failed++;
-          waiters.get(b)?.delete('CRVideo_NotifyCallIn');
+          forget(b, 'CRVideo_NotifyCallIn');
           continue;
         }
-        waiters.get(a)?.delete('CRVideo_CallFail');
+        forget(a, 'CRVideo_CallFail');
         dialRing.push(performance.now() - tDial);
         const [callID] = (await ring) as [string];
         const accepted = wait(a, 'CRVideo_NotifyCallAccepted');

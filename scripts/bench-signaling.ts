@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { MeetObj } from '../protocol/index.js';
-import { type CRVideoClient, createCRVideo, md5Hex } from '../sdk/index.js';
+import { type CRVideoClient, md5Hex } from '../sdk/index.js';
 import { spawnServer } from '../server/testing/serverProcess.js';
+import { client, pct, wait } from './benchKit.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,35 +36,6 @@ function rssKiB(pid: number): number {
 function cpuTicks(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return Number(f[11]) + Number(f[12]);
-}
-
-function pct(xs: number[], p: number): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
-}
-
-/** One pending wait per (client, callback): the benchmark's own tiny dispatcher. */
-type Waiter = (args: unknown[]) => void;
-const waiters = new Map<CRVideoClient, Map<string, Waiter>>();
-function wait(c: CRVideoClient, name: string): Promise<unknown[]> {
-  return new Promise((resolve) => {
-    waiters.get(c)?.set(name, resolve);
-  });
-}
-
-function client(url: string): CRVideoClient {
-  const c = createCRVideo({ serverAddr: url, requestTimeoutMs: 30_000, heartbeatMs: 60_000, log: () => undefined });
-  const mine = new Map<string, Waiter>();
-  waiters.set(c, mine);
-  c.$core.onEmit((name, args) => {
-    const w = mine.get(name);
-    if (w) {
-      mine.delete(name);
-      w(args);
-    }
-  });
-  return c;
 }
 
 async function main(): Promise<void> {

@@ -22,7 +22,9 @@ export default defineConfig({
   testMatch: '**/*.spec.ts',
   outputDir: '../test-results/e2e',
   workers: 1,
-  retries: 0,
+  // On CI one retry: a 2-core runner shared by Chromium, the SFU and the server has rare stalls. A test that
+  // needed it is reported as flaky in the summary (scripts/run-tests.mjs prints the count), never hidden.
+  retries: process.env.CI ? 1 : 0,
   fullyParallel: false,
   timeout: 120_000,
   expect: { timeout: 15_000 },

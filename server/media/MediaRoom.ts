@@ -43,6 +43,8 @@ export class MediaRoom {
   readonly #opts: ResolvedMediaOptions;
   readonly #log: Logger;
   #speaker = '';
+  /** Audio producers in the speaker observer (open mics of entered members). */
+  readonly #speaking = new Set<string>();
   #closed = false;
 
   private constructor(
@@ -249,10 +251,17 @@ export class MediaRoom {
       const producer = m.producer(p.producerId);
       await producer.pause();
       this.#speakerGone(m, producer);
+      // The observer keeps a paused producer as its dominant speaker and only announces a change, so the
+      // same member opening the mic again would never be named: a closed mic leaves the observer.
+      if (producer.kind === 'audio' && this.#speaking.delete(producer.id))
+        await this.#speakers?.removeProducer({ producerId: producer.id }).catch(() => {});
       return {};
     },
     'media.resumeProducer': async (m, p) => {
-      await m.producer(p.producerId).resume();
+      const producer = m.producer(p.producerId);
+      await producer.resume();
+      if (producer.kind === 'audio' && !m.hidden && !this.#speaking.has(producer.id))
+        await this.#observe(producer, true);
       return {};
     },
     'media.resumeConsumer': async (m, p) => {
@@ -504,12 +513,22 @@ export class MediaRoom {
   }
 
   /** Audio producers feed the active-speaker and audio-level observers (entered members only). */
-  async #observe(producer: types.Producer): Promise<void> {
-    for (const observer of [this.#speakers, this.#levels]) {
-      await observer?.addProducer({ producerId: producer.id }).catch((err: unknown) => {
-        if (!producer.closed) this.#log.warn({ err: (err as Error).message }, 'an audio observer refused a producer');
-      });
+  async #observe(producer: types.Producer, speakersOnly = false): Promise<void> {
+    if (producer.paused) {
+      // A paused mic joins the level observer only; it joins the speaker observer when it resumes.
+      if (!speakersOnly) await this.#addTo(this.#levels, producer);
+      return;
     }
+    if (!this.#speaking.has(producer.id)) producer.observer.once('close', () => this.#speaking.delete(producer.id));
+    this.#speaking.add(producer.id);
+    await this.#addTo(this.#speakers, producer);
+    if (!speakersOnly) await this.#addTo(this.#levels, producer);
+  }
+
+  async #addTo(observer: types.RtpObserver | null, producer: types.Producer): Promise<void> {
+    await observer?.addProducer({ producerId: producer.id }).catch((err: unknown) => {
+      if (!producer.closed) this.#log.warn({ err: (err as Error).message }, 'an audio observer refused a producer');
+    });
   }
 
   /** Spatial layers the producer behind a consumer sends (simulcast streams or SVC layers). */

@@ -25,6 +25,7 @@ const bridge: CRVideoBridge = {
   onCallback: subscribe(Channels.callback),
   onMediaCommand: subscribe(Channels.mediaCommand),
   onRingtone: subscribe(Channels.ringtone),
+  onState: subscribe(Channels.state),
   vaultLoad: () => ipcRenderer.invoke(Channels.vaultLoad) as Promise<VaultEntry | null>,
   vaultSave: (entry) => ipcRenderer.invoke(Channels.vaultSave, entry) as Promise<boolean>,
   vaultClear: () => ipcRenderer.invoke(Channels.vaultClear) as Promise<boolean>,

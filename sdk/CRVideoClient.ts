@@ -9,6 +9,7 @@ import {
 } from '../protocol/index.js';
 import type { CallbackName, CRVideoAPI, CRVideoCallbacks, CRVideoFunctions, SDKParams } from './api.js';
 import { CallLedger } from './CallLedger.js';
+import { ClientState, type ClientStateSource } from './ClientState.js';
 import { createHolders, type EmitListener, fire } from './Holders.js';
 import { meetIDOf, toDND, toExtData, toMeetID, toSubject, toUID } from './h5/coerce.js';
 import { SDK_VERSION } from './h5/constants.js';
@@ -44,6 +45,8 @@ export interface CRVideoCore {
   readonly meetID: number | null;
   /** The SDK's own copy of the current room (members, names, statuses). */
   readonly roster: Roster;
+  /** The client-side state model (own presence, DND, calls, room) with a typed subscription. */
+  readonly state: ClientStateSource;
   /** The SDK parameters the app set (Init / SetSDKParams). */
   readonly params: Readonly<SDKParams>;
   /** Sends any protocol request (media.* from a media engine living elsewhere, e.g. an Electron renderer). */
@@ -97,10 +100,14 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
 
   // ---- issue 12: the calls the app believes in, for reconciliation after a line-off or re-login ----
   const ledger = new CallLedger();
+  const state = new ClientState({ ledger, roster, meetID: () => meetID, log });
   const emit = <K extends CallbackName>(name: K, ...args: CRVideoCallbacks[K]): void => {
     ledger.observe(name, args);
     observe(name, args);
+    state.observe(name, args);
     fire(holders, emitListeners, (n, err) => log(`app callback ${n} threw`, err), name, args);
+    // After the app's callbacks: a subscriber of the model hears of a change after the callback telling it.
+    state.update();
   };
   /** Ends towards the app, once each, every call and the room it believes in that the server no longer has. */
   function endGhosts(live: ReadonlySet<string>, reason: number): void {
@@ -182,6 +189,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
   function leaveMediaRoom(): void {
     meetID = null;
     roster.clear();
+    state.update();
     try {
       media?.exit();
     } catch (err) {
@@ -195,6 +203,8 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
     creds = null;
     line.close();
     endGhosts(new Set(), code);
+    ledger.reset();
+    state.setSession('');
     emit('CRVideo_LineOff', code);
   }
 
@@ -229,12 +239,28 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       statusNotify = false;
       if (params.callWaiting) await line.request('setCallWaiting', { on: true });
       loginState = 'in';
+      state.setSession(UID);
       emit('CRVideo_LoginSuccess', UID, cookie);
+      askOwnStatus(UID);
     } catch (err) {
       loginState = 'out';
       line.close();
       emit('CRVideo_LoginFail', CRVideoError.codeOf(err), cookie);
     }
+  }
+
+  /** Own status and DND as the server has them (another device of ours may have set DND): one answer. */
+  function askOwnStatus(uid: string): void {
+    request('getUserStatus', { UID: uid }).then(
+      (d) => {
+        const own = d.statuses.find((s) => s.userID === uid);
+        if (!own || UID !== uid || loginState !== 'in') return;
+        dnd = own.DNDType;
+        state.report(own);
+        state.update();
+      },
+      (err: unknown) => log(`own status not known (${CRVideoError.codeOf(err)})`),
+    );
   }
 
   /**
@@ -348,6 +374,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
     const ext = toExtData(usrExtDat);
     if (uid === null || id === null || ext === null)
       return badArgs('Call', [calledUID, meetObj, usrExtDat], (code) => emit('CRVideo_CallFail', callID, code, cookie));
+    ledger.dialing(callID, uid, id, ext);
     run(
       'call',
       { callID, calledUID: uid, meetID: id, usrExtDat: ext },
@@ -379,6 +406,8 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
     if (loginState === 'out') return;
     loginState = 'out';
     creds = null;
+    ledger.reset();
+    state.setSession('');
     leaveMediaRoom();
     line.forgetSession();
     line.request('logout', {}).then(
@@ -527,7 +556,10 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       run(
         'acceptCall',
         { callID, usrExtDat: ext, ...(id === null ? {} : { meetID: id }) },
-        () => emit('CRVideo_AcceptCallSuccess', callID, cookie),
+        () => {
+          if (id !== null) ledger.answeringIn(callID, id);
+          emit('CRVideo_AcceptCallSuccess', callID, cookie);
+        },
         (code) => {
           ringUnprepare(callID);
           emit('CRVideo_AcceptCallFail', callID, code, cookie);
@@ -559,6 +591,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
         { DNDStatus },
         () => {
           dnd = DNDStatus;
+          state.setDND(DNDStatus);
           emit('CRVideo_SetDNDStatusSuccess', cookie);
         },
         (code) => emit('CRVideo_SetDNDStatusFail', code, cookie),
@@ -670,6 +703,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       return meetID;
     },
     roster,
+    state,
     get params() {
       return params;
     },

@@ -1,3 +1,4 @@
+import type { MeetObj } from '../protocol/index.js';
 import type { CallbackName } from './api.js';
 
 /** A call as the app believes in it, learnt from the callbacks it was given. */
@@ -5,6 +6,21 @@ export interface BelievedCall {
   readonly callID: string;
   readonly role: 'caller' | 'callee';
   state: 'ringing' | 'accepted';
+  /** The other party: the callee of our call, or the caller of one ringing here ('' when not known). */
+  readonly peerUID: string;
+  /** The room of the call (the callee may answer with a room of its own: then that one). */
+  meetID: number | null;
+  /** The room as the server described it, once it did (incoming ring, accepted notice). */
+  meetObj: MeetObj | null;
+  /** The caller's note given with the ring. */
+  readonly usrExtDat: string;
+}
+
+/** What the SDK knows of a call it was asked to place, until CallSuccess / CallFail. */
+interface Dialed {
+  peerUID: string;
+  meetID: number;
+  usrExtDat: string;
 }
 
 /** How one call the server no longer has is ended towards the app. */
@@ -25,6 +41,24 @@ const SETTLED_MEMORY = 1024;
 export class CallLedger {
   readonly #calls = new Map<string, BelievedCall>();
   readonly #settled = new Set<string>();
+  readonly #dialed = new Map<string, Dialed>();
+
+  /** The app asked to place this call (CRVideo_Call): who and which room, for when CallSuccess comes. */
+  dialing(callID: string, peerUID: string, meetID: number, usrExtDat: string): void {
+    this.#dialed.set(callID, { peerUID, meetID, usrExtDat });
+  }
+
+  /** The callee answers with a room of its own: both meet there. */
+  answeringIn(callID: string, meetID: number): void {
+    const c = this.#calls.get(callID);
+    if (c) c.meetID = meetID;
+  }
+
+  /** Signed out: the calls of that session are nobody's concern any more (none is told as ended). */
+  reset(): void {
+    this.#calls.clear();
+    this.#dialed.clear();
+  }
 
   /** Feeds one fired callback (every one the SDK fires passes here). */
   observe(name: CallbackName, args: readonly unknown[]): void {
@@ -33,20 +67,58 @@ export class CallLedger {
       case 'CRVideo_LoginSuccess':
         this.#calls.clear();
         this.#settled.clear();
+        this.#dialed.clear();
         return;
-      case 'CRVideo_CallSuccess':
-        if (callID) this.#calls.set(callID, { callID, role: 'caller', state: 'ringing' });
+      case 'CRVideo_CallSuccess': {
+        if (!callID) return;
+        const d = this.#dialed.get(callID);
+        this.#dialed.delete(callID);
+        this.#calls.set(callID, {
+          callID,
+          role: 'caller',
+          state: 'ringing',
+          peerUID: d?.peerUID ?? '',
+          meetID: d?.meetID ?? null,
+          meetObj: null,
+          usrExtDat: d?.usrExtDat ?? '',
+        });
         return;
-      case 'CRVideo_NotifyCallIn':
-        if (callID) this.#calls.set(callID, { callID, role: 'callee', state: 'ringing' });
+      }
+      case 'CRVideo_NotifyCallIn': {
+        if (!callID) return;
+        const meetObj = isMeetObj(args[1]) ? args[1] : null;
+        this.#calls.set(callID, {
+          callID,
+          role: 'callee',
+          state: 'ringing',
+          peerUID: typeof args[2] === 'string' ? args[2] : '',
+          meetID: meetObj?.ID ?? null,
+          meetObj,
+          usrExtDat: typeof args[3] === 'string' ? args[3] : '',
+        });
         return;
+      }
       case 'CRVideo_NotifyCallAccepted':
       case 'CRVideo_AcceptCallSuccess': {
         const c = callID ? this.#calls.get(callID) : undefined;
-        if (c) c.state = 'accepted';
+        if (!c) return;
+        c.state = 'accepted';
+        if (name === 'CRVideo_NotifyCallAccepted' && isMeetObj(args[1])) {
+          c.meetObj = args[1];
+          c.meetID = args[1].ID;
+        }
         return;
       }
+      case 'CRVideo_AcceptCallFail':
+      case 'CRVideo_RejectCallFail':
+        // The app gave this ring up (its answer failed): no longer ringing here. Not "ended": a later
+        // notice of it from the server still reaches the app.
+        if (callID) this.#calls.delete(callID);
+        return;
       case 'CRVideo_CallFail':
+        if (callID) this.#dialed.delete(callID);
+        if (callID) this.#forget(callID);
+        return;
       case 'CRVideo_NotifyCallRejected':
       case 'CRVideo_NotifyCallHungup':
       case 'CRVideo_HangupCallSuccess':
@@ -90,4 +162,8 @@ export class CallLedger {
     }
     return out;
   }
+}
+
+function isMeetObj(v: unknown): v is MeetObj {
+  return typeof v === 'object' && v !== null && typeof (v as { ID?: unknown }).ID === 'number';
 }

@@ -16,7 +16,6 @@ import { MainCookie, RendererCookie } from './cookies.js';
 import { createLog } from './log.js';
 import type { MediaRelay } from './MediaRelay.js';
 import type { IpcPort, PagePort, SenderInfo } from './ports.js';
-import type { SelfState } from './SelfState.js';
 
 const log = createLog('BridgeService');
 
@@ -26,7 +25,6 @@ const PAGE_ONLY_CALLBACKS = new Set<string>(['CRVideo_NotifyVideoStream', 'CRVid
 export interface BridgeServiceOptions {
   ipc: IpcPort;
   host: CoreHost;
-  self: SelfState;
   media: MediaRelay;
   /** The main window's page, or null while there is none. */
   page: () => PagePort | null;
@@ -54,17 +52,14 @@ export class BridgeService {
 
   private constructor(options: BridgeServiceOptions) {
     this.#o = options;
-    const { ipc, host, self } = options;
+    const { ipc, host } = options;
     this.#off.push(
       ipc.handle(Channels.invoke, (sender, payload) => this.#onInvoke(sender, payload)),
       ipc.handle(Channels.hello, (sender) => this.#onHello(sender)),
       ipc.handle(Channels.mediaRequest, (sender, payload) => this.#onMediaRequest(sender, payload)),
       host.on('callback', (name, args) => this.#forward(name, args)),
-      self.on('dnd', (dnd, source) => {
-        // The page did not see these changes happen: tell its switch.
-        if (source === 'main' || source === 'refresh')
-          this.#send(Channels.callback, { name: 'CRVideo_NotifyDNDStatus', args: [dnd ? 1 : 0] });
-      }),
+      // The SDK's state model, for the page to subscribe to (after the callback that changed it).
+      host.state.subscribe((now) => this.#send(Channels.state, now)),
     );
     options.media.attach((command) => this.#send(Channels.mediaCommand, command));
   }
@@ -146,11 +141,13 @@ export class BridgeService {
   }
 
   #onHello(sender: SenderInfo): HelloReply {
-    const { host, self } = this.#o;
-    if (!this.#trusted(sender, Channels.hello) || !host.loggedIn) return { hostRingtone: true };
+    const { host } = this.#o;
+    if (!this.#trusted(sender, Channels.hello)) return { hostRingtone: true };
+    const state = host.state.snapshot;
+    if (!host.loggedIn) return { hostRingtone: true, state };
     // A reloaded page (Ctrl+R, a crash) joins the live session instead of signing the user out mid-call.
     log(`page (re)started: keeping the session of UID=${host.UID}`);
-    return { hostRingtone: true, session: { UID: host.UID, dnd: self.snapshot.dnd } };
+    return { hostRingtone: true, session: { UID: host.UID, dnd: state.dnd }, state };
   }
 
   async #onMediaRequest(sender: SenderInfo, payload: unknown): Promise<MediaReply> {

@@ -1,6 +1,7 @@
 import { CRVideoError, SdkErr } from '../../protocol/index.js';
 import type { CallbackName } from '../../sdk/api.js';
-import { BRIDGED_FUNCTIONS, type BridgedFunctionName } from '../../sdk/bridge/functions.js';
+import { BRIDGED_FUNCTIONS, type BridgedFunctionName, resultOf } from '../../sdk/bridge/functions.js';
+import type { ClientStateSource } from '../../sdk/ClientState.js';
 import type { CRVideoClient } from '../../sdk/CRVideoClient.js';
 import { MainCookie } from './cookies.js';
 import { Emitter } from './Emitter.js';
@@ -55,6 +56,11 @@ export class CoreHost extends Emitter<CoreHostEvents> {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The SDK's client-side state model (own presence, DND, calls, room): subscribe instead of re-deriving it. */
+  get state(): ClientStateSource {
+    return this.#core.$core.state;
   }
 
   /**
@@ -113,7 +119,8 @@ export class CoreHost extends Emitter<CoreHostEvents> {
       };
       const cookie = new MainCookie(fn, args, options.forward ?? false, (callback, cbArgs) => {
         const result = cbArgs.slice(0, -1);
-        const code = sdkErrOf(callback, result);
+        const code = resultOf(fn, callback, result);
+        if (code === null) return log(`${fn}: ${callback} is not one of its results; ignored`);
         finish(code === 0 ? null : new CRVideoError(code, `${fn}: ${callback}`), result);
       });
       const callArgs = [...args];
@@ -176,12 +183,4 @@ export class CoreHost extends Emitter<CoreHostEvents> {
     log(UID ? `logged in UID=${UID}` : 'logged out');
     this.safeEmit('session', UID);
   }
-}
-
-/** The sdkErr a result callback reports: 0 for Success, the code for Fail / Rslt. */
-function sdkErrOf(callback: string, args: readonly unknown[]): number {
-  if (callback.endsWith('Success')) return 0;
-  const code = args.find((a) => typeof a === 'number');
-  if (callback.endsWith('Fail')) return typeof code === 'number' && code !== 0 ? code : SdkErr.UNKNOWERR;
-  return typeof args[0] === 'number' ? args[0] : 0;
 }

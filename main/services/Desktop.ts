@@ -1,3 +1,4 @@
+import { CRVideoError } from '../../protocol/index.js';
 import type { TlsClientOptions } from '../../sdk/index.js';
 import type { MediaEngineFactory } from '../../sdk/media/MediaEngine.js';
 import { BridgeService } from './BridgeService.js';
@@ -20,7 +21,6 @@ import type {
   SenderInfo,
   TrayPort,
 } from './ports.js';
-import { SelfState } from './SelfState.js';
 import { Settings } from './Settings.js';
 import { stringsFor } from './strings.js';
 import { TrayService } from './TrayService.js';
@@ -71,7 +71,6 @@ export class Desktop {
   readonly media: MediaRelay;
   readonly core: CoreClient;
   readonly host: CoreHost;
-  readonly self: SelfState;
   readonly bridge: BridgeService;
   readonly tray: TrayService;
   readonly notifier: IncomingCallNotifier;
@@ -91,11 +90,9 @@ export class Desktop {
     const serverAddr = o.serverAddr || this.settings.data.serverAddr || DEFAULT_SERVER_ADDR;
     this.core = o.createCore(this.media.factory, serverAddr, companyTls(this.settings.data));
     this.host = CoreHost.create(this.core);
-    this.self = SelfState.create(this.host);
     this.bridge = BridgeService.create({
       ipc: o.ipc,
       host: this.host,
-      self: this.self,
       media: this.media,
       page: o.page,
       isTrusted: o.isTrusted,
@@ -108,7 +105,8 @@ export class Desktop {
     const notifyPage = (name: string, args: unknown[]) => this.bridge.notifyPage(name, args);
     this.tray = TrayService.create({
       tray: o.tray,
-      self: this.self,
+      state: this.host.state,
+      setDND: (on) => this.#setDND(on),
       settings: this.settings,
       strings,
       showWindow: () => o.window.show(),
@@ -126,6 +124,17 @@ export class Desktop {
     this.dialer = Dialer.create({ host: this.host, showWindow: () => o.window.show(), notifyPage });
     this.vault = VaultService.create({ ipc: o.ipc, vault: o.vault ?? null, isTrusted: o.isTrusted });
     log(`ready (server ${serverAddr})`);
+  }
+
+  /** Turns do-not-disturb on or off from main (the tray); the state model follows the server's answer. */
+  async #setDND(on: boolean): Promise<void> {
+    log(`set dnd ${on ? 'on' : 'off'} from main`);
+    try {
+      await this.host.request('CRVideo_SetDNDStatus', [on ? 1 : 0]);
+    } catch (err) {
+      log(`set dnd ${on ? 'on' : 'off'} failed: sdkErr ${CRVideoError.codeOf(err)}`);
+      throw err;
+    }
   }
 
   /** The system woke up: re-establish the signaling line now instead of after the SDK's backoff. */
@@ -150,7 +159,6 @@ export class Desktop {
     this.vault.close();
     this.tray.close();
     this.bridge.close();
-    this.self.close();
     await this.host.closeGracefully();
   }
 }

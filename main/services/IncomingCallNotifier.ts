@@ -1,4 +1,5 @@
 import { CRVideoError, type MeetObj, type UserStatus } from '../../protocol/index.js';
+import type { CallState, ClientSnapshot } from '../../sdk/ClientState.js';
 import type { CoreHost } from './CoreHost.js';
 import { Emitter } from './Emitter.js';
 import { createLog } from './log.js';
@@ -31,7 +32,7 @@ export interface IncomingCallNotifierOptions {
 
 interface Ringing {
   callID: string;
-  meetObj: MeetObj;
+  meetObj: MeetObj | { ID: number };
   callerID: string;
   note: string;
   alert: { kind: AlertKind; close(): void } | null;
@@ -42,12 +43,13 @@ interface Ringing {
  * ringtone while a call rings, and when the window is hidden or unfocused puts up a native notification
  * with Answer / Reject (where the OS supports actions) or a small always-on-top incoming window, and
  * flashes the taskbar / bounces the dock. Everything goes away the moment the call stops ringing here.
+ * Which calls ring, and which are going on, is the SDK's state model: this class only follows it.
  */
 export class IncomingCallNotifier extends Emitter<IncomingCallNotifierEvents> {
   readonly #o: IncomingCallNotifierOptions;
   readonly #ringing = new Map<string, Ringing>();
-  /** Accepted calls of this device: answering another call from an alert hangs them up first. */
-  readonly #active = new Set<string>();
+  /** Rings answered or rejected from an alert: over here, though the model lists them until the server agrees. */
+  readonly #handled = new Set<string>();
   readonly #off: Array<() => void> = [];
   #closed = false;
 
@@ -58,20 +60,7 @@ export class IncomingCallNotifier extends Emitter<IncomingCallNotifierEvents> {
   private constructor(options: IncomingCallNotifierOptions) {
     super();
     this.#o = options;
-    const { host } = options;
-    this.#off.push(
-      host.on('callback', (name, args) => this.#onCallback(name, args)),
-      host.on('called', (fn, args) => {
-        if ((fn === 'CRVideo_HungupCall' || fn === 'CRVideo_HangupCall') && typeof args[0] === 'string') {
-          this.#active.delete(args[0]);
-        }
-      }),
-      host.on('session', (UID) => {
-        if (UID) return;
-        this.#active.clear();
-        for (const callID of [...this.#ringing.keys()]) this.#end(callID, 'signed out');
-      }),
-    );
+    this.#off.push(options.host.state.subscribe((now) => this.#follow(now)));
   }
 
   /** callIDs ringing here now. */
@@ -85,10 +74,11 @@ export class IncomingCallNotifier extends Emitter<IncomingCallNotifierEvents> {
     if (!call) return;
     log(`answer callID=${callID} from the alert`);
     this.#o.window.show();
-    for (const other of [...this.#active]) {
-      this.#active.delete(other);
-      this.#o.host.request('CRVideo_HungupCall', [other, ''], { forward: true }).catch(() => {});
+    for (const other of this.#o.host.state.snapshot.calls) {
+      if (other.state !== 'accepted') continue;
+      this.#o.host.request('CRVideo_HungupCall', [other.callID, ''], { forward: true }).catch(() => {});
     }
+    this.#handled.add(callID);
     this.#end(callID, 'answered');
     this.#o.host.request('CRVideo_AcceptCall', [callID, call.meetObj, ''], { forward: true }).catch((err: unknown) => {
       log(`accept callID=${callID} failed: sdkErr ${CRVideoError.codeOf(err)}`);
@@ -99,6 +89,7 @@ export class IncomingCallNotifier extends Emitter<IncomingCallNotifierEvents> {
   reject(callID: string): void {
     if (!this.#ringing.has(callID)) return;
     log(`reject callID=${callID} from the alert`);
+    this.#handled.add(callID);
     this.#end(callID, 'rejected');
     this.#o.host.request('CRVideo_RejectCall', [callID, ''], { forward: true }).then(
       () => {
@@ -128,37 +119,30 @@ export class IncomingCallNotifier extends Emitter<IncomingCallNotifierEvents> {
     this.removeAllListeners();
   }
 
-  #onCallback(name: string, args: unknown[]): void {
-    const callID = typeof args[0] === 'string' ? args[0] : null;
-    if (!callID) return;
-    switch (name) {
-      case 'CRVideo_NotifyCallIn':
-        return this.#onCallIn(callID, args[1] as MeetObj, String(args[2] ?? ''), args[3]);
-      case 'CRVideo_NotifyCallHungup':
-      case 'CRVideo_NotifyCallHangup':
-        this.#active.delete(callID);
-        return this.#end(callID, 'hung up');
-      case 'CRVideo_AcceptCallSuccess':
-        this.#active.add(callID);
-        return this.#end(callID, 'accepted');
-      case 'CRVideo_NotifyCallAccepted':
-        this.#active.add(callID);
-        return;
-      case 'CRVideo_HangupCallSuccess':
-        this.#active.delete(callID);
-        return;
-      case 'CRVideo_AcceptCallFail':
-      case 'CRVideo_RejectCallSuccess':
-      case 'CRVideo_RejectCallFail':
-        return this.#end(callID, name.slice('CRVideo_'.length));
+  /** Rings for every call the model has ringing here, and stops for every one that no longer is. */
+  #follow(now: ClientSnapshot): void {
+    const ringing = new Map<string, CallState>();
+    for (const c of now.calls) if (c.direction === 'in' && c.state === 'ringing') ringing.set(c.callID, c);
+    for (const callID of [...this.#handled]) if (!ringing.has(callID)) this.#handled.delete(callID);
+    for (const callID of [...this.#ringing.keys()]) {
+      if (ringing.has(callID)) continue;
+      const call = now.calls.find((c) => c.callID === callID);
+      this.#end(callID, !now.UID ? 'signed out' : call?.state === 'accepted' ? 'accepted' : 'over');
     }
+    for (const c of ringing.values()) this.#onCallIn(c);
   }
 
-  #onCallIn(callID: string, meetObj: MeetObj, callerID: string, usrExtDat: unknown): void {
-    if (this.#ringing.has(callID) || this.#closed) return;
-    const call: Ringing = { callID, meetObj, callerID, note: noteOf(usrExtDat), alert: null };
-    this.#ringing.set(callID, call);
-    log(`ringing callID=${callID} from=${callerID}`);
+  #onCallIn(c: CallState): void {
+    if (this.#ringing.has(c.callID) || this.#handled.has(c.callID) || this.#closed) return;
+    const call: Ringing = {
+      callID: c.callID,
+      meetObj: c.meetObj ?? { ID: c.meetID ?? 0 },
+      callerID: c.peerUID,
+      note: noteOf(c.usrExtDat),
+      alert: null,
+    };
+    this.#ringing.set(c.callID, call);
+    log(`ringing callID=${c.callID} from=${c.peerUID}`);
     if (this.#ringing.size === 1) this.#o.ringtone.start();
     const { window } = this.#o;
     if (window.isVisible() && window.isFocused()) return;

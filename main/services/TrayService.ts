@@ -1,7 +1,7 @@
 import { CRVideoError } from '../../protocol/index.js';
+import type { ClientStateSource } from '../../sdk/ClientState.js';
 import { createLog } from './log.js';
 import type { MenuItemSpec, TrayPort } from './ports.js';
-import type { SelfState } from './SelfState.js';
 import type { Settings } from './Settings.js';
 import type { MainStrings } from './strings.js';
 
@@ -9,7 +9,10 @@ const log = createLog('TrayService');
 
 export interface TrayServiceOptions {
   tray: TrayPort;
-  self: SelfState;
+  /** The SDK's state model: own presence and DND. */
+  state: ClientStateSource;
+  /** Asks the server to turn DND on or off; rejects with a CRVideoError when it refuses. */
+  setDND: (on: boolean) => Promise<void>;
   settings: Settings;
   strings: () => MainStrings;
   showWindow: () => void;
@@ -34,7 +37,7 @@ export class TrayService {
 
   private constructor(options: TrayServiceOptions) {
     this.#o = options;
-    this.#off.push(options.self.on('changed', () => this.render()));
+    this.#off.push(options.state.subscribe(() => this.render()));
     options.tray.onClick(() => options.showWindow());
     this.render();
   }
@@ -42,13 +45,13 @@ export class TrayService {
   /** The DND checkbox was clicked: ask the server for the opposite of what it has now. */
   async toggleDND(): Promise<void> {
     if (this.#pendingDnd !== null) return;
-    const snapshot = this.#o.self.snapshot;
+    const snapshot = this.#o.state.snapshot;
     if (!snapshot.UID) return;
     const want = !snapshot.dnd;
     this.#pendingDnd = want;
     this.render();
     try {
-      await this.#o.self.setDND(want);
+      await this.#o.setDND(want);
     } catch (err) {
       log(`dnd ${want ? 'on' : 'off'} refused (sdkErr ${CRVideoError.codeOf(err)}): checkbox reverts`);
     } finally {
@@ -61,7 +64,7 @@ export class TrayService {
   render(): void {
     if (this.#closed) return;
     const s = this.#o.strings();
-    const { UID, dnd, presence } = this.#o.self.snapshot;
+    const { UID, dnd, presence } = this.#o.state.snapshot;
     const { tray, settings } = this.#o;
     tray.setPresence(presence);
     const who = UID ? `${UID} · ${s.presence[presence]}` : s.signedOut;

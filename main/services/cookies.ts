@@ -1,3 +1,4 @@
+import type { CallbackName } from '../../sdk/api.js';
 import type { BridgedFunctionName } from '../../sdk/bridge/functions.js';
 
 /** The cookie main hands the core for a call the page made: the page's ref and what was asked. */
@@ -18,7 +19,7 @@ export class MainCookie {
     readonly fn: BridgedFunctionName,
     readonly args: readonly unknown[],
     readonly forward: boolean,
-    readonly settle: (callback: string, args: readonly unknown[]) => void,
+    readonly settle: (callback: CallbackName, args: readonly unknown[]) => void,
   ) {}
 }
 

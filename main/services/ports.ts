@@ -1,5 +1,5 @@
 import type { IncomingInfo } from '../../sdk/bridge/channels.js';
-import type { Presence } from './SelfState.js';
+import type { Presence } from '../../sdk/ClientState.js';
 
 /**
  * The small interface between the main-process services and Electron. The app passes adapters over the

@@ -1,4 +1,4 @@
-import type { Presence } from './SelfState.js';
+import type { Presence } from '../../sdk/ClientState.js';
 
 /** The few words main shows itself (tray, notification, incoming window), in English and Chinese. */
 export interface MainStrings {

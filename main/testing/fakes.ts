@@ -17,7 +17,7 @@ import type {
   SenderInfo,
   TrayPort,
 } from '../services/ports.js';
-import type { Presence } from '../services/SelfState.js';
+import type { Presence } from '../../sdk/ClientState.js';
 
 export const PAGE_SENDER: SenderInfo = { webContentsId: 1, frameUrl: 'app://crvideo/index.html', isMainFrame: true };
 

@@ -84,6 +84,7 @@ export function fakeBridge(ipc: FakeIpc, page: FakePage): CRVideoBridge {
     onCallback: (l) => page.listen(Channels.callback, l),
     onMediaCommand: (l) => page.listen(Channels.mediaCommand, l),
     onRingtone: (l) => page.listen(Channels.ringtone, l),
+    onState: (l) => page.listen(Channels.state, l),
     vaultLoad: async () => (await ipc.invoke(Channels.vaultLoad, undefined)) as VaultEntry | null,
     vaultSave: async (entry) => (await ipc.invoke(Channels.vaultSave, entry)) as boolean,
     vaultClear: async () => (await ipc.invoke(Channels.vaultClear, undefined)) as boolean,

@@ -15,6 +15,8 @@ export interface CRVideoBridge extends VaultBridge {
   onCallback(listener: (event: unknown) => void): () => void;
   onMediaCommand(listener: (command: unknown) => void): () => void;
   onRingtone(listener: (command: unknown) => void): () => void;
+  /** The SDK's state model changed in main (a ClientSnapshot); optional for bridges older than it. */
+  onState?(listener: (snapshot: unknown) => void): () => void;
 }
 
 /** "Remember me" in the OS keychain (the desktop app's `vault:*` channels). */

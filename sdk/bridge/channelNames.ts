@@ -14,6 +14,8 @@ export const Channels = {
   mediaRequest: 'media:request',
   /** M→R send: drive the renderer's media engine (enter, exit, notifications…). Payload MediaCommand. */
   mediaCommand: 'media:command',
+  /** M→R send: the SDK's client-side state model changed (own presence, DND, calls, room). Payload ClientSnapshot. */
+  state: 'state:changed',
   /** M→R send: start or stop the incoming-call ringtone. Payload RingtoneCommand. */
   ringtone: 'ringtone:set',
   /** M→incoming window send: who is calling. Payload IncomingInfo. */

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import '../../protocol/issues.js';
+import { MeetObj, UserStatusValue } from '../../protocol/schemas.js';
 import { BRIDGED_FUNCTION_NAMES } from './functions.js';
 
 export { type ChannelName, Channels } from './channelNames.js';
@@ -60,11 +61,44 @@ export const CallbackEvent = z
   .check(z.refine(withinSize, { message: 'payload too large' }));
 export type CallbackEvent = z.infer<typeof CallbackEvent>;
 
+const Short = z.string().check(z.maxLength(256));
+const CallStateSchema = z.object({
+  callID: z.string().check(z.maxLength(64)),
+  direction: z.enum(['out', 'in']),
+  peerUID: Short,
+  state: z.enum(['ringing', 'accepted']),
+  meetID: z.nullable(z.int()),
+  meetObj: z.nullable(MeetObj),
+  usrExtDat: z.string().check(z.maxLength(8192)),
+});
+
+/** The SDK's client-side state model as it crosses IPC (sdk/ClientState.ts's ClientSnapshot). */
+export const ClientSnapshotSchema = z
+  .object({
+    UID: Short,
+    reconnecting: z.boolean(),
+    dnd: z.boolean(),
+    userStatus: UserStatusValue,
+    presence: z.enum(['online', 'busy', 'dnd', 'offline']),
+    calls: z.array(CallStateSchema).check(z.maxLength(64)),
+    room: z.nullable(
+      z.object({
+        meetID: z.int(),
+        members: z
+          .array(z.object({ UID: Short, nickname: Short, audioStatus: z.int(), videoStatus: z.int() }))
+          .check(z.maxLength(1000)),
+      }),
+    ),
+  })
+  .check(z.refine(withinSize, { message: 'payload too large' }));
+
 export const HelloReply = z.object({
   /** Whether the main process plays the incoming ringtone (through this page): the app should not. */
   hostRingtone: z.boolean(),
   /** Main's live session, kept across a page reload (Ctrl+R, a crashed page): the page is signed in as UID. */
   session: z.optional(z.object({ UID: z.string().check(z.minLength(1), z.maxLength(128)), dnd: z.boolean() })),
+  /** The SDK's state model as main has it now (later changes come on the `state` channel). */
+  state: z.optional(ClientSnapshotSchema),
 });
 export type HelloReply = z.infer<typeof HelloReply>;
 

@@ -14,7 +14,7 @@ if (!bridge) {
   console.error('[crvideo-desktop] the preload bridge is missing: this script only works in the desktop app');
 } else if (!g.CRVideo_Login) {
   let engine: MediasoupEngine | null = null;
-  installBridgeGlobals(bridge, g, {
+  const globals = installBridgeGlobals(bridge, g, {
     mediaEngine: createMediasoupEngine({}, (e) => {
       engine = e;
     }),
@@ -33,5 +33,6 @@ if (!bridge) {
       CRVideo_GetMicEnergy: (UID: string): number => engine?.micEnergy(UID) ?? 0,
     },
   });
-  g.CRVideoSDK = { version: '0.1.0', SdkErr, desktop: true };
+  // The SDK's state model (kept in main) for the app to subscribe to, as the browser bundle offers it.
+  g.CRVideoSDK = { version: '0.1.0', SdkErr, desktop: true, state: globals.state };
 }

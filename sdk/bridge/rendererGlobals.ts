@@ -13,10 +13,19 @@ import { callHolder } from '../Holders.js';
 import { globalEntries, h5HolderNames } from '../h5/apiList.js';
 import { CONSTANT_GLOBALS, SDK_VERSION } from '../h5/constants.js';
 import { NOT_SUPPORTED, unsupportedFunctions } from '../h5/unsupported.js';
+import { type ClientSnapshot, type ClientStateSource, SIGNED_OUT } from '../ClientState.js';
 import type { MediaEngine, MediaEngineFactory } from '../media/MediaEngine.js';
 import type { CRVideoBridge } from './BridgeApi.js';
 import { CookieJar } from './CookieJar.js';
-import { CallbackEvent, HelloReply, JsonValue, MediaCommand, MediaReply, RingtoneCommand } from './channels.js';
+import {
+  CallbackEvent,
+  ClientSnapshotSchema,
+  HelloReply,
+  JsonValue,
+  MediaCommand,
+  MediaReply,
+  RingtoneCommand,
+} from './channels.js';
 import { BRIDGED_FUNCTIONS, type BridgedFunctionName, DESKTOP_CALLBACK_NAMES, failArgs } from './functions.js';
 import type { Ringtone } from './Ringtone.js';
 
@@ -49,7 +58,46 @@ interface Holder {
 export interface BridgeGlobals {
   /** Fires a holder as if main had (used by the media engine for stream callbacks). */
   dispatch(name: string, args: unknown[]): void;
+  /** The SDK's state model, as main keeps it (own presence, DND, calls, room). */
+  readonly state: ClientStateSource;
   close(): void;
+}
+
+/** The page's copy of main's state model: fed by the hello reply and the `state` channel, validated. */
+class MirroredState implements ClientStateSource {
+  #snapshot: ClientSnapshot = SIGNED_OUT;
+  readonly #listeners = new Set<(now: ClientSnapshot, before: ClientSnapshot) => void>();
+
+  get snapshot(): ClientSnapshot {
+    return this.#snapshot;
+  }
+
+  subscribe(listener: (now: ClientSnapshot, before: ClientSnapshot) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** Takes a snapshot from main; false (and nothing changes) when it is malformed. */
+  take(raw: unknown): boolean {
+    const parsed = ClientSnapshotSchema.safeParse(raw);
+    if (!parsed.success) return false;
+    const before = this.#snapshot;
+    this.#snapshot = parsed.data;
+    for (const l of [...this.#listeners]) {
+      try {
+        l(parsed.data, before);
+      } catch (err) {
+        console.error('[bridge] state listener threw', err);
+      }
+    }
+    return true;
+  }
+
+  clear(): void {
+    this.#listeners.clear();
+  }
 }
 
 /**
@@ -277,6 +325,11 @@ export function installBridgeGlobals(
     }
   };
 
+  const state = new MirroredState();
+  const onState = (raw: unknown): void => {
+    if (!state.take(raw)) log('[bridge] malformed state snapshot dropped');
+  };
+
   const onRingtone = (raw: unknown): void => {
     const parsed = RingtoneCommand.safeParse(raw);
     if (!parsed.success || !options.ringtone) return;
@@ -288,6 +341,7 @@ export function installBridgeGlobals(
     bridge.onCallback(onCallback),
     bridge.onMediaCommand(onMediaCommand),
     bridge.onRingtone(onRingtone),
+    ...(bridge.onState ? [bridge.onState(onState)] : []),
   ];
 
   hello = bridge
@@ -296,6 +350,7 @@ export function installBridgeGlobals(
       const reply = HelloReply.safeParse(raw);
       if (!reply.success) return;
       target.CRVideo_HostRingtone = reply.data.hostRingtone;
+      if (reply.data.state) state.take(reply.data.state);
       const session = reply.data.session;
       if (!session) return;
       myUID = session.UID;
@@ -307,10 +362,12 @@ export function installBridgeGlobals(
 
   return {
     dispatch,
+    state,
     close() {
       if (closed) return;
       closed = true;
       for (const off of unsubscribe) off();
+      state.clear();
       options.ringtone?.stop();
       engine?.close();
       uninstall();

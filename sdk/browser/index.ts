@@ -74,5 +74,5 @@ if (!g.CRVideo_Login) {
   const client = createBrowserClient();
   installGlobals(client as CRVideoAPI, globalThis);
   Object.assign(globalThis, CONSTANT_GLOBALS);
-  g.CRVideoSDK = { client, version: SDK_VERSION, SdkErr };
+  g.CRVideoSDK = { client, version: SDK_VERSION, SdkErr, state: client.$core.state };
 }

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Menu, nativeImage, Tray } from 'electron';
-import type { MenuItemSpec, TrayPort } from '../services/ports.js';
 import type { Presence } from '../../sdk/ClientState.js';
+import type { MenuItemSpec, TrayPort } from '../services/ports.js';
 import { icoFromPngs, trayIconPng, trayTemplatePng } from '../services/trayIcons.js';
 
 /**

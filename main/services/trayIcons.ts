@@ -1,5 +1,5 @@
-import { drawPng, type Rgba } from './png.js';
 import type { Presence } from '../../sdk/ClientState.js';
+import { drawPng, type Rgba } from './png.js';
 
 const COLORS: Record<Presence, Rgba> = {
   online: [34, 170, 85, 1],

@@ -1,6 +1,7 @@
 // Recording fakes of the Electron side of the main-process services (main/services/ports.ts). Only the
 // OS / Electron boundary is faked: the services under test talk to the real server through a real SDK core.
 import type { IncomingInfo } from '../../sdk/bridge/channels.js';
+import type { Presence } from '../../sdk/ClientState.js';
 import type { SafeStoragePort } from '../services/CredentialVault.js';
 import type {
   IncomingWindowHandle,
@@ -17,7 +18,6 @@ import type {
   SenderInfo,
   TrayPort,
 } from '../services/ports.js';
-import type { Presence } from '../../sdk/ClientState.js';
 
 export const PAGE_SENDER: SenderInfo = { webContentsId: 1, frameUrl: 'app://crvideo/index.html', isMainFrame: true };
 

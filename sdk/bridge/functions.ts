@@ -48,14 +48,30 @@ export const BRIDGED_FUNCTIONS = {
   CRVideo_SetDNDStatus: { cookie: 1, fail: err('CRVideo_SetDNDStatusFail'), ok: 'CRVideo_SetDNDStatusSuccess' },
   CRVideo_GetUserStatus: { cookie: 0, fail: err('CRVideo_GetUserStatusFail'), ok: 'CRVideo_GetUserStatusSuccess' },
   CRVideo_GetOneUserStatus: { cookie: 1, fail: err('CRVideo_GetUserStatusFail'), ok: 'CRVideo_GetUserStatusSuccess' },
-  CRVideo_StartUserStatusNotify: { cookie: 0, fail: err('CRVideo_StartUserStatusNotifyRslt'), ok: 'CRVideo_StartUserStatusNotifyRslt' },
-  CRVideo_StopUserStatusNotify: { cookie: 0, fail: err('CRVideo_StopUserStatusNotifyRslt'), ok: 'CRVideo_StopUserStatusNotifyRslt' },
+  CRVideo_StartUserStatusNotify: {
+    cookie: 0,
+    fail: err('CRVideo_StartUserStatusNotifyRslt'),
+    ok: 'CRVideo_StartUserStatusNotifyRslt',
+  },
+  CRVideo_StopUserStatusNotify: {
+    cookie: 0,
+    fail: err('CRVideo_StopUserStatusNotifyRslt'),
+    ok: 'CRVideo_StopUserStatusNotifyRslt',
+  },
   CRVideo_OpenMic: { cookie: -1 },
   CRVideo_CloseMic: { cookie: -1 },
   CRVideo_OpenVideo: { cookie: -1 },
   CRVideo_CloseVideo: { cookie: -1 },
-  CRVideo_GetCallRecords: { cookie: 0, fail: { callback: 'CRVideo_GetCallRecordsRslt', shape: 'records' }, ok: 'CRVideo_GetCallRecordsRslt' },
-  CRVideo_GetUserToken: { cookie: 3, fail: { callback: 'CRVideo_GetUserTokenRslt', shape: 'result' }, ok: 'CRVideo_GetUserTokenRslt' },
+  CRVideo_GetCallRecords: {
+    cookie: 0,
+    fail: { callback: 'CRVideo_GetCallRecordsRslt', shape: 'records' },
+    ok: 'CRVideo_GetCallRecordsRslt',
+  },
+  CRVideo_GetUserToken: {
+    cookie: 3,
+    fail: { callback: 'CRVideo_GetUserTokenRslt', shape: 'result' },
+    ok: 'CRVideo_GetUserTokenRslt',
+  },
   CRVideo_ChangePassword: { cookie: 2, fail: err('CRVideo_ChangePasswordRslt'), ok: 'CRVideo_ChangePasswordRslt' },
 } as const satisfies Record<BridgedFunctionName, FunctionSpec>;
 

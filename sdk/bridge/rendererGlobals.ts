@@ -8,12 +8,12 @@ import {
   type CRVideoDevice,
 } from '../api.js';
 import { installGlobals } from '../browser/globals.js';
+import { type ClientSnapshot, type ClientStateSource, SIGNED_OUT } from '../ClientState.js';
 import { newCallID as coreNewCallID } from '../CRVideoClient.js';
 import { callHolder } from '../Holders.js';
 import { globalEntries, h5HolderNames } from '../h5/apiList.js';
 import { CONSTANT_GLOBALS, SDK_VERSION } from '../h5/constants.js';
 import { NOT_SUPPORTED, unsupportedFunctions } from '../h5/unsupported.js';
-import { type ClientSnapshot, type ClientStateSource, SIGNED_OUT } from '../ClientState.js';
 import type { MediaEngine, MediaEngineFactory } from '../media/MediaEngine.js';
 import type { CRVideoBridge } from './BridgeApi.js';
 import { CookieJar } from './CookieJar.js';

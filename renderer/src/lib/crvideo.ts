@@ -1,4 +1,5 @@
 import { CALLBACK_NAMES, type CallbackName, type CRVideoAPI, type CRVideoCallbacks } from '../../../sdk/api.js';
+import type { ClientStateSource } from '../../../sdk/ClientState.js';
 
 /**
  * The renderer's only door to the SDK: the `CRVideo_*` globals (installed by /sdk/crvideo.js in a browser,
@@ -60,6 +61,16 @@ let cookieSeq = 0;
 export function cookie(tag: string): string {
   cookieSeq += 1;
   return `ui:${tag}:${cookieSeq}`;
+}
+
+/**
+ * The SDK's client-side state model (own presence, DND, calls, room): `CRVideoSDK.state` of the browser
+ * bundle and of the desktop bridge (where main keeps it). null when the SDK build has none.
+ */
+export function clientState(target: object = globalThis): ClientStateSource | null {
+  const sdk = (target as { CRVideoSDK?: { state?: Partial<ClientStateSource> } }).CRVideoSDK;
+  const state = sdk?.state;
+  return state && typeof state.subscribe === 'function' && 'snapshot' in state ? (state as ClientStateSource) : null;
 }
 
 /**

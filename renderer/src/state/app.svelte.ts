@@ -1,8 +1,9 @@
 import { i18n, type Lang, matchLang } from '../i18n/i18n.svelte.js';
-import { installDispatcher } from '../lib/crvideo.js';
+import { clientState, installDispatcher } from '../lib/crvideo.js';
 import { loadSdk, SDK_PATH } from '../lib/sdk.js';
 import { session } from './session.svelte.js';
 import { settings } from './settings.svelte.js';
+import { calls } from './stores.js';
 
 export type View = 'home' | 'history' | 'settings';
 
@@ -34,6 +35,12 @@ export class AppState {
     try {
       const api = await loadSdk(window);
       installDispatcher(api);
+      // The SDK's state model (calls, own DND): followed rather than re-derived.
+      const state = clientState(window);
+      if (state) {
+        calls.follow(state);
+        session.follow(state);
+      } else console.warn('[ui] this SDK build has no state model (CRVideoSDK.state)');
       try {
         // Call waiting on: a second call rings while in one (the app shows it); CloudRoom's default is busy.
         Promise.resolve(api.CRVideo_Init({ callWaiting: true })).catch((err: unknown) =>

@@ -1,10 +1,12 @@
+import { SdkErr } from '../../../protocol/errors.js';
 import type { MeetObj } from '../../../protocol/schemas.js';
+import type { CRVideoAPI } from '../../../sdk/api.js';
+import type { ClientSnapshot, ClientStateSource } from '../../../sdk/ClientState.js';
 import type { MessageKey } from '../i18n/en.js';
-import { cookie, crv, on } from '../lib/crvideo.js';
+import type { on as onCallback } from '../lib/crvideo.js';
 import type { ToneKind } from '../lib/tones.js';
-import { presence } from './presence.svelte.js';
-import { room } from './room.svelte.js';
-import { session } from './session.svelte.js';
+import type { Room } from './room.svelte.js';
+import type { Session } from './session.svelte.js';
 
 /** The call this user is placing. `invite` = calling someone into the room we already sit in. */
 export interface Outgoing {
@@ -47,6 +49,18 @@ export interface CallNotice {
   callBack?: string;
 }
 
+/** What the call store works with, passed in by whoever creates the stores (state/stores.ts, or a test). */
+export interface CallsDeps {
+  /** The CRVideo API (the globals). */
+  api: () => CRVideoAPI;
+  /** Subscribes to one CRVideo callback; returns the unsubscribe. */
+  on: typeof onCallback;
+  /** A fresh cookie, so the store can tell its own results from anyone else's. */
+  cookie: (tag: string) => string;
+  session: Pick<Session, 'UID' | 'nickname' | 'reconnecting' | 'onSignedIn' | 'onSignedOut'>;
+  room: Pick<Room, 'meetObj' | 'phase' | 'enter' | 'leave' | 'expect' | 'forget'>;
+}
+
 /**
  * The call state machine of the UI, on top of the CRVideo call API:
  * caller CreateMeeting → Call → (CallSuccess: ringing) → NotifyCallAccepted → EnterMeeting3;
@@ -64,9 +78,8 @@ export class Calls {
   #callCookie = '';
   #noticeTimer: ReturnType<typeof setTimeout> | null = null;
   #outgoingTimer: ReturnType<typeof setTimeout> | null = null;
-  #watchdog: ReturnType<typeof setInterval> | null = null;
-  /** Seconds each active call's peer has looked idle or offline in presence. */
-  #idleStrikes = new Map<string, number>();
+  readonly #d: CallsDeps;
+  #unfollow: (() => void) | null = null;
 
   /** True while the user is in (or entering) a call's room. */
   readonly inCall = $derived(this.active.length > 0);
@@ -81,7 +94,9 @@ export class Calls {
     return null;
   });
 
-  constructor() {
+  constructor(deps: CallsDeps) {
+    this.#d = deps;
+    const { on, session } = deps;
     on('CRVideo_CreateMeetingSuccess', (meetObj, c) => this.#onRoomCreated(meetObj, c));
     on('CRVideo_CreateMeetingFail', (code, c) => {
       const o = this.outgoing;
@@ -133,20 +148,43 @@ export class Calls {
     });
     // 207: the call ended because a link was lost (ours or the peer's); while reconnecting it is ours.
     const hungup = (callID: string, _usrExtDat: string, sdkErr?: number) =>
-      this.#onHungup(callID, sdkErr === 207 || session.reconnecting);
+      this.#onHungup(callID, sdkErr === SdkErr.CONNECTIONLOST || this.#d.session.reconnecting);
     on('CRVideo_NotifyCallHungup', hungup);
     on('CRVideo_NotifyCallHangup', hungup);
     on('CRVideo_MeetingStopped', () => {
       if (!this.inCall) return;
       this.active = [];
-      room.leave();
+      this.#d.room.leave();
       this.#notify({ key: 'room.stopped' });
     });
     session.onSignedOut(() => this.#reset());
     session.onSignedIn(() => {
       // The kept "interrupted" notice belongs to the user who lost the call, not to another one.
-      if (this.notice?.callBack && this.#noticeOwner !== session.UID) this.dismissNotice();
+      if (this.notice?.callBack && this.#noticeOwner !== this.#d.session.UID) this.dismissNotice();
     });
+  }
+
+  /**
+   * Follows the SDK's state model: a call or ring it no longer has is over here too (the SDK keeps it
+   * from the server's notices and ends calls lost with the line), so nothing here has to guess.
+   */
+  follow(state: ClientStateSource): void {
+    this.#unfollow?.();
+    this.#unfollow = state.subscribe((now) => this.#reconcile(now));
+  }
+
+  #reconcile(now: ClientSnapshot): void {
+    // Signed out or reconnecting: the session's own callbacks (LineOff, the resumed line) tell.
+    if (!now.UID || now.reconnecting || now.UID !== this.#d.session.UID) return;
+    const live = new Set(now.calls.map((c) => c.callID));
+    if (this.incoming.some((c) => !live.has(c.callID))) {
+      this.incoming = this.incoming.filter((c) => live.has(c.callID));
+    }
+    for (const c of [...this.active]) {
+      if (live.has(c.callID)) continue;
+      console.warn(`[ui] callID=${c.callID} is over (the SDK no longer has it); ending it here`);
+      this.#onHungup(c.callID);
+    }
   }
 
   /** Calls `UID` (from the list, the dialer or history). In a call, invites them into the same room. */
@@ -155,7 +193,7 @@ export class Calls {
     if (!uid || this.#outgoingBusy()) return;
     this.#clearOutgoingTimer();
     this.dismissNotice();
-    const invite = this.inCall && room.meetObj !== null;
+    const invite = this.inCall && this.#d.room.meetObj !== null;
     this.outgoing = {
       calleeUID: uid,
       note,
@@ -166,12 +204,14 @@ export class Calls {
       code: null,
       roomFailed: false,
     };
-    if (invite && room.meetObj) {
-      this.#placeCall(room.meetObj);
+    if (invite && this.#d.room.meetObj) {
+      this.#placeCall(this.#d.room.meetObj);
     } else {
-      this.#createCookie = cookie('create');
+      this.#createCookie = this.#d.cookie('create');
       console.info(`[ui] creating room to call ${uid}`);
-      crv().CRVideo_CreateMeeting(`${session.nickname || session.UID} → ${uid}`, this.#createCookie);
+      this.#d
+        .api()
+        .CRVideo_CreateMeeting(`${this.#d.session.nickname || this.#d.session.UID} → ${uid}`, this.#createCookie);
     }
   }
 
@@ -179,7 +219,7 @@ export class Calls {
   cancel(): void {
     const o = this.outgoing;
     if (!o || !this.#outgoingBusy()) return;
-    if (o.callID) crv().CRVideo_HungupCall(o.callID, '', cookie('cancel'));
+    if (o.callID) this.#d.api().CRVideo_HungupCall(o.callID, '', this.#d.cookie('cancel'));
     if (o.meetObj && !o.invite) this.#destroyRoom(o.meetObj);
     console.info(`[ui] call cancelled callID=${o.callID ?? '-'}`);
     this.outgoing = { ...o, phase: 'cancelled' };
@@ -208,28 +248,28 @@ export class Calls {
     if (this.inCall) this.hangup();
     this.incoming = this.incoming.map((c) => (c.callID === callID ? { ...c, accepting: true } : c));
     console.info(`[ui] accepting callID=${callID}`);
-    crv().CRVideo_AcceptCall(callID, call.meetObj, '', cookie('accept'));
+    this.#d.api().CRVideo_AcceptCall(callID, call.meetObj, '', this.#d.cookie('accept'));
   }
 
   reject(callID: string): void {
     if (!this.incoming.some((c) => c.callID === callID)) return;
     this.incoming = this.incoming.filter((c) => c.callID !== callID);
     console.info(`[ui] rejecting callID=${callID}`);
-    crv().CRVideo_RejectCall(callID, '', cookie('reject'));
+    this.#d.api().CRVideo_RejectCall(callID, '', this.#d.cookie('reject'));
   }
 
   /** Ends every accepted call and leaves the room. */
   hangup(): void {
-    const api = crv();
+    const api = this.#d.api();
     const calls = this.active;
     this.active = [];
     for (const c of calls) {
       console.info(`[ui] hanging up callID=${c.callID}`);
-      api.CRVideo_HungupCall(c.callID, '', cookie('hangup'));
+      api.CRVideo_HungupCall(c.callID, '', this.#d.cookie('hangup'));
     }
-    const meetObj = room.meetObj;
-    room.leave();
-    if (meetObj && meetObj.creator === session.UID) this.#destroyRoom(meetObj);
+    const meetObj = this.#d.room.meetObj;
+    this.#d.room.leave();
+    if (meetObj && meetObj.creator === this.#d.session.UID) this.#destroyRoom(meetObj);
   }
 
   #outgoingBusy(): boolean {
@@ -252,8 +292,8 @@ export class Calls {
     const o = this.outgoing;
     if (!o) return;
     this.outgoing = { ...o, meetObj, phase: 'calling' };
-    this.#callCookie = cookie('call');
-    const callID = crv().CRVideo_Call(o.calleeUID, meetObj, o.note, this.#callCookie);
+    this.#callCookie = this.#d.cookie('call');
+    const callID = this.#d.api().CRVideo_Call(o.calleeUID, meetObj, o.note, this.#callCookie);
     console.info(`[ui] calling ${o.calleeUID} callID=${callID} meetID=${meetObj.ID}`);
     // CallSuccess / CallFail may already have come back synchronously and set it.
     if (this.outgoing && !this.outgoing.callID) this.outgoing = { ...this.outgoing, callID };
@@ -264,7 +304,7 @@ export class Calls {
     if (!o) return;
     this.outgoing = { ...o, phase: 'failed', code };
     if (o.meetObj && !o.invite) this.#destroyRoom(o.meetObj);
-    if (o.invite) room.forget(o.calleeUID);
+    if (o.invite) this.#d.room.forget(o.calleeUID);
   }
 
   #onAccepted(callID: string, meetObj: MeetObj): void {
@@ -274,8 +314,8 @@ export class Calls {
     this.outgoing = null;
     const roomObj = o.meetObj ?? meetObj;
     this.active = [...this.active, { callID, peerUID: o.calleeUID, meetObj: roomObj, direction: 'out' }];
-    if (o.invite && room.phase !== 'idle') {
-      room.expect(o.calleeUID);
+    if (o.invite && this.#d.room.phase !== 'idle') {
+      this.#d.room.expect(o.calleeUID);
     } else {
       this.#enterRoom(roomObj, [o.calleeUID]);
     }
@@ -290,8 +330,7 @@ export class Calls {
   }
 
   #enterRoom(meetObj: MeetObj, peers: string[]): void {
-    this.#startWatchdog();
-    room.enter(meetObj, peers, (code) => {
+    this.#d.room.enter(meetObj, peers, (code) => {
       if (code === 0) return;
       this.hangup();
       this.#notify({ key: 'out.enterFailed', code });
@@ -317,58 +356,27 @@ export class Calls {
     console.info(`[ui] peer hung up callID=${callID}`);
     this.active = this.active.filter((c) => c.callID !== callID);
     if (this.active.length > 0) {
-      room.forget(call.peerUID);
+      this.#d.room.forget(call.peerUID);
       return;
     }
-    const meetObj = room.meetObj;
-    room.leave();
-    if (meetObj && meetObj.creator === session.UID) this.#destroyRoom(meetObj);
+    const meetObj = this.#d.room.meetObj;
+    this.#d.room.leave();
+    if (meetObj && meetObj.creator === this.#d.session.UID) this.#destroyRoom(meetObj);
     if (lostToNetwork) {
       console.warn(`[ui] call interrupted by the network callID=${callID}`);
       this.#notify({ key: 'room.interrupted', callBack: call.peerUID });
     } else this.#notify({ key: 'room.ended' }, 5000);
   }
 
-  /**
-   * A call can end without us hearing of it (e.g. the server restarted while we were cut off: the peer
-   * was told, we were not). In a call the peer's presence is busy or in a room; if it shows idle or
-   * offline for a few seconds, the call is over.
-   */
-  #startWatchdog(): void {
-    if (this.#watchdog) return;
-    this.#idleStrikes.clear();
-    this.#watchdog = setInterval(() => {
-      if (this.active.length === 0) return this.#stopWatchdog();
-      if (session.reconnecting) return;
-      for (const c of [...this.active]) {
-        const status = presence.statusOf(c.peerUID)?.userStatus;
-        const idle = status === 0 || status === 1;
-        const strikes = idle ? (this.#idleStrikes.get(c.callID) ?? 0) + 1 : 0;
-        this.#idleStrikes.set(c.callID, strikes);
-        if (strikes >= 5) {
-          console.warn(`[ui] peer ${c.peerUID} is no longer in callID=${c.callID}; ending it here`);
-          crv().CRVideo_HungupCall(c.callID, '', cookie('hangup-stale'));
-          this.#onHungup(c.callID);
-        }
-      }
-    }, 1000);
-  }
-
-  #stopWatchdog(): void {
-    if (this.#watchdog) clearInterval(this.#watchdog);
-    this.#watchdog = null;
-    this.#idleStrikes.clear();
-  }
-
   #destroyRoom(meetObj: MeetObj): void {
-    crv().CRVideo_DestroyMeeting(meetObj.ID, cookie('destroy'));
+    this.#d.api().CRVideo_DestroyMeeting(meetObj.ID, this.#d.cookie('destroy'));
   }
 
   #notify(n: CallNotice, autoCloseMs?: number): void {
     if (this.#noticeTimer) clearTimeout(this.#noticeTimer);
     this.#noticeTimer = null;
     this.notice = n;
-    this.#noticeOwner = session.UID;
+    this.#noticeOwner = this.#d.session.UID;
     if (autoCloseMs) {
       this.#noticeTimer = setTimeout(() => {
         this.#noticeTimer = null;
@@ -383,11 +391,10 @@ export class Calls {
   }
 
   #reset(): void {
-    this.#stopWatchdog();
     // Polite while the line still works (user signing out); harmless when it is gone (LineOff).
     if (this.#outgoingBusy()) this.cancel();
     if (this.inCall) this.hangup();
-    room.leave();
+    this.#d.room.leave();
     this.#clearOutgoingTimer();
     this.outgoing = null;
     this.incoming = [];
@@ -396,5 +403,3 @@ export class Calls {
     if (!this.notice?.callBack) this.dismissNotice();
   }
 }
-
-export const calls = new Calls();

@@ -1,3 +1,4 @@
+import type { ClientStateSource } from '../../../sdk/ClientState.js';
 import { md5Hex } from '../../../sdk/md5.js';
 import { cookie, crv, on } from '../lib/crvideo.js';
 import { type SavedLogin, settings } from './settings.svelte.js';
@@ -130,6 +131,13 @@ export class Session {
       if (c !== this.#dndCookie) return;
       this.dnd = this.#dndBefore;
       this.dndError = code;
+    });
+  }
+
+  /** Follows the SDK's state model for the own DND (also when another device of ours changed it). */
+  follow(state: ClientStateSource): void {
+    state.subscribe((now, before) => {
+      if (this.phase === 'signedIn' && now.UID === this.UID && now.dnd !== before.dnd) this.dnd = now.dnd;
     });
   }
 

@@ -507,7 +507,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
         { meetID: id },
         () => {
           if (meetID === id) leaveMediaRoom();
-          emit('CRVideo_DestroyMeetingRslt', 0, cookie);
+          emit('CRVideo_DestroyMeetingRslt', SdkErr.NOERR, cookie);
         },
         (code) => emit('CRVideo_DestroyMeetingRslt', code, cookie),
       );
@@ -529,7 +529,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
           roster.setStatus(UID, 'video', own.video);
           // Media starts before the app hears of it, so an OpenMic in the callback finds it under way.
           media?.enter(d.meetObj.ID, d.members).catch((err: unknown) => log('media could not start', err));
-          emit('CRVideo_EnterMeetingRslt', 0, cookie);
+          emit('CRVideo_EnterMeetingRslt', SdkErr.NOERR, cookie);
         },
         (code) => emit('CRVideo_EnterMeetingRslt', code, cookie),
       );
@@ -622,7 +622,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
         {},
         () => {
           statusNotify = true;
-          emit('CRVideo_StartUserStatusNotifyRslt', 0, cookie);
+          emit('CRVideo_StartUserStatusNotifyRslt', SdkErr.NOERR, cookie);
         },
         (code) => emit('CRVideo_StartUserStatusNotifyRslt', code, cookie),
       );
@@ -633,7 +633,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
         {},
         () => {
           statusNotify = false;
-          emit('CRVideo_StopUserStatusNotifyRslt', 0, cookie);
+          emit('CRVideo_StopUserStatusNotifyRslt', SdkErr.NOERR, cookie);
         },
         (code) => emit('CRVideo_StopUserStatusNotifyRslt', code, cookie),
       );
@@ -646,7 +646,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       run(
         'getCallRecords',
         { page: page?.page, limit: page?.limit },
-        (d) => emit('CRVideo_GetCallRecordsRslt', 0, d.records, cookie),
+        (d) => emit('CRVideo_GetCallRecordsRslt', SdkErr.NOERR, d.records, cookie),
         (code) => emit('CRVideo_GetCallRecordsRslt', code, [], cookie),
       );
     },
@@ -675,7 +675,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
         ask = Promise.reject(err);
       }
       ask.then(
-        (d) => emit('CRVideo_GetUserTokenRslt', 0, d, cookie),
+        (d) => emit('CRVideo_GetUserTokenRslt', SdkErr.NOERR, d, cookie),
         (err: unknown) => emit('CRVideo_GetUserTokenRslt', CRVideoError.codeOf(err), null, cookie),
       );
     },
@@ -683,7 +683,7 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
       run(
         'changePassword',
         { oldPassword: String(oldPassword ?? ''), newPassword: String(newPassword ?? '') },
-        () => emit('CRVideo_ChangePasswordRslt', 0, cookie),
+        () => emit('CRVideo_ChangePasswordRslt', SdkErr.NOERR, cookie),
         (code) => emit('CRVideo_ChangePasswordRslt', code, cookie),
       );
     },

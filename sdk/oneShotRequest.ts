@@ -69,7 +69,7 @@ export function oneShotRequest<T extends RequestType>(
       const f = ServerFrameSchema.safeParse(frame);
       if (!f.success || f.data.t !== 'rsp' || f.data.id !== 1) return;
       const rsp = f.data;
-      if (rsp.err !== 0) return finish(() => reject(new CRVideoError(rsp.err, rsp.msg)));
+      if (rsp.err !== SdkErr.NOERR) return finish(() => reject(new CRVideoError(rsp.err, rsp.msg)));
       const data = responses[type].safeParse(rsp.data);
       finish(() =>
         data.success

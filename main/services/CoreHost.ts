@@ -121,7 +121,7 @@ export class CoreHost extends Emitter<CoreHostEvents> {
         const result = cbArgs.slice(0, -1);
         const code = resultOf(fn, callback, result);
         if (code === null) return log(`${fn}: ${callback} is not one of its results; ignored`);
-        finish(code === 0 ? null : new CRVideoError(code, `${fn}: ${callback}`), result);
+        finish(code === SdkErr.NOERR ? null : new CRVideoError(code, `${fn}: ${callback}`), result);
       });
       const callArgs = [...args];
       if (spec.cookie >= 0) {

@@ -34,7 +34,7 @@ export class MediaRelay {
     if (!this.#ctx) return { err: SdkErr.NOT_INIT, msg: 'no core' };
     try {
       const data = await this.#ctx.request(type, payload);
-      return { err: 0, data: data as MediaReply['data'] };
+      return { err: SdkErr.NOERR, data: data as MediaReply['data'] };
     } catch (err) {
       const code = CRVideoError.codeOf(err);
       return { err: code, msg: err instanceof Error ? err.message : String(err) };

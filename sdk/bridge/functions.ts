@@ -117,10 +117,10 @@ export function resultOf(fn: BridgedFunctionName, callback: CallbackName, args: 
   const code = typeof args[codeAt] === 'number' ? (args[codeAt] as number) : null;
   if (callback === spec.fail?.callback) {
     // A Rslt callback is the success one too: its sdkErr says which.
-    if (callback === spec.ok) return code ?? 0;
-    return code !== null && code !== 0 ? code : SdkErr.UNKNOWERR;
+    if (callback === spec.ok) return code ?? SdkErr.NOERR;
+    return code !== null && code !== SdkErr.NOERR ? code : SdkErr.UNKNOWERR;
   }
-  if (callback === spec.ok) return 0;
+  if (callback === spec.ok) return SdkErr.NOERR;
   return null;
 }
 

@@ -159,7 +159,7 @@ export function installBridgeGlobals(
     ? options.mediaEngine({
         async request(type, payload) {
           const reply = MediaReply.parse(await bridge.mediaRequest({ type, payload: payload as JsonValue }));
-          if (reply.err !== 0) throw new CRVideoError(reply.err, reply.msg);
+          if (reply.err !== SdkErr.NOERR) throw new CRVideoError(reply.err, reply.msg);
           // biome-ignore lint/suspicious/noExplicitAny: the response type is the one the engine asked for
           return reply.data as any;
         },
@@ -224,7 +224,7 @@ export function installBridgeGlobals(
       bridge
         .invoke({ fn, args: args as JsonValue[], callID })
         .then((reply) => {
-          if (reply.sdkErr !== 0) failLocally(fn, reply.sdkErr, rawArgs, takeCookie(), callID);
+          if (reply.sdkErr !== SdkErr.NOERR) failLocally(fn, reply.sdkErr, rawArgs, takeCookie(), callID);
         })
         .catch((err: unknown) => {
           console.error(`[bridge] ${fn} failed`, err);

@@ -1,3 +1,4 @@
+import { SdkErr } from '../../../protocol/errors.js';
 import type { CallRecord } from '../../../protocol/schemas.js';
 
 /** How one record looks from this user's side. */
@@ -39,7 +40,7 @@ export function describeRecord(record: CallRecord, me: string): HistoryEntry {
       kind = incoming ? 'missed' : 'cancelled';
       break;
     case 'failed':
-      kind = record.sdkErr === 604 ? (incoming ? 'missed' : 'noAnswer') : 'failed';
+      kind = record.sdkErr === SdkErr.ERR_NOANSWER ? (incoming ? 'missed' : 'noAnswer') : 'failed';
       break;
     default:
       kind = 'ongoing';

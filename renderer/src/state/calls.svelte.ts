@@ -331,7 +331,7 @@ export class Calls {
 
   #enterRoom(meetObj: MeetObj, peers: string[]): void {
     this.#d.room.enter(meetObj, peers, (code) => {
-      if (code === 0) return;
+      if (code === SdkErr.NOERR) return;
       this.hangup();
       this.#notify({ key: 'out.enterFailed', code });
     });

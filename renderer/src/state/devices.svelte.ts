@@ -1,3 +1,4 @@
+import { SdkErr } from '../../../protocol/errors.js';
 import type { CRVideoDevice } from '../../../sdk/api.js';
 import { crv } from '../lib/crvideo.js';
 import { session } from './session.svelte.js';
@@ -39,8 +40,8 @@ export class Devices {
     settings.setDevice(kind, deviceId);
     if (!deviceId) return;
     const code = await crv().CRVideo_SetDevice(kind, deviceId);
-    this.error = code === 0 ? null : code;
-    if (code !== 0) console.warn(`[ui] SetDevice ${kind} sdkErr=${code}`);
+    this.error = code === SdkErr.NOERR ? null : code;
+    if (code !== SdkErr.NOERR) console.warn(`[ui] SetDevice ${kind} sdkErr=${code}`);
   }
 
   async #applySaved(): Promise<void> {

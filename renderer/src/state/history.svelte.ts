@@ -1,3 +1,4 @@
+import { SdkErr } from '../../../protocol/errors.js';
 import type { CallRecord } from '../../../protocol/schemas.js';
 import { cookie, crv, on } from '../lib/crvideo.js';
 import { describeRecord } from '../lib/records.js';
@@ -27,7 +28,7 @@ export class History {
     on('CRVideo_GetCallRecordsRslt', (code, records, c) => {
       if (c !== this.#cookie) return;
       this.loading = false;
-      if (code !== 0) {
+      if (code !== SdkErr.NOERR) {
         this.error = code;
         return;
       }

@@ -1,4 +1,5 @@
 import { SvelteMap } from 'svelte/reactivity';
+import { SdkErr } from '../../../protocol/errors.js';
 import type { MeetObj } from '../../../protocol/schemas.js';
 import { LevelMeter } from '../lib/audio.js';
 import { cookie, crv, extensions, on } from '../lib/crvideo.js';
@@ -86,7 +87,7 @@ export class Room {
       if (c !== this.#cookie) return;
       const done = this.#onResult;
       this.#onResult = null;
-      if (code !== 0) {
+      if (code !== SdkErr.NOERR) {
         console.warn(`[ui] enter meeting failed meetID=${this.meetObj?.ID} sdkErr=${code}`);
         this.error = code;
         done?.(code);

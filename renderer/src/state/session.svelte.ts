@@ -1,10 +1,16 @@
+import { SdkErr } from '../../../protocol/errors.js';
 import type { ClientStateSource } from '../../../sdk/ClientState.js';
 import { md5Hex } from '../../../sdk/md5.js';
 import { cookie, crv, on } from '../lib/crvideo.js';
 import { type SavedLogin, settings } from './settings.svelte.js';
 
 /** Codes after which trying again later may work (network trouble, not bad credentials). */
-const TRANSIENT = new Set([202, 204, 205, 207]);
+const TRANSIENT = new Set<number>([
+  SdkErr.NOSERVER_RSP,
+  SdkErr.SOCKETEXCEPTION,
+  SdkErr.SOCKETTIMEOUT,
+  SdkErr.CONNECTIONLOST,
+]);
 const RETRY_DELAYS_S = [2, 4, 8, 15, 30];
 
 export type SessionPhase = 'signedOut' | 'signingIn' | 'signedIn';
@@ -94,17 +100,17 @@ export class Session {
     });
     on('CRVideo_GetUserTokenRslt', (code, result, c) => {
       if (c === this.#renewCookie) {
-        if (code === 0 && result) crv().CRVideo_UpdateToken(result.token);
+        if (code === SdkErr.NOERR && result) crv().CRVideo_UpdateToken(result.token);
         else console.warn(`[ui] token renewal failed sdkErr=${code}`);
         return;
       }
       if (c !== this.#tokenCookie || this.phase !== 'signingIn') return;
-      if (code !== 0 || !result) {
+      if (code !== SdkErr.NOERR || !result) {
         console.warn(`[ui] no user token sdkErr=${code}`);
         this.phase = 'signedOut';
         this.notice = { kind: 'loginFail', code };
         // A refused saved sign-in (revoked, expired, user disabled) is forgotten; the form asks for the password.
-        if (code === 17) this.#forgetRefresh();
+        if (code === SdkErr.CUSTOMAUTH_FAILED) this.#forgetRefresh();
         if (this.#automatic && TRANSIENT.has(code)) this.#scheduleRetry();
         return;
       }

@@ -1,5 +1,5 @@
 import { CRVideoError, SdkErr } from '../../protocol/index.js';
-import type { CallbackName } from '../../sdk/api.js';
+import type { CallbackName, CRVideoCallbacks } from '../../sdk/api.js';
 import { BRIDGED_FUNCTIONS, type BridgedFunctionName, resultOf } from '../../sdk/bridge/functions.js';
 import type { ClientStateSource } from '../../sdk/ClientState.js';
 import type { CRVideoClient } from '../../sdk/CRVideoClient.js';
@@ -12,9 +12,12 @@ const log = createLog('CoreHost');
 /** The SDK core as main holds it: the client `createCRVideo` returns (API + `$core` internals). */
 export type CoreClient = CRVideoClient;
 
+/** One callback the core fired, its arguments typed by its name (narrow on `name`). */
+export type CoreCallback = { [K in CallbackName]: [name: K, args: CRVideoCallbacks[K]] }[CallbackName];
+
 export interface CoreHostEvents {
   /** Every callback the core fired, cookies as main passed them. */
-  callback: [name: CallbackName, args: unknown[]];
+  callback: CoreCallback;
   /** A function was handed to the core (from the page or main), with its arguments. */
   called: [fn: BridgedFunctionName, args: unknown[]];
   /** Logged in (UID) or not ('' after logout, LineOff or uninit). */
@@ -32,6 +35,7 @@ const MAIN_REQUEST_TIMEOUT_MS = 20_000;
 export class CoreHost extends Emitter<CoreHostEvents> {
   readonly #core: CoreClient;
   readonly #offEmit: () => void;
+  readonly #offState: () => void;
   #UID = '';
   #closed = false;
 
@@ -43,6 +47,10 @@ export class CoreHost extends Emitter<CoreHostEvents> {
     super();
     this.#core = core;
     this.#offEmit = core.$core.onEmit((name, args) => this.#onCallback(name, args));
+    // Signed in or out: the SDK's state model says so (after the callback that told the app).
+    this.#offState = core.$core.state.subscribe((now, before) => {
+      if (now.UID !== before.UID) this.#setSession(now.UID);
+    });
   }
 
   /** The logged-in UID, '' when not logged in. */
@@ -163,6 +171,7 @@ export class CoreHost extends Emitter<CoreHostEvents> {
     this.logout('closing');
     this.#closed = true;
     this.#offEmit();
+    this.#offState();
     this.safeEmit('closed');
     this.removeAllListeners();
   }
@@ -170,11 +179,10 @@ export class CoreHost extends Emitter<CoreHostEvents> {
   #onCallback(name: CallbackName, rawArgs: unknown[]): void {
     if (this.#closed) return;
     const args = [...rawArgs];
-    if (name === 'CRVideo_LoginSuccess' && typeof args[0] === 'string') this.#setSession(args[0]);
-    if (name === 'CRVideo_LineOff') this.#setSession('');
     const cookie = args.at(-1);
     if (cookie instanceof MainCookie) cookie.settle(name, args);
-    this.safeEmit('callback', name, args);
+    // The SDK fires every callback with its declared arguments (sdk/api.ts): typed from here on.
+    this.safeEmit('callback', ...([name, args] as CoreCallback));
   }
 
   #setSession(UID: string): void {

@@ -2,12 +2,24 @@
 // (CSP script-src 'none'): this preload fills in who is calling and sends Answer / Reject to main.
 // Nothing is exposed to the page.
 import { type IpcRendererEvent, ipcRenderer } from 'electron';
+import { en, type Messages } from '../renderer/src/i18n/en.js';
+import { zhCN } from '../renderer/src/i18n/zh-CN.js';
 import { Channels } from '../sdk/bridge/channelNames.js';
 
+/** The window's words, from the app's one message catalog (renderer/src/i18n). */
 const LABELS: Record<string, { title: string; answer: string; reject: string; incoming: string }> = {
-  en: { title: 'Incoming call', answer: 'Answer', reject: 'Reject', incoming: 'is calling you' },
-  'zh-CN': { title: '来电', answer: '接听', reject: '拒绝', incoming: '邀请你通话' },
+  en: labels(en),
+  'zh-CN': labels(zhCN),
 };
+
+function labels(m: Messages): { title: string; answer: string; reject: string; incoming: string } {
+  return {
+    title: m['desktop.incomingCall'],
+    answer: m['desktop.answer'],
+    reject: m['desktop.reject'],
+    incoming: m['desktop.isCalling'],
+  };
+}
 
 let callID = '';
 let info: { callerName: string; callerID: string; note: string; lang: string } | null = null;

@@ -1,3 +1,5 @@
+import { en as enMessages, type Messages } from '../../renderer/src/i18n/en.js';
+import { zhCN } from '../../renderer/src/i18n/zh-CN.js';
 import type { Presence } from '../../sdk/ClientState.js';
 
 /** The few words main shows itself (tray, notification, incoming window), in English and Chinese. */
@@ -15,33 +17,28 @@ export interface MainStrings {
   reject: string;
 }
 
-const en: MainStrings = {
-  appName: 'CRVideo Phone',
-  presence: { online: 'Online', busy: 'Busy', dnd: 'Do not disturb', offline: 'Offline' },
-  signedOut: 'Not signed in',
-  dnd: 'Do not disturb',
-  show: 'Show CRVideo Phone',
-  openAtLogin: 'Open at login',
-  quit: 'Quit',
-  callingYou: (name) => `${name} is calling you`,
-  incomingCall: 'Incoming call',
-  answer: 'Answer',
-  reject: 'Reject',
-};
+/** The product's name: the same in every language. */
+const APP_NAME = 'CRVideo Phone';
 
-const zh: MainStrings = {
-  appName: 'CRVideo Phone',
-  presence: { online: '在线', busy: '忙碌', dnd: '免打扰', offline: '离线' },
-  signedOut: '未登录',
-  dnd: '免打扰',
-  show: '显示 CRVideo Phone',
-  openAtLogin: '开机启动',
-  quit: '退出',
-  callingYou: (name) => `${name} 邀请你通话`,
-  incomingCall: '来电',
-  answer: '接听',
-  reject: '拒绝',
-};
+/** Main's words from the app's one message catalog (renderer/src/i18n), so main and the page never disagree. */
+function fromCatalog(m: Messages): MainStrings {
+  return {
+    appName: APP_NAME,
+    presence: { online: m['status.1'], busy: m['status.2'], dnd: m['status.dnd'], offline: m['status.0'] },
+    signedOut: m['desktop.signedOut'],
+    dnd: m['me.dnd'],
+    show: m['desktop.show'],
+    openAtLogin: m['desktop.openAtLogin'],
+    quit: m['desktop.quit'],
+    callingYou: (name) => m['desktop.callingYou'].replace('{name}', name),
+    incomingCall: m['desktop.incomingCall'],
+    answer: m['desktop.answer'],
+    reject: m['desktop.reject'],
+  };
+}
+
+const en = fromCatalog(enMessages);
+const zh = fromCatalog(zhCN);
 
 /** 'zh-CN' for any Chinese system locale, else 'en'. */
 export function pickLang(locale: string): 'en' | 'zh-CN' {

@@ -231,6 +231,17 @@ export const en = {
   'err.806': 'too many failed sign-ins: locked out for a while',
   'err.902': 'the server is out of disk space',
   'err.904': 'too many requests: try again later',
+
+  // Shown by the desktop app's main process (tray, notification, incoming-call window): main/services/strings.ts.
+  'desktop.signedOut': 'Not signed in',
+  'desktop.show': 'Show CRVideo Phone',
+  'desktop.openAtLogin': 'Open at login',
+  'desktop.quit': 'Quit',
+  'desktop.callingYou': '{name} is calling you',
+  'desktop.isCalling': 'is calling you',
+  'desktop.incomingCall': 'Incoming call',
+  'desktop.answer': 'Answer',
+  'desktop.reject': 'Reject',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -233,4 +233,14 @@ export const zhCN: Messages = {
   'err.806': '登录失败次数过多，已暂时锁定',
   'err.902': '服务器磁盘空间不足',
   'err.904': '操作过于频繁，请稍后再试',
+
+  'desktop.signedOut': '未登录',
+  'desktop.show': '显示 CRVideo Phone',
+  'desktop.openAtLogin': '开机启动',
+  'desktop.quit': '退出',
+  'desktop.callingYou': '{name} 邀请你通话',
+  'desktop.isCalling': '邀请你通话',
+  'desktop.incomingCall': '来电',
+  'desktop.answer': '接听',
+  'desktop.reject': '拒绝',
 };

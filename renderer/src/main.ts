@@ -2,7 +2,7 @@ import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';
 import { unlockAudioOnGesture } from './lib/audio.js';
-import { app } from './state/app.svelte.js';
+import { app } from './state/stores.js';
 
 app.pickLanguage();
 unlockAudioOnGesture();

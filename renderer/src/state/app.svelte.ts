@@ -1,20 +1,24 @@
 import { i18n, type Lang, matchLang } from '../i18n/i18n.svelte.js';
 import { clientState, installDispatcher } from '../lib/crvideo.js';
 import { loadSdk, SDK_PATH } from '../lib/sdk.js';
-import { session } from './session.svelte.js';
-import { settings } from './settings.svelte.js';
-import { calls } from './stores.js';
+import type { Calls } from './calls.svelte.js';
+import type { Session } from './session.svelte.js';
+import type { Settings } from './settings.svelte.js';
 
 export type View = 'home' | 'history' | 'settings';
 
 /** Start-up and navigation. */
 export class AppState {
+  /** What this store works with (passed in by state/stores.ts). */
+  readonly #d: { session: Session; settings: Settings; calls: Calls };
+
   boot = $state<'loading' | 'ready' | 'failed'>('loading');
   view = $state<View>('home');
   readonly sdkUrl = SDK_PATH;
 
-  constructor() {
-    session.onSignedIn(() => {
+  constructor(deps: { session: Session; settings: Settings; calls: Calls }) {
+    this.#d = deps;
+    this.#d.session.onSignedIn(() => {
       this.view = 'home';
     });
   }
@@ -23,12 +27,12 @@ export class AppState {
   pickLanguage(): void {
     const fromUrl = matchLang(new URLSearchParams(location.search).get('lang'));
     const fromSystem = navigator.languages?.map((l) => matchLang(l)).find((l) => l) ?? matchLang(navigator.language);
-    i18n.set(fromUrl ?? settings.lang ?? fromSystem ?? 'en');
+    i18n.set(fromUrl ?? this.#d.settings.lang ?? fromSystem ?? 'en');
   }
 
   setLanguage(lang: Lang): void {
     i18n.set(lang);
-    settings.setLang(lang);
+    this.#d.settings.setLang(lang);
   }
 
   async start(): Promise<void> {
@@ -38,8 +42,8 @@ export class AppState {
       // The SDK's state model (calls, own DND): followed rather than re-derived.
       const state = clientState(window);
       if (state) {
-        calls.follow(state);
-        session.follow(state);
+        this.#d.calls.follow(state);
+        this.#d.session.follow(state);
       } else console.warn('[ui] this SDK build has no state model (CRVideoSDK.state)');
       try {
         // Call waiting on: a second call rings while in one (the app shows it); CloudRoom's default is busy.
@@ -50,14 +54,12 @@ export class AppState {
         console.warn('[ui] CRVideo_Init', err);
       }
       // Desktop: the remembered sign-in is in the OS keychain; read it before signing in automatically.
-      await settings.loadRemembered();
+      await this.#d.settings.loadRemembered();
       this.boot = 'ready';
-      session.autoSignIn();
+      this.#d.session.autoSignIn();
     } catch (err) {
       console.error('[ui] SDK not available', err);
       this.boot = 'failed';
     }
   }
 }
-
-export const app = new AppState();

@@ -1,13 +1,16 @@
 import { SdkErr } from '../../../protocol/errors.js';
 import type { CRVideoDevice } from '../../../sdk/api.js';
 import { crv } from '../lib/crvideo.js';
-import { session } from './session.svelte.js';
-import { settings } from './settings.svelte.js';
+import type { Session } from './session.svelte.js';
+import type { Settings } from './settings.svelte.js';
 
 export type DeviceKind = CRVideoDevice['kind'];
 
 /** Mic, camera and speaker choice through the CRVideo_GetDevices / CRVideo_SetDevice extension. */
 export class Devices {
+  /** What this store works with (passed in by state/stores.ts). */
+  readonly #d: { session: Session; settings: Settings };
+
   list = $state.raw<CRVideoDevice[]>([]);
   error = $state<number | null>(null);
 
@@ -17,15 +20,16 @@ export class Devices {
     return out;
   });
 
-  constructor() {
-    session.onSignedIn(() => void this.#applySaved());
+  constructor(deps: { session: Session; settings: Settings }) {
+    this.#d = deps;
+    this.#d.session.onSignedIn(() => void this.#applySaved());
     if (typeof navigator !== 'undefined' && navigator.mediaDevices) {
       navigator.mediaDevices.addEventListener('devicechange', () => void this.refresh());
     }
   }
 
   selected(kind: DeviceKind): string {
-    return settings.devices[kind] ?? '';
+    return this.#d.settings.devices[kind] ?? '';
   }
 
   async refresh(): Promise<void> {
@@ -37,7 +41,7 @@ export class Devices {
   }
 
   async choose(kind: DeviceKind, deviceId: string): Promise<void> {
-    settings.setDevice(kind, deviceId);
+    this.#d.settings.setDevice(kind, deviceId);
     if (!deviceId) return;
     const code = await crv().CRVideo_SetDevice(kind, deviceId);
     this.error = code === SdkErr.NOERR ? null : code;
@@ -46,12 +50,10 @@ export class Devices {
 
   async #applySaved(): Promise<void> {
     await this.refresh();
-    for (const [kind, id] of Object.entries(settings.devices) as [DeviceKind, string][]) {
+    for (const [kind, id] of Object.entries(this.#d.settings.devices) as [DeviceKind, string][]) {
       if (id && this.list.some((d) => d.kind === kind && d.deviceId === id)) {
         await crv().CRVideo_SetDevice(kind, id);
       }
     }
   }
 }
-
-export const devices = new Devices();

@@ -2,8 +2,8 @@ import { SdkErr } from '../../../protocol/errors.js';
 import type { CallRecord } from '../../../protocol/schemas.js';
 import { cookie, crv, on } from '../lib/crvideo.js';
 import { describeRecord } from '../lib/records.js';
-import { session } from './session.svelte.js';
-import { settings } from './settings.svelte.js';
+import type { Session } from './session.svelte.js';
+import type { Settings } from './settings.svelte.js';
 
 export type { HistoryEntry, RecordKind } from '../lib/records.js';
 
@@ -12,6 +12,9 @@ export type { HistoryEntry, RecordKind } from '../lib/records.js';
  * missed-call badge counts missed incoming calls newer than the last visit of the History view.
  */
 export class History {
+  /** What this store works with (passed in by state/stores.ts). */
+  readonly #d: { session: Session; settings: Settings };
+
   records = $state.raw<CallRecord[]>([]);
   error = $state<number | null>(null);
   loading = $state(false);
@@ -21,10 +24,11 @@ export class History {
   #cookie = '';
   #timer: ReturnType<typeof setTimeout> | null = null;
 
-  readonly entries = $derived(this.records.map((r) => describeRecord(r, session.UID)));
+  readonly entries = $derived(this.records.map((r) => describeRecord(r, this.#d.session.UID)));
   readonly missed = $derived(this.entries.filter((e) => e.kind === 'missed' && e.record.ringAt > this.#seen).length);
 
-  constructor() {
+  constructor(deps: { session: Session; settings: Settings }) {
+    this.#d = deps;
     on('CRVideo_GetCallRecordsRslt', (code, records, c) => {
       if (c !== this.#cookie) return;
       this.loading = false;
@@ -49,11 +53,11 @@ export class History {
     ] as const) {
       on(name, soon);
     }
-    session.onSignedIn(() => {
-      this.#seen = settings.historySeen(session.UID);
+    this.#d.session.onSignedIn(() => {
+      this.#seen = this.#d.settings.historySeen(this.#d.session.UID);
       this.refresh();
     });
-    session.onSignedOut(() => {
+    this.#d.session.onSignedOut(() => {
       if (this.#timer) clearTimeout(this.#timer);
       this.records = [];
       this.error = null;
@@ -61,7 +65,7 @@ export class History {
   }
 
   refresh(): void {
-    if (session.phase !== 'signedIn') return;
+    if (this.#d.session.phase !== 'signedIn') return;
     this.loading = true;
     this.#cookie = cookie('history');
     crv().CRVideo_GetCallRecords(this.#cookie);
@@ -80,9 +84,7 @@ export class History {
     const newest = this.records[0]?.ringAt ?? 0;
     if (newest > this.#seen) {
       this.#seen = newest;
-      settings.setHistorySeen(session.UID, newest);
+      this.#d.settings.setHistorySeen(this.#d.session.UID, newest);
     }
   }
 }
-
-export const history = new History();

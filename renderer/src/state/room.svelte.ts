@@ -3,7 +3,7 @@ import { SdkErr } from '../../../protocol/errors.js';
 import type { MeetObj } from '../../../protocol/schemas.js';
 import { LevelMeter } from '../lib/audio.js';
 import { cookie, crv, extensions, on } from '../lib/crvideo.js';
-import { session } from './session.svelte.js';
+import type { Session } from './session.svelte.js';
 
 /** CRVideo mic / camera statuses. */
 export const MediaStatus = { UNKNOWN: 0, NO_DEVICE: 1, CLOSED: 2, OPEN: 3, OPENING: 4 } as const;
@@ -38,6 +38,9 @@ const SPEAKER_HOLD_MS = 1200;
  * {Audio,Video}StatusChanged notifications and Notify{Video,Audio}Stream.
  */
 export class Room {
+  /** What this store works with (passed in by state/stores.ts). */
+  readonly #d: { session: Session };
+
   phase = $state<RoomPhase>('idle');
   meetObj = $state.raw<MeetObj | null>(null);
   readonly members = new SvelteMap<string, Member>();
@@ -57,7 +60,7 @@ export class Room {
   /** True once the SDK reported an active speaker itself (then the local level meters only fill in). */
   #sdkSpeaker = false;
 
-  readonly me = $derived(this.members.get(session.UID) ?? null);
+  readonly me = $derived.by(() => this.members.get(this.#d.session.UID) ?? null);
   readonly muted = $derived(
     this.me ? this.me.audio !== MediaStatus.OPEN && this.me.audio !== MediaStatus.OPENING : true,
   );
@@ -70,19 +73,20 @@ export class Room {
    * (CRVideo_GetMediaStats, loss and round-trip time) when available, else the frame rate of remote video.
    */
   readonly quality = $derived.by((): NetQuality => {
-    if (session.reconnecting || this.phase === 'dropped') return 'reconnecting';
+    if (this.#d.session.reconnecting || this.phase === 'dropped') return 'reconnecting';
     const q = this.#statsQuality;
     if (q !== null) return q >= 4 ? 'good' : q === 3 ? 'fair' : 'poor';
     let worst: number | null = null;
     for (const m of this.members.values()) {
-      if (m.UID === session.UID || m.video !== MediaStatus.OPEN || m.fps === null) continue;
+      if (m.UID === this.#d.session.UID || m.video !== MediaStatus.OPEN || m.fps === null) continue;
       worst = worst === null ? m.fps : Math.min(worst, m.fps);
     }
     if (worst === null || worst >= 12) return 'good';
     return worst >= 5 ? 'fair' : 'poor';
   });
 
-  constructor() {
+  constructor(deps: { session: Session }) {
+    this.#d = deps;
     on('CRVideo_EnterMeetingRslt', (code, c) => {
       if (c !== this.#cookie) return;
       const done = this.#onResult;
@@ -97,10 +101,10 @@ export class Room {
       this.phase = 'in';
       this.enteredAt ??= Date.now();
       this.error = null;
-      this.#member(session.UID).present = true;
+      this.#member(this.#d.session.UID).present = true;
       const api = crv();
-      api.CRVideo_OpenMic(session.UID);
-      api.CRVideo_OpenVideo(session.UID);
+      api.CRVideo_OpenMic(this.#d.session.UID);
+      api.CRVideo_OpenVideo(this.#d.session.UID);
       done?.(0);
     });
     on('CRVideo_UserEnterMeeting', (UID) => {
@@ -108,7 +112,7 @@ export class Room {
     });
     on('CRVideo_UserLeftMeeting', (UID) => {
       const m = this.members.get(UID);
-      if (!m || UID === session.UID) return;
+      if (!m || UID === this.#d.session.UID) return;
       m.meter?.close();
       this.members.delete(UID);
     });
@@ -188,7 +192,7 @@ export class Room {
   enter(meetObj: MeetObj, peers: string[], done: (sdkErr: number) => void): void {
     this.leave();
     this.meetObj = meetObj;
-    this.#member(session.UID).present = true;
+    this.#member(this.#d.session.UID).present = true;
     for (const p of peers) this.#member(p);
     this.#onResult = done;
     this.#enter(meetObj.ID);
@@ -218,7 +222,7 @@ export class Room {
     this.#sdkSpeaker = false;
     if (this.phase !== 'idle') {
       console.info(`[ui] leaving room meetID=${this.meetObj?.ID}`);
-      if (session.phase === 'signedIn') crv().CRVideo_ExitMeeting();
+      if (this.#d.session.phase === 'signedIn') crv().CRVideo_ExitMeeting();
     }
     this.#clearMedia();
     this.members.clear();
@@ -232,14 +236,14 @@ export class Room {
 
   toggleMic(): void {
     const api = crv();
-    if (this.muted) api.CRVideo_OpenMic(session.UID);
-    else api.CRVideo_CloseMic(session.UID);
+    if (this.muted) api.CRVideo_OpenMic(this.#d.session.UID);
+    else api.CRVideo_CloseMic(this.#d.session.UID);
   }
 
   toggleCamera(): void {
     const api = crv();
-    if (this.cameraOff) api.CRVideo_OpenVideo(session.UID);
-    else api.CRVideo_CloseVideo(session.UID);
+    if (this.cameraOff) api.CRVideo_OpenVideo(this.#d.session.UID);
+    else api.CRVideo_CloseVideo(this.#d.session.UID);
   }
 
   #enter(meetID: number): void {
@@ -291,5 +295,3 @@ export class Room {
     }
   }
 }
-
-export const room = new Room();

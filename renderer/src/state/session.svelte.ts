@@ -2,7 +2,7 @@ import { SdkErr } from '../../../protocol/errors.js';
 import type { ClientStateSource } from '../../../sdk/ClientState.js';
 import { md5Hex } from '../../../sdk/md5.js';
 import { cookie, crv, on } from '../lib/crvideo.js';
-import { type SavedLogin, settings } from './settings.svelte.js';
+import type { SavedLogin, Settings } from './settings.svelte.js';
 
 /** Codes after which trying again later may work (network trouble, not bad credentials). */
 const TRANSIENT = new Set<number>([
@@ -35,6 +35,9 @@ type Hook = () => void;
  * Other stores hook `onSignedIn` / `onSignedOut` to load and clear their own state.
  */
 export class Session {
+  /** What this store works with (passed in by state/stores.ts). */
+  readonly #d: { settings: Settings };
+
   phase = $state<SessionPhase>('signedOut');
   UID = $state('');
   nickname = $state('');
@@ -59,7 +62,8 @@ export class Session {
   #signedIn: Hook[] = [];
   #signedOut: Hook[] = [];
 
-  constructor() {
+  constructor(deps: { settings: Settings }) {
+    this.#d = deps;
     on('CRVideo_LoginSuccess', (UID, c) => {
       if (c !== this.#cookie) return;
       this.#cancelRetry();
@@ -77,7 +81,7 @@ export class Session {
       this.#cancelRetry();
       this.phase = 'signedIn';
       this.UID = UID;
-      this.nickname = settings.login.UID === UID ? settings.login.nickname || UID : UID;
+      this.nickname = this.#d.settings.login.UID === UID ? this.#d.settings.login.nickname || UID : UID;
       this.notice = null;
       this.dnd = dnd !== 0;
       console.info(`[ui] session of UID=${UID} kept across a reload`);
@@ -115,7 +119,7 @@ export class Session {
         return;
       }
       this.#refresh = result.refreshToken;
-      if (settings.autoSignIn) settings.setRefreshToken(result.refreshToken);
+      if (this.#d.settings.autoSignIn) this.#d.settings.setRefreshToken(result.refreshToken);
       crv().CRVideo_LoginByToken(result.token, this.nickname, result.UID, '', this.#cookie);
     });
     on('CRVideo_NotifyTokenWillExpire', () => {
@@ -156,7 +160,7 @@ export class Session {
 
   /** Signs in with what the form holds, remembering it (the secret only as its MD5). */
   signIn(form: SignInForm): void {
-    const saved = settings.login;
+    const saved = this.#d.settings.login;
     const secretMd5 = form.secret ? md5Hex(form.secret) : saved.secretMd5;
     const UID = form.UID.trim();
     const sameUser = UID === saved.UID && form.serverAddr.trim() === saved.serverAddr;
@@ -171,7 +175,7 @@ export class Session {
       // A typed password starts afresh; an empty one uses the remembered sign-in of the same user.
       refreshToken: form.autoSignIn && !form.password && sameUser ? saved.refreshToken : '',
     };
-    settings.saveLogin(login, form.autoSignIn);
+    this.#d.settings.saveLogin(login, form.autoSignIn);
     if (form.password || !sameUser) this.#refresh = '';
     this.#automatic = false;
     this.#login(login, form.password);
@@ -179,24 +183,24 @@ export class Session {
 
   /** Whether the form may leave the password empty (a remembered sign-in exists for `UID`). */
   hasRememberedSignIn(UID: string): boolean {
-    return !!UID && UID === settings.login.UID && !!(this.#refresh || settings.login.refreshToken);
+    return !!UID && UID === this.#d.settings.login.UID && !!(this.#refresh || this.#d.settings.login.refreshToken);
   }
 
   #forgetRefresh(): void {
     this.#refresh = '';
-    if (settings.login.refreshToken) settings.setRefreshToken('');
+    if (this.#d.settings.login.refreshToken) this.#d.settings.setRefreshToken('');
   }
 
   /** Start-up: sign in with the remembered details if the user asked for that. */
   autoSignIn(): void {
-    if (!settings.autoSignIn || !this.#canSignInAgain()) return;
+    if (!this.#d.settings.autoSignIn || !this.#canSignInAgain()) return;
     this.#automatic = true;
-    this.#login(settings.login);
+    this.#login(this.#d.settings.login);
   }
 
   signOut(): void {
     if (this.phase === 'signedOut') return;
-    settings.setAutoSignIn(false);
+    this.#d.settings.setAutoSignIn(false);
     this.#forgetRefresh();
     this.#toSignedOut();
     this.notice = null;
@@ -217,7 +221,7 @@ export class Session {
   retryNow(): void {
     this.#cancelRetry();
     this.#automatic = true;
-    this.#login(settings.login);
+    this.#login(this.#d.settings.login);
   }
 
   stopRetrying(): void {
@@ -245,7 +249,7 @@ export class Session {
   }
 
   #canSignInAgain(): boolean {
-    const l = settings.login;
+    const l = this.#d.settings.login;
     if (l.method === 'password') return !!l.UID && !!(this.#refresh || l.refreshToken);
     return !!l.UID && (l.method === 'token' ? !!l.token : !!l.appID && !!l.secretMd5);
   }
@@ -271,7 +275,7 @@ export class Session {
       if (left <= 0) {
         this.#cancelRetry();
         this.#automatic = true;
-        this.#login(settings.login);
+        this.#login(this.#d.settings.login);
       }
     }, 1000);
   }
@@ -282,5 +286,3 @@ export class Session {
     this.retryIn = null;
   }
 }
-
-export const session = new Session();

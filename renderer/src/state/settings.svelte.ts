@@ -177,5 +177,3 @@ export class Settings {
     }
   }
 }
-
-export const settings = new Settings();

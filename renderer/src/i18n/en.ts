@@ -63,7 +63,8 @@ export const en = {
   'loginFail.16': 'The sign-in service could not check your password. Please try again later.',
   'loginFail.17': 'Wrong user ID or password (or the account is disabled or locked for a while).',
   'loginFail.20': 'This server does not know that app ID.',
-  'loginFail.209': 'The server certificate is not trusted. Check the address, or trust your company CA in Settings.',
+  'loginFail.209':
+    'The server certificate is not trusted. Check the address, or trust your company CA under "Company certificate".',
   'loginFail.18': 'The token has expired. Get a new token.',
   'loginFail.21': 'The token is invalid for this app ID and user ID.',
   'loginFail.202': 'The server did not answer. Check the server address.',
@@ -201,6 +202,28 @@ export const en = {
   'set.language': 'Language',
   'set.account': 'Account',
   'set.signOut': 'Sign out',
+
+  'ca.title': 'Company certificate',
+  'ca.hint':
+    "Trust your company's own certificate authority when its server uses a self-signed certificate. Public CAs stay trusted.",
+  'ca.none': 'No company certificate: only public CAs are trusted.',
+  'ca.current': 'Trusted company certificate',
+  'ca.subject': 'Subject',
+  'ca.fingerprint': 'SHA-256 fingerprint',
+  'ca.expires': 'Expires',
+  'ca.notCa': 'This certificate is not a CA: only a server with exactly this certificate is trusted.',
+  'ca.pem': 'Certificate (PEM)',
+  'ca.file': 'Or choose a PEM file',
+  'ca.trust': 'Trust this certificate',
+  'ca.remove': 'Remove company certificate',
+  'ca.saved': 'Trusted from the next sign-in on.',
+  'ca.removed': 'Removed: only public CAs are trusted.',
+  'ca.problem.notPem':
+    'That is not a PEM certificate. Paste only the -----BEGIN CERTIFICATE----- blocks (no private key).',
+  'ca.problem.badCertificate': 'That certificate is damaged and cannot be read.',
+  'ca.problem.tooLarge': 'That is too large for a company CA (at most 64 KiB and 8 certificates).',
+  'ca.problem.refused': 'The app refused the change.',
+  'ca.problem.unreadable': 'The file cannot be read.',
 
   'err.code': 'error {code}',
   'err.5': 'bad parameters',

@@ -190,6 +190,34 @@ describe('userAuth: accounts (the default)', () => {
   });
 });
 
+test('npm run users -- reset-password prints a new password; the old one stops working', async () => {
+  const server = await startTestServer({ userAuth: 'accounts' });
+  try {
+    await server.accounts.add({ appID: TEST_APP.appID, UID: 'rita', password: 'rita-old-password' });
+    const out = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'server/usersCli.ts'),
+        '--data',
+        server.dataDir,
+        'reset-password',
+        TEST_APP.appID,
+        'rita',
+      ],
+      { cwd: ROOT },
+    );
+    const password = /password: (\S+)/.exec(out.stdout)?.[1];
+    assert.ok(password, out.stdout);
+    assert.equal((await loginWith(server, 'rita', 'rita-old-password')).err, SdkErr.CUSTOMAUTH_FAILED);
+    assert.equal((await loginWith(server, 'rita', password)).err, 0);
+  } finally {
+    closeClients();
+    await server.dispose();
+  }
+});
+
 describe('brute-force protection (the one login throttle of server/limits/)', () => {
   let server: TestServer;
   before(async () => {

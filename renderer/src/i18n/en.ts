@@ -61,7 +61,9 @@ export const en = {
   'loginFail.14': 'Enter your password.',
   'loginFail.15': 'This server does not use passwords. Choose another sign-in method.',
   'loginFail.16': 'The sign-in service could not check your password. Please try again later.',
-  'loginFail.17': 'Wrong user ID or password (or the account is disabled or locked for a while).',
+  'loginFail.17': 'Wrong user ID or password (or the account is disabled).',
+  'loginFail.806': 'Too many failed sign-ins for this user or from this network: locked for a while. Try again later.',
+  'loginFail.904': 'Too many failed sign-ins: wait a few seconds before trying again.',
   'loginFail.20': 'This server does not know that app ID.',
   'loginFail.209':
     'The server certificate is not trusted. Check the address, or trust your company CA under "Company certificate".',

@@ -13,6 +13,7 @@ test.beforeAll(async () => {
   srv = await UiServer.start(routes, { userAuth: 'accounts', userTokenTtlMs: 5000, tokenWarnMs: 2500 });
   await srv.server.accounts.add({ appID: APP.appID, UID: 'alice', password: 'alice-password-1' });
   await srv.server.accounts.add({ appID: APP.appID, UID: 'li', password: 'li-password-1' });
+  await srv.server.accounts.add({ appID: APP.appID, UID: 'mei', password: 'mei-password-1' });
 });
 
 test.afterAll(async () => {
@@ -83,4 +84,25 @@ test('Chinese: the same form by its Chinese names', async ({ browser }) => {
   await page.getByRole('textbox', { name: '显示名称' }).fill('李雷');
   await page.getByRole('button', { name: '登录', exact: true }).click();
   await expect(page.getByText('已登录：李雷')).toBeVisible();
+});
+
+test('a one-time code from the admin, typed as the password, signs in once', async ({ browser }) => {
+  const code = await srv.server.accounts.issueCode({ appID: APP.appID, UID: 'mei', minutes: 10 });
+  const p = await Person.open(browser, srv.url, 'mei', 'Mei');
+  people.push(p);
+  const page = p.page;
+  const signIn = async () => {
+    await page.getByRole('textbox', { name: 'User ID', exact: true }).fill('mei');
+    await page.getByRole('textbox', { name: 'Password', exact: true }).fill(code.toLowerCase());
+    await page.getByRole('textbox', { name: 'Display name' }).fill('Mei');
+    await page.getByRole('checkbox', { name: 'Remember me' }).uncheck();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  };
+  await signIn();
+  await expect(page.getByText('Signed in as Mei')).toBeVisible();
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await signIn();
+  await expect(page.getByRole('alert')).toContainText('Wrong user ID or password');
 });

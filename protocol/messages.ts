@@ -144,6 +144,22 @@ export type ResponseData<T extends RequestType> = z.infer<(typeof responses)[T]>
 export type NotificationName = keyof typeof notifications;
 export type NotificationData<N extends NotificationName> = z.infer<(typeof notifications)[N]>;
 
+/**
+ * One notification as a `[name, data]` pair whose data type follows its name: a listener declared
+ * `(...[name, data]: NotificationArgs)` narrows `data` by switching on `name`, with no cast.
+ */
+export type NotificationArgs = { [N in NotificationName]: [name: N, data: NotificationData<N>] }[NotificationName];
+
+// The same schemas, typed per key: looked up with a generic key (`requestSchemas[type]`, `type: T`),
+// they keep the type of that key, so the parse result is `RequestPayload<T>` without a cast.
+/** Request payload schema by request type. */
+export const requestSchemas: { readonly [T in RequestType]: z.ZodMiniType<RequestPayload<T>> } = requests;
+/** Response data schema by request type (the SDK checks every response with it). */
+export const responseSchemas: { readonly [T in RequestType]: z.ZodMiniType<ResponseData<T>> } = responses;
+/** Notification data schema by name. */
+export const notificationSchemas: { readonly [N in NotificationName]: z.ZodMiniType<NotificationData<N>> } =
+  notifications;
+
 /** A request frame: `{ id, type, payload }`. */
 export const RequestFrame = z.object({
   id: z.int().check(z.nonnegative(), z.lte(Number.MAX_SAFE_INTEGER)),

@@ -130,7 +130,6 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   const limits = new Limits(limitSettings, logger);
   const rooms = new Rooms(
     store,
-    presence,
     media,
     { maxMembers: o.maxMembers, publicUrl: () => o.publicUrl ?? url },
     logger,
@@ -152,7 +151,9 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     logger,
     userAuth,
   );
-  const ringMedia = media ? new RingMedia(calls, media, logger) : null;
+  // Presence owns each user's status; it follows room membership and calls through their events.
+  presence.follow({ rooms, calls });
+  const ringMedia = media ? new RingMedia(calls, rooms, media, logger) : null;
   userAuth.onDisabled((appID, UID) => sessions.endUser(appID, UID, 'user disabled', SdkErr.CUSTOMAUTH_FAILED));
   userAuth.watch();
   let http: ReturnType<typeof createHttpServer>;

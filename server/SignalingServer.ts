@@ -71,7 +71,7 @@ type Answer<T extends RequestType> = ResponseData<T> | Promise<ResponseData<T>>;
 /** Handles one request type on a socket (signed in or not: each handler says what it needs). */
 type Handler<T extends RequestType> = (conn: Conn, p: RequestPayload<T>) => Answer<T>;
 /** One handler for every request type of protocol/: a request type without one does not compile. */
-type Handlers = { readonly [T in RequestType]: Handler<T> };
+export type RequestHandlers = { readonly [T in RequestType]: Handler<T> };
 
 export interface SignalingDeps {
   sessions: Sessions;
@@ -107,7 +107,7 @@ export class SignalingServer {
   readonly #log: Logger;
   readonly #conns = new Set<Conn>();
   readonly #ping: NodeJS.Timeout;
-  readonly #handlers: Handlers;
+  readonly #handlers: RequestHandlers;
   readonly #transport: TransportLimits;
   readonly #http: HttpServer;
   readonly #onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -138,7 +138,7 @@ export class SignalingServer {
     this.#handlers = this.#makeHandlers();
   }
 
-  #makeHandlers(): Handlers {
+  #makeHandlers(): RequestHandlers {
     const { sessions, presence, rooms, calls, limits, store } = this.#deps;
     const l = limits.settings;
     /** A handler for signed-in sockets only: 12 (NOT_LOGIN) before it runs otherwise. */

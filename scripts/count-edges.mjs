@@ -65,7 +65,11 @@ function countCasts(sf, errors) {
       const untypedName = ps.some(([n, t]) => (n === 'name' || n === 'type') && t === 'string');
       const untypedData = ps.some(([n, t]) => (n === 'data' || n === 'payload') && t === 'unknown');
       if (untypedName && untypedData)
-        hits.push({ line: lineOf(sf, node), kind: 'untyped-message', text: node.getText(sf).split('\n')[0].slice(0, 80) });
+        hits.push({
+          line: lineOf(sf, node),
+          kind: 'untyped-message',
+          text: node.getText(sf).split('\n')[0].slice(0, 80),
+        });
     }
     ts.forEachChild(node, visit);
   };

@@ -1,5 +1,6 @@
 import {
   CRVideoError,
+  check,
   isNotificationName,
   isRequestType,
   issueText,
@@ -178,18 +179,12 @@ export class Line {
    * checks requests: one that does not match is refused with 5 (MEETPARAM_ERR) and a log line.
    */
   #checkResponse<T extends RequestType>(type: T, data: unknown): ResponseData<T> {
-    let parsed;
-    try {
-      parsed = responseSchemas[type].safeParse(data);
-    } catch (err) {
-      // zod's checks can throw on hostile shapes: that is a malformed response too.
-      this.#o.log(`malformed ${type} response: unreadable`, err);
-      throw new CRVideoError(SdkErr.MEETPARAM_ERR, `malformed ${type} response`, { cause: err });
-    }
-    if (!parsed.success) {
-      const why = issueText(parsed.error);
-      this.#o.log(`malformed ${type} response: ${why}`);
-      throw new CRVideoError(SdkErr.MEETPARAM_ERR, `malformed ${type} response: ${why}`);
+    const parsed = check(responseSchemas[type], data);
+    if (!parsed.ok) {
+      this.#o.log(`malformed ${type} response: ${parsed.why}`);
+      throw new CRVideoError(SdkErr.MEETPARAM_ERR, `malformed ${type} response: ${parsed.why}`, {
+        cause: parsed.thrown,
+      });
     }
     return parsed.data;
   }

@@ -194,7 +194,7 @@ export class Calls extends EnhancedEventEmitter<CallsEvents> {
       state: 'ringing',
       timer: null,
     };
-    this.#record(s, callID, calleeUID, meetID, usrExtDat, 'ringing', 0);
+    this.#record(s, callID, calleeUID, meetID, usrExtDat, 'ringing', SdkErr.NOERR);
     this.#calls.set(this.#key(s.appID, callID), call);
     this.#link(call, s.UID, true);
     this.#link(call, calleeUID, true);
@@ -270,13 +270,13 @@ export class Calls extends EnhancedEventEmitter<CallsEvents> {
     const isCaller = c.callerSession === s;
     if (c.state === 'ringing') {
       if (isCaller) {
-        this.#end(c, 'cancelled', 0, 'cancelled by caller');
+        this.#end(c, 'cancelled', SdkErr.NOERR, 'cancelled by caller');
         for (const d of this.#calleeDevices(c)) d.notify('callHungup', { callID, usrExtDat });
         return;
       }
       if (c.calleeUID === s.UID) return this.reject(s, callID, usrExtDat);
     } else if (isCaller || c.calleeSession === s) {
-      this.#end(c, 'answered', 0, isCaller ? 'hung up by caller' : 'hung up by callee');
+      this.#end(c, 'answered', SdkErr.NOERR, isCaller ? 'hung up by caller' : 'hung up by callee');
       (isCaller ? c.calleeSession : c.callerSession)?.notify('callHungup', { callID, usrExtDat });
       return;
     }
@@ -302,14 +302,14 @@ export class Calls extends EnhancedEventEmitter<CallsEvents> {
         this.#end(
           c,
           wasRinging ? 'cancelled' : 'answered',
-          wasRinging ? SdkErr.CONNECTIONLOST : 0,
+          wasRinging ? SdkErr.CONNECTIONLOST : SdkErr.NOERR,
           'caller went offline',
         );
         if (wasRinging)
           for (const d of this.#calleeDevices(c)) d.notify('callHungup', { callID: c.callID, usrExtDat: '', ...lost });
         else c.calleeSession?.notify('callHungup', { callID: c.callID, usrExtDat: '', ...lost });
       } else if (c.calleeSession === s) {
-        this.#end(c, 'answered', 0, 'callee went offline');
+        this.#end(c, 'answered', SdkErr.NOERR, 'callee went offline');
         c.callerSession.notify('callHungup', { callID: c.callID, usrExtDat: '', ...lost });
       } else if (c.state === 'ringing' && c.calleeUID === s.UID) {
         const others = [...this.#calleeDevices(c)].filter((d) => d !== s && !d.ended);
@@ -344,7 +344,7 @@ export class Calls extends EnhancedEventEmitter<CallsEvents> {
   /** Ends every live call (server shutdown). */
   closeAll(): void {
     for (const c of [...this.#calls.values()])
-      this.#end(c, c.state === 'accepted' ? 'answered' : 'failed', 0, 'server closing');
+      this.#end(c, c.state === 'accepted' ? 'answered' : 'failed', SdkErr.NOERR, 'server closing');
   }
 
   /** The calls this device takes part in, or that ring for its user (what the SDK may keep after a re-login). */

@@ -27,7 +27,12 @@ export interface RoomMediaPlane {
    * A `media.*` request from a member of `meetID`; the payload is checked against protocol/media.ts (again)
    * before it is handled, and the answer is that request's response shape. Throws CRVideoError.
    */
-  handle<T extends MediaRequestType>(meetID: number, peerId: string, type: T, payload: unknown): Promise<MediaResponseData<T>>;
+  handle<T extends MediaRequestType>(
+    meetID: number,
+    peerId: string,
+    type: T,
+    payload: unknown,
+  ): Promise<MediaResponseData<T>>;
   /** Listener for rooms lost with a dead worker: the core tells those peers MeetingDropped and removes them from the room. */
   onRoomDropped(listener: (meetID: number, peerIds: string[]) => void): void;
   close(): Promise<void>;

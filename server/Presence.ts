@@ -33,7 +33,9 @@ interface LiveUser extends LiveUserView {
 
 /** Who tells Presence about room membership and calls (Rooms and Calls, by their events). */
 export interface PresenceSources {
-  rooms: { on(event: 'memberEntered' | 'memberLeft', listener: (m: { appID: string; UID: string }) => void): () => void };
+  rooms: {
+    on(event: 'memberEntered' | 'memberLeft', listener: (m: { appID: string; UID: string }) => void): () => void;
+  };
   calls: { on(event: 'partyJoined' | 'partyLeft', listener: (p: { appID: string; UID: string }) => void): () => void };
 }
 

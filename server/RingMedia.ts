@@ -40,7 +40,9 @@ export class RingMedia {
     this.#unusedMs = opts.unusedMs ?? DEFAULT_UNUSED_MS;
     this.#offs = [
       calls.on('accepted', (e) => this.#accepted(e)),
-      calls.on('ended', (e) => this.#drop(this.#key(e.appID, e.callID), e.answered ? 'call over' : 'call did not go ahead')),
+      calls.on('ended', (e) =>
+        this.#drop(this.#key(e.appID, e.callID), e.answered ? 'call over' : 'call did not go ahead'),
+      ),
     ];
   }
 
@@ -51,7 +53,8 @@ export class RingMedia {
   /** `media.prepare` from `s`: 603 unless the call rings on this device; 5 when the device is in a room. */
   async prepare(s: Session, callID: string): Promise<{ meetID: number }> {
     if (!this.#media.prepare) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'this media plane cannot prepare');
-    if (this.#rooms.roomOf(s) !== null) throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'already in a room: no preparation');
+    if (this.#rooms.roomOf(s) !== null)
+      throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'already in a room: no preparation');
     const meetID = this.#calls.ringingRoomFor(s, callID);
     const role = this.#calls.isCallerSession(s, callID) ? 'caller' : 'callee';
     const key = this.#key(s.appID, callID);

@@ -7,7 +7,7 @@ import type { Session } from './Session.js';
 import type { Store } from './Store.js';
 
 /** Reason code sent with CRVideo_MeetingDropped when the media worker carrying the room died. */
-export const DROP_REASON_MEDIA = 204;
+export const DROP_REASON_MEDIA = SdkErr.SOCKETEXCEPTION;
 
 const NO_ROOM = 'no such room, or not invited to it';
 export interface EnterResult {

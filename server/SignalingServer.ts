@@ -6,11 +6,11 @@ import type { Logger } from 'pino';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import {
   CRVideoError,
+  check,
   isRequestType,
-  issueText,
   MAX_FRAME_BYTES,
-  RequestFrame,
   type MediaRequestType,
+  RequestFrame,
   type RequestPayload,
   type RequestType,
   type ResponseData,
@@ -508,17 +508,15 @@ export class SignalingServer {
 
   /** A request frame of a known type: its payload checked against its schema, then handled and answered. */
   async #onRequest<T extends RequestType>(conn: Conn, id: number, type: T, raw: unknown, text: string): Promise<void> {
-    let payload;
-    try {
-      payload = requestSchemas[type].safeParse(raw ?? {});
-    } catch (err) {
+    const payload = check(requestSchemas[type], raw ?? {});
+    if (!payload.ok) {
       // zod's own checks can throw on hostile shapes (an object whose toString is null inside an array
       // where a string was expected): that is bad input too, answered 5 like any other.
-      this.#log.warn({ err: (err as Error).message, type, id }, 'payload check threw');
-      return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, `bad ${type}: unreadable payload`);
-    }
-    if (!payload.success) {
-      return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, `bad ${type}: ${issueText(payload.error)}`);
+      if (payload.thrown !== undefined) {
+        this.#log.warn({ err: (payload.thrown as Error).message, type, id }, 'payload check threw');
+        return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, `bad ${type}: unreadable payload`);
+      }
+      return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, `bad ${type}: ${payload.why}`);
     }
     // A request is known by its exact text: the SDK re-sends the very same frame after a resume.
     const key = createHash('sha1').update(text).digest('base64');

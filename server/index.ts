@@ -128,12 +128,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   let url = '';
   const presence = new Presence(store, logger, { coalesceMs: limitSettings.presenceCoalesceMs });
   const limits = new Limits(limitSettings, logger);
-  const rooms = new Rooms(
-    store,
-    media,
-    { maxMembers: o.maxMembers, publicUrl: () => o.publicUrl ?? url },
-    logger,
-  );
+  const rooms = new Rooms(store, media, { maxMembers: o.maxMembers, publicUrl: () => o.publicUrl ?? url }, logger);
   const calls = new Calls(
     store,
     presence,

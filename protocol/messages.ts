@@ -145,10 +145,10 @@ export type NotificationName = keyof typeof notifications;
 export type NotificationData<N extends NotificationName> = z.infer<(typeof notifications)[N]>;
 
 /**
- * One notification as a `[name, data]` pair whose data type follows its name: a listener declared
- * `(...[name, data]: NotificationArgs)` narrows `data` by switching on `name`, with no cast.
+ * One handler per notification, each given that notification's data type. A listener of the generic
+ * `(name: N, data: NotificationData<N>)` shape dispatches with `handlers[name](data)`, with no cast.
  */
-export type NotificationArgs = { [N in NotificationName]: [name: N, data: NotificationData<N>] }[NotificationName];
+export type NotificationHandlers = { readonly [N in NotificationName]: (data: NotificationData<N>) => void };
 
 // The same schemas, typed per key: looked up with a generic key (`requestSchemas[type]`, `type: T`),
 // they keep the type of that key, so the parse result is `RequestPayload<T>` without a cast.

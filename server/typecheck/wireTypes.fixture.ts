@@ -2,6 +2,7 @@
 // `npm run check` type-checks this file: every line after a `@ts-expect-error` must fail to compile,
 // or the check fails ("unused directive"). server/typecheck/wireTypes.test.ts compiles it again without
 // the directives and asserts the exact error of each tagged line, and that the untagged lines compile.
+import type { NotificationData, NotificationHandlers, NotificationName } from '../../protocol/index.js';
 import type { Line } from '../../sdk/Line.js';
 import type { MediaPeer } from '../MediaHooks.js';
 import type { Session } from '../Session.js';
@@ -34,6 +35,17 @@ export const answers: Pick<RequestHandlers, 'ping' | 'getLiveCalls'> = {
   ping: () => ({ now: 'now' }),
   getLiveCalls: () => ({ calls: [] }),
 };
+
+/** Client side: a notification reaches its own handler with its own data type, without a cast. */
+export function receive<N extends NotificationName>(
+  handlers: NotificationHandlers,
+  name: N,
+  data: NotificationData<N>,
+): void {
+  handlers[name](data);
+  // @ts-expect-error [handler-data] a notification's handler is given that notification's data
+  handlers[name]({ meetID: 12345678 });
+}
 
 /** Client side: a response has its request's response type (and was checked against its schema). */
 export async function responses(line: Line): Promise<number> {

@@ -28,6 +28,7 @@ const EXPECTED: Record<string, { code: number; text: string }> = {
   'missing-handler': { code: 2740, text: 'is missing the following properties' },
   'wrong-answer': { code: 2322, text: `Type 'string' is not assignable to type 'number'` },
   'response-field': { code: 2322, text: `Type 'number' is not assignable to type 'string'` },
+  'handler-data': { code: 2345, text: `Argument of type '{ meetID: number; }' is not assignable` },
 };
 
 function compilerOptions(): ts.CompilerOptions {

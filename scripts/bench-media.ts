@@ -59,7 +59,11 @@ type Mode = 'today' | 'new';
 /** The SDK options of a mode (set in the page before anything else happens). */
 async function setMode(u: User, mode: Mode): Promise<void> {
   const on = mode === 'new';
-  await u.fn('CRVideo_SetMediaOptions', { prepareOnRing: on, simulcast: on });
+  await u.fn('CRVideo_SetMediaOptions', {
+    prepareOnRing: on,
+    simulcast: on && !process.env.EXP_NOSC,
+    svc: on && !!process.env.EXP_SVC,
+  });
 }
 
 /**

@@ -126,3 +126,65 @@ test('with opusFecDtx off (the measurement baseline) the sender is not asked for
   );
   for (const u of [a, b]) for (const f of await opusFmtp(u, 'answer')) expect(f.usedtx ?? '0').toBe('0');
 });
+
+/** The last CRVideo_NotifyVideoLayer(UID, spatial, temporal) spatial layer `viewer` got about `UID`. */
+async function lastLayer(viewer: User, UID: string): Promise<number | null> {
+  const ev = (await viewer.events('CRVideo_NotifyVideoLayer')).filter((e) => e.args[0] === UID);
+  return ev.length ? (ev.at(-1)?.args[1] as number) : null;
+}
+
+test('a camera in a room with VP9 sends SVC: its viewer gets an svc consumer, and a smaller tile a lower spatial layer', async ({
+  browser,
+}) => {
+  const a = await user(browser, 'A', { svc: true });
+  const b = await user(browser, 'B', { svc: true });
+  await call(a, b);
+  // Nobody speaks: the active speaker would get the top layer whatever its tile.
+  for (const u of [a, b]) await u.fn('CRVideo_CloseMic', u.UID);
+  // Both cameras: VP9 with three spatial layers in one stream; each viewer's consumer is an svc one.
+  const video = await until('both video consumers', async () => {
+    const list = consumers.filter((c) => c.kind === 'video' && !c.closed);
+    return list.length === 2 ? list : null;
+  });
+  for (const p of producers.filter((x) => x.kind === 'video')) {
+    expect(p.rtpParameters.codecs[0]?.mimeType).toBe('video/VP9');
+    expect(p.rtpParameters.encodings?.[0]?.scalabilityMode).toBe('L3T3_KEY');
+  }
+  for (const c of video) expect(c.type).toBe('svc');
+  const [viewer, sender] = [b, a];
+  await until(
+    `${viewer.UID} gets a first frame`,
+    async () => ((await viewer.video(sender.UID))?.frames ? true : null),
+    90_000,
+  );
+  await expectVideoFlowing(viewer, sender.UID);
+  await viewer.fn('CRVideo_SetVideoTileSize', sender.UID, 1280, 720);
+  // Chromium sends as many spatial layers as the picture allows (two for the fake camera's 640 × 360).
+  const top = await until(
+    'a high spatial layer',
+    async () => {
+      const l = await lastLayer(viewer, sender.UID);
+      return l !== null && l >= 1 ? l : null;
+    },
+    60_000,
+  );
+  await new Promise((r) => setTimeout(r, 2000));
+  const big = await until('the large picture', async () => {
+    const v = await viewer.video(sender.UID);
+    return v && v.height > 0 ? v : null;
+  });
+  await viewer.fn('CRVideo_SetVideoTileSize', sender.UID, 160, 90);
+  await until(
+    'the lowest spatial layer',
+    async () => ((await lastLayer(viewer, sender.UID)) === 0 ? true : null),
+    60_000,
+  );
+  const small = await until('the small picture', async () => {
+    const v = await viewer.video(sender.UID);
+    return v && v.height > 0 && v.height < big.height ? v : null;
+  });
+  console.log(
+    `svc: tile 1280x720 → layer ${top}, ${big.width}x${big.height}; tile 160x90 → layer 0, ${small.width}x${small.height}`,
+  );
+  await expectVideoFlowing(viewer, sender.UID);
+});

@@ -1,15 +1,18 @@
 // npm run bench:media — room media figures on loopback with Debian Chromium (fake capture devices), the
-// real server and real mediasoup workers. Every figure is measured twice in the same run: "today" (the
-// SDK as it was before issue 15: media set up after the answer, one full-size camera stream) and "new"
-// (ring-time preparation, camera preview opened on ring, simulcast with tile-sized layers).
+// real server and real mediasoup workers. Every figure is measured beside "today" in the same run: today
+// is the SDK as it was before issue 15 (media set up after the answer, one full-size camera stream, no
+// Opus FEC/DTX); "new" its defaults (ring-time preparation, camera preview opened on ring, VP8 simulcast
+// with tile-sized layers); "svc" new with VP9 SVC cameras (CRVideo_SetMediaOptions({ svc: true })).
 //   1. time from the callee's CRVideo_AcceptCall to the caller's first decoded frame of the callee's
-//      camera: p50 / p90 over --runs calls per mode, interleaved (the apps react inside their pages);
-//   2. a room of --room members (default 9) sending mic + camera, each showing the others as thumbnails:
-//      bytes/s each member sends and receives, worker CPU %, frames/s received per tile, simulcast off/on;
-//   3. a call under --loss % packet loss (Chromium's own WebRTC network emulation on the sender): audio
-//      concealment and video freezes at the receiver, Opus in-band FEC + DTX off vs on;
+//      camera: p50 / p90 over --runs calls per mode (default 20), interleaved, with the stages;
+//   2. a room of --room members (default 9, one Chromium page each) sending mic + camera, each showing the
+//      others as 320 × 180 thumbnails: bytes/s each member sends and receives, worker CPU %, frames/s
+//      received per tile, per mode;
+//   3. a call whose packets into the SFU lose --loss % (default 10; a lossy UDP relay, scripts/lossyUdpProxy.ts):
+//      audio concealment and video freezes at the receiver, Opus in-band FEC + DTX off vs on;
 //   4. optionally (--sizes 2,4,8) the older worker CPU/RSS table per room size.
-// Prints JSON, then short tables.
+// --quick: 5 calls per mode, a 4-member room, 5 s windows. --only frame,room,loss,sizes picks sections.
+// Prints JSON, then short tables. Everything it starts is closed at the end, on failure and on Ctrl+C.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -20,22 +23,47 @@ import { freeUdpPort, type LossyUdpProxy, startLossyUdpProxy } from './lossyUdpP
 
 const { values } = parseArgs({
   options: {
-    runs: { type: 'string', default: '20' },
-    room: { type: 'string', default: '9' },
+    // --quick: 5 calls per mode, a 4-member room, 5 s windows (a smoke run; the defaults give the issue's figures).
+    quick: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    room: { type: 'string' },
     loss: { type: 'string', default: '10' },
     sizes: { type: 'string', default: '' },
-    window: { type: 'string', default: '10' },
+    window: { type: 'string' },
     only: { type: 'string', default: 'frame,room,loss,sizes' },
   },
 });
-const RUNS = Math.max(1, Number(values.runs));
-const ROOM = Math.max(2, Number(values.room));
+const QUICK = values.quick === true;
+const RUNS = Math.max(1, Number(values.runs ?? (QUICK ? 5 : 20)));
+const ROOM = Math.max(2, Number(values.room ?? (QUICK ? 4 : 9)));
 const LOSS = Math.max(0, Math.min(100, Number(values.loss)));
 const SIZES = String(values.sizes)
   .split(',')
   .map(Number)
   .filter((n) => n >= 2);
-const WINDOW_S = Math.max(2, Number(values.window));
+const WINDOW_S = Math.max(2, Number(values.window ?? (QUICK ? 5 : 10)));
+
+/** What this run started and has not closed yet, closed newest first on failure or Ctrl+C. */
+const open = new Set<() => Promise<unknown>>();
+async function closeAll(): Promise<void> {
+  for (const close of [...open].reverse()) {
+    open.delete(close);
+    await close().catch(() => undefined);
+  }
+}
+/** Registers `close` for an interruption; returns the call that closes it now (once) and forgets it. */
+function track(close: () => Promise<unknown>): () => Promise<void> {
+  open.add(close);
+  return async () => {
+    if (open.delete(close)) await close().catch(() => undefined);
+  };
+}
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(sig, () => {
+    console.error(`bench:media: ${sig}, closing the browsers, servers and relays it started`);
+    void closeAll().finally(() => process.exit(130));
+  });
+}
 const ONLY = new Set(String(values.only).split(','));
 
 type MeetObj = { ID: number };
@@ -54,16 +82,14 @@ async function createRoom(u: User): Promise<MeetObj> {
   return (await u.waitFor('CRVideo_CreateMeetingSuccess', [], since))[0] as MeetObj;
 }
 
-type Mode = 'today' | 'new';
+/** today: no preparation, one camera stream; new: the SDK's defaults; svc: new with VP9 SVC cameras. */
+type Mode = 'today' | 'new' | 'svc';
+const MODES: readonly Mode[] = ['today', 'new', 'svc'];
 
 /** The SDK options of a mode (set in the page before anything else happens). */
 async function setMode(u: User, mode: Mode): Promise<void> {
-  const on = mode === 'new';
-  await u.fn('CRVideo_SetMediaOptions', {
-    prepareOnRing: on,
-    simulcast: on && !process.env.EXP_NOSC,
-    svc: on && !!process.env.EXP_SVC,
-  });
+  const on = mode !== 'today';
+  await u.fn('CRVideo_SetMediaOptions', { prepareOnRing: on, simulcast: on, svc: mode === 'svc' });
 }
 
 /**
@@ -76,7 +102,7 @@ async function autoApp(u: User, mode: Mode): Promise<void> {
   await setMode(u, mode);
   await u.page.evaluate(`(() => {
     const me = ${JSON.stringify(u.UID)};
-    const preview = ${JSON.stringify(mode === 'new')};
+    const preview = ${JSON.stringify(mode !== 'today')};
     const open = () => {
       CRVideo_OpenMic(me);
       CRVideo_OpenVideo(me);
@@ -127,6 +153,7 @@ async function firstFrameRun(ms: MediaServer, a: User, b: User, mode: Mode): Pro
     a.video(b.UID).then((v) => (v && v.firstFrameAt > 0 ? v : null)),
   );
   const evA = (await a.events()).slice(sinceA);
+  const calleeEntered = (await b.events('CRVideo_EnterMeetingRslt')).filter((e) => e.args[0] === 0).at(-1);
   const at = async (name: string, prefix: unknown[] = []) => {
     const e = evA.find((x) => x.name === name && prefix.every((p, i) => x.args[i] === p));
     return e ? (await epochOf(a, e.at)) - acceptAt : Number.NaN;
@@ -134,6 +161,7 @@ async function firstFrameRun(ms: MediaServer, a: User, b: User, mode: Mode): Pro
   const r = {
     firstFrameMs: (await epochOf(a, frame.firstFrameAt)) - acceptAt,
     acceptedMs: await at('CRVideo_NotifyCallAccepted'),
+    calleeEnteredMs: calleeEntered ? (await epochOf(b, calleeEntered.at)) - acceptAt : Number.NaN,
     enteredMs: await at('CRVideo_EnterMeetingRslt'),
     streamMs: await at('CRVideo_NotifyVideoStream', [b.UID]),
   };
@@ -158,6 +186,7 @@ function summary(runs: Record<string, number>[]): Record<string, unknown> {
     max: round(ff.at(-1) as number),
     p50Steps: {
       callerToldAccepted: round(pct(sorted('acceptedMs'), 50)),
+      calleeEntered: round(pct(sorted('calleeEnteredMs'), 50)),
       callerEntered: round(pct(sorted('enteredMs'), 50)),
       callerGotStream: round(pct(sorted('streamMs'), 50)),
       firstFrame: round(pct(ff, 50)),
@@ -256,9 +285,9 @@ async function roomLoad(ms: MediaServer, browser: Browser, n: number, tag: strin
 }
 
 /** Joins `users` into one room (the first calls the others in), everyone sending mic + camera. */
-async function fillRoom(ms: MediaServer, users: User[], simulcast: boolean): Promise<MeetObj> {
+async function fillRoom(ms: MediaServer, users: User[], mode: Mode): Promise<MeetObj> {
   const [host, ...guests] = users as [User, ...User[]];
-  for (const u of users) await u.fn('CRVideo_SetMediaOptions', { simulcast, prepareOnRing: true });
+  for (const u of users) await setMode(u, mode);
   const meet = await createRoom(host);
   await host.enter(meet.ID);
   for (const g of guests) {
@@ -316,23 +345,24 @@ const recvBytes = (s: Stats) =>
   Object.values(s.members).reduce((n, m) => n + (m.audio?.bytesReceived ?? 0) + (m.video?.bytesReceived ?? 0), 0);
 
 /**
- * A room of `n` members with simulcast off or on. Every member shows the others as 320 × 180 thumbnails
+ * A room of `n` members in a mode (today: one full-size camera stream each; new: simulcast; svc: VP9
+ * SVC). Every member shows the others as 320 × 180 thumbnails
  * (a 3 × 3 grid of a 1280 × 720 window is about that) and tells the SDK so; measured over WINDOW_S.
  */
 async function roomFigures(
   ms: MediaServer,
   browser: Browser,
   n: number,
-  simulcast: boolean,
-): Promise<Record<string, number>> {
+  mode: Mode,
+): Promise<Record<string, number | string>> {
   const users: User[] = [];
   try {
     for (let i = 0; i < n; i++) {
-      const u = await User.open(browser, ms, `room-${simulcast ? 'sc' : 'one'}-${i}`);
+      const u = await User.open(browser, ms, `room-${mode}-${i}`);
       await u.login();
       users.push(u);
     }
-    const meet = await fillRoom(ms, users, simulcast);
+    const meet = await fillRoom(ms, users, mode);
     for (const u of users) for (const o of users) if (o !== u) await u.fn('CRVideo_SetVideoTileSize', o.UID, 320, 180);
     await sleep(4000); // let bitrates and layers settle
     const pid = ms.plane.workerPidOf(meet.ID);
@@ -363,7 +393,7 @@ async function roomFigures(
     fps.sort((x, y) => x - y);
     return {
       members: n,
-      simulcast: simulcast ? 1 : 0,
+      mode,
       sentKBpsPerMember: round(sent / n / seconds / 1000),
       receivedKBpsPerMember: round(recv / n / seconds / 1000),
       workerCpuPercent: round(cpu),
@@ -392,10 +422,14 @@ async function lossFigures(browser: Browser, loss: number, fecDtx: boolean): Pro
     rtcMaxPort: port,
     enableTcp: false,
   });
+  const closeServer = track(() => ms.close());
   const users: User[] = [];
   let proxy: LossyUdpProxy | undefined;
+  let closeProxy = async () => {};
   try {
-    proxy = await startLossyUdpProxy({ listenHost: '127.0.0.2', targetHost: '127.0.0.1', port });
+    const relay = await startLossyUdpProxy({ listenHost: '127.0.0.2', targetHost: '127.0.0.1', port });
+    proxy = relay;
+    closeProxy = track(() => relay.close());
     for (const name of ['loss-tx', 'loss-rx']) {
       const u = await User.open(browser, ms, `${name}-${fecDtx ? 'fec' : 'nofec'}`);
       await u.login();
@@ -403,7 +437,7 @@ async function lossFigures(browser: Browser, loss: number, fecDtx: boolean): Pro
       users.push(u);
     }
     const [tx, rx] = users as [User, User];
-    await fillRoom(ms, users, true);
+    await fillRoom(ms, users, 'new');
     proxy.setLoss(loss);
     await sleep(2000);
     const b = (await stats(rx)).members[tx.UID];
@@ -434,13 +468,17 @@ async function lossFigures(browser: Browser, loss: number, fecDtx: boolean): Pro
       videoFps: round(d('framesDecoded', 'video') / WINDOW_S),
     };
   } finally {
-    for (const u of users) await u.close();
-    await proxy?.close();
-    await ms.close();
+    for (const u of users) await u.close().catch(() => undefined);
+    await closeProxy();
+    await closeServer();
   }
 }
 
-function table(title: string, rows: Record<string, number>[], cols: readonly (readonly [string, string])[]): void {
+function table(
+  title: string,
+  rows: Record<string, number | string>[],
+  cols: readonly (readonly [string, string])[],
+): void {
   console.log(`\n${title}`);
   console.log(`  ${cols.map(([h]) => h).join('  ')}`);
   for (const r of rows) console.log(`  ${cols.map(([h, k]) => String(r[k]).padStart(h.length)).join('  ')}`);
@@ -448,7 +486,9 @@ function table(title: string, rows: Record<string, number>[], cols: readonly (re
 
 async function main(): Promise<void> {
   const ms = await startMediaServer({ numWorkers: 1 });
+  const closeServer = track(() => ms.close());
   const browser = await chromium.launch(config.use?.launchOptions ?? {});
+  const closeBrowser = track(() => browser.close());
   const result: Record<string, unknown> = {
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
   };
@@ -462,22 +502,23 @@ async function main(): Promise<void> {
       await a.login();
       await b.login();
       // One warm-up call per mode (first getUserMedia and codec start-up in this browser), not counted.
-      await firstFrameRun(ms, a, b, 'today');
-      await firstFrameRun(ms, a, b, 'new');
-      const runs: Record<Mode, Record<string, number>[]> = { today: [], new: [] };
+      for (const mode of MODES) await firstFrameRun(ms, a, b, mode);
+      const runs: Record<Mode, Record<string, number>[]> = { today: [], new: [], svc: [] };
       for (let i = 0; i < RUNS; i++) {
-        for (const mode of ['today', 'new'] as const) runs[mode].push(await firstFrameRun(ms, a, b, mode));
+        for (const mode of MODES) runs[mode].push(await firstFrameRun(ms, a, b, mode));
       }
       await a.close();
       await b.close();
       result.firstFrameAfterAccept = {
         today: summary(runs.today),
         new: summary(runs.new),
+        svc: summary(runs.svc),
         targetMs: { p50: 150, p90: 200 },
       };
     }
     if (ONLY.has('room')) {
-      const rows = [await roomFigures(ms, browser, ROOM, false), await roomFigures(ms, browser, ROOM, true)];
+      const rows: Record<string, number | string>[] = [];
+      for (const mode of MODES) rows.push(await roomFigures(ms, browser, ROOM, mode));
       result.room = { windowS: WINDOW_S, tile: '320x180', rows };
     }
     if (ONLY.has('loss') && LOSS > 0) {
@@ -501,25 +542,29 @@ async function main(): Promise<void> {
       | undefined;
     if (ff) {
       console.log('\nfirst decoded remote frame after AcceptCall (caller side), target p50 < 150 ms, p90 < 200 ms');
-      for (const mode of ['today', 'new'] as const) {
+      for (const mode of MODES) {
         const f = ff[mode];
         const st = f.p50Steps;
         console.log(
-          `  ${mode.padEnd(5)}  p50 ${f.p50} ms  p90 ${f.p90} ms  min ${f.min}  max ${f.max}  (${f.runs} calls)  steps: accepted ${st.callerToldAccepted} → entered ${st.callerEntered} → stream ${st.callerGotStream} → frame ${st.firstFrame}`,
+          `  ${mode.padEnd(5)}  p50 ${f.p50} ms  p90 ${f.p90} ms  min ${f.min}  max ${f.max}  (${f.runs} calls)  p50 steps: caller told accepted ${st.callerToldAccepted} · callee entered ${st.calleeEntered} · caller entered ${st.callerEntered} · stream ${st.callerGotStream} · frame ${st.firstFrame}`,
         );
       }
     }
-    const room = result.room as { rows: Record<string, number>[] } | undefined;
+    const room = result.room as { rows: Record<string, number | string>[] } | undefined;
     if (room)
-      table(`a ${ROOM}-member room, every member sending mic + camera, tiles 320x180`, room.rows, [
-        ['simulcast', 'simulcast'],
-        ['sent kB/s/member', 'sentKBpsPerMember'],
-        ['recv kB/s/member', 'receivedKBpsPerMember'],
-        ['worker CPU %', 'workerCpuPercent'],
-        ['fps/tile mean', 'fpsPerTileMean'],
-        ['fps/tile p10', 'fpsPerTileP10'],
-        ['recv height', 'receivedHeightMean'],
-      ]);
+      table(
+        `a ${ROOM}-member room, every member sending mic + camera, tiles 320x180 (today: no simulcast)`,
+        room.rows,
+        [
+          ['mode ', 'mode'],
+          ['sent kB/s/member', 'sentKBpsPerMember'],
+          ['recv kB/s/member', 'receivedKBpsPerMember'],
+          ['worker CPU %', 'workerCpuPercent'],
+          ['fps/tile mean', 'fpsPerTileMean'],
+          ['fps/tile p10', 'fpsPerTileP10'],
+          ['recv height', 'receivedHeightMean'],
+        ],
+      );
     const loss = result.loss as { rows: Record<string, number>[] } | undefined;
     if (loss)
       table(`a call with ${LOSS} % of the sender's packets dropped (receiver side, ${WINDOW_S} s)`, loss.rows, [
@@ -544,8 +589,8 @@ async function main(): Promise<void> {
         ['host recv kbit/s', 'hostReceivedKbps'],
       ]);
   } finally {
-    await browser.close();
-    await ms.close();
+    await closeBrowser();
+    await closeServer();
   }
 }
 

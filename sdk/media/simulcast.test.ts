@@ -5,11 +5,17 @@ import { test } from 'node:test';
 import type { types } from 'mediasoup-client';
 import { SVC_MODE, videoEncodings } from './simulcast.js';
 
-const VP8: types.RtpCodecCapability = { kind: 'video', mimeType: 'video/VP8', clockRate: 90000 };
+const VP8: types.RtpCodecCapability = {
+  kind: 'video',
+  mimeType: 'video/VP8',
+  clockRate: 90000,
+  preferredPayloadType: 96,
+};
 const VP9: types.RtpCodecCapability = {
   kind: 'video',
   mimeType: 'video/VP9',
   clockRate: 90000,
+  preferredPayloadType: 98,
   parameters: { 'profile-id': 0 },
 };
 const VP9_PROFILE2: types.RtpCodecCapability = { ...VP9, parameters: { 'profile-id': 2 } };

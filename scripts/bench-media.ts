@@ -484,110 +484,151 @@ function table(
   for (const r of rows) console.log(`  ${cols.map(([h, k]) => String(r[k]).padStart(h.length)).join('  ')}`);
 }
 
+/** Prints the tables of what `result` holds so far (each section as soon as it is measured). */
+function printTables(result: Record<string, unknown>): void {
+  const ff = result.firstFrameAfterAccept as
+    | Record<
+        Mode,
+        { p50: number; p90: number; min: number; max: number; runs: number; p50Steps: Record<string, number> }
+      >
+    | undefined;
+  if (ff) {
+    console.log('\nfirst decoded remote frame after AcceptCall (caller side), target p50 < 150 ms, p90 < 200 ms');
+    for (const mode of MODES) {
+      const f = ff[mode];
+      const st = f.p50Steps;
+      console.log(
+        `  ${mode.padEnd(5)}  p50 ${f.p50} ms  p90 ${f.p90} ms  min ${f.min}  max ${f.max}  (${f.runs} calls)  p50 steps: caller told accepted ${st.callerToldAccepted} · callee entered ${st.calleeEntered} · caller entered ${st.callerEntered} · stream ${st.callerGotStream} · frame ${st.firstFrame}`,
+      );
+    }
+  }
+  const room = result.room as { rows: Record<string, number | string>[] } | undefined;
+  if (room)
+    table(`a ${ROOM}-member room, every member sending mic + camera, tiles 320x180 (today: no simulcast)`, room.rows, [
+      ['mode ', 'mode'],
+      ['sent kB/s/member', 'sentKBpsPerMember'],
+      ['recv kB/s/member', 'receivedKBpsPerMember'],
+      ['worker CPU %', 'workerCpuPercent'],
+      ['fps/tile mean', 'fpsPerTileMean'],
+      ['fps/tile p10', 'fpsPerTileP10'],
+      ['recv height', 'receivedHeightMean'],
+    ]);
+  const loss = result.loss as { rows: Record<string, number>[] } | undefined;
+  if (loss)
+    table(`a call with ${LOSS} % of the sender's packets dropped (receiver side, ${WINDOW_S} s)`, loss.rows, [
+      ['FEC+DTX', 'fecDtx'],
+      ['dropped %', 'droppedPercent'],
+      ['audio loss %', 'audioLossPercent'],
+      ['concealed %', 'concealedPercent'],
+      ['conceal events', 'concealmentEvents'],
+      ['FEC recovered', 'fecPacketsRecovered'],
+      ['video loss %', 'videoLossPercent'],
+      ['video freezes', 'videoFreezes'],
+      ['video fps', 'videoFps'],
+    ]);
+  const worker = result.worker as { rooms: Record<string, number>[] } | undefined;
+  if (worker)
+    table('mediasoup worker with N members sending mic + camera', worker.rooms, [
+      ['members', 'members'],
+      ['worker CPU %', 'workerCpuPercent'],
+      ['worker RSS MB', 'workerRssMB'],
+      ['consumers', 'consumers'],
+      ['host recv fps', 'hostReceivedFps'],
+      ['host recv kbit/s', 'hostReceivedKbps'],
+    ]);
+}
+
+/** One section: its figures (or its error, the others still run) go into `result` and are printed at once. */
+async function section(result: Record<string, unknown>, key: string, measure: () => Promise<unknown>): Promise<void> {
+  const at = Date.now();
+  try {
+    result[key] = await measure();
+    printTables({ [key]: result[key] });
+  } catch (err) {
+    result[key] = { error: String((err as Error)?.stack ?? err) };
+    process.exitCode = 1;
+    console.error(`\n${key}: failed after ${round((Date.now() - at) / 1000)} s: ${String(err)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const ms = await startMediaServer({ numWorkers: 1 });
   const closeServer = track(() => ms.close());
   const browser = await chromium.launch(config.use?.launchOptions ?? {});
   const closeBrowser = track(() => browser.close());
+  const os = await import('node:os');
   const result: Record<string, unknown> = {
-    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    machine: { cpus: os.cpus().length, node: process.version, loadAverageAtStart: os.loadavg().map((x) => round(x)) },
   };
+  console.log(
+    `bench:media on ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((x) => round(x))
+      .join(' ')}`,
+  );
   try {
     const idlePid = ms.plane.workerPids()[0] as number;
     const idleRss = rssMB(idlePid);
 
-    if (ONLY.has('frame')) {
-      const a = await User.open(browser, ms, 'bench-caller');
-      const b = await User.open(browser, ms, 'bench-callee');
-      await a.login();
-      await b.login();
-      // One warm-up call per mode (first getUserMedia and codec start-up in this browser), not counted.
-      for (const mode of MODES) await firstFrameRun(ms, a, b, mode);
-      const runs: Record<Mode, Record<string, number>[]> = { today: [], new: [], svc: [] };
-      for (let i = 0; i < RUNS; i++) {
-        for (const mode of MODES) runs[mode].push(await firstFrameRun(ms, a, b, mode));
-      }
-      await a.close();
-      await b.close();
-      result.firstFrameAfterAccept = {
-        today: summary(runs.today),
-        new: summary(runs.new),
-        svc: summary(runs.svc),
-        targetMs: { p50: 150, p90: 200 },
-      };
-    }
-    if (ONLY.has('room')) {
-      const rows: Record<string, number | string>[] = [];
-      for (const mode of MODES) rows.push(await roomFigures(ms, browser, ROOM, mode));
-      result.room = { windowS: WINDOW_S, tile: '320x180', rows };
-    }
-    if (ONLY.has('loss') && LOSS > 0) {
-      result.loss = {
+    if (ONLY.has('frame'))
+      await section(result, 'firstFrameAfterAccept', async () => {
+        const a = await User.open(browser, ms, 'bench-caller');
+        const b = await User.open(browser, ms, 'bench-callee');
+        try {
+          await a.login();
+          await b.login();
+          // One warm-up call per mode (first getUserMedia and codec start-up in this browser), not counted.
+          for (const mode of MODES) await firstFrameRun(ms, a, b, mode);
+          const runs: Record<Mode, Record<string, number>[]> = { today: [], new: [], svc: [] };
+          for (let i = 0; i < RUNS; i++) {
+            for (const mode of MODES) runs[mode].push(await firstFrameRun(ms, a, b, mode));
+          }
+          return {
+            today: summary(runs.today),
+            new: summary(runs.new),
+            svc: summary(runs.svc),
+            targetMs: { p50: 150, p90: 200 },
+          };
+        } finally {
+          await a.close().catch(() => undefined);
+          await b.close().catch(() => undefined);
+        }
+      });
+    if (ONLY.has('room'))
+      await section(result, 'room', async () => {
+        const rows: Record<string, number | string>[] = [];
+        for (const mode of MODES) {
+          try {
+            rows.push(await roomFigures(ms, browser, ROOM, mode));
+          } catch (err) {
+            // One mode failing (a loaded machine) leaves the others' figures.
+            process.exitCode = 1;
+            console.error(`room, ${mode}: ${String(err)}`);
+            rows.push({ members: ROOM, mode, error: String(err) });
+            await until('room media closed', async () => ((await ms.plane.stats()).totals.routers === 0 ? true : null));
+          }
+        }
+        return { windowS: WINDOW_S, tile: '320x180', rows };
+      });
+    if (ONLY.has('loss') && LOSS > 0)
+      await section(result, 'loss', async () => ({
         lossPercent: LOSS,
         rows: [await lossFigures(browser, LOSS, false), await lossFigures(browser, LOSS, true)],
-      };
-    }
-    if (ONLY.has('sizes') && SIZES.length > 0) {
-      const rooms: Record<string, number>[] = [];
-      for (const n of SIZES) rooms.push(await roomLoad(ms, browser, n, 'load'));
-      result.worker = { idleRssMB: round(idleRss), sampleWindowS: WINDOW_S, rooms };
-    }
-
+      }));
+    if (ONLY.has('sizes') && SIZES.length > 0)
+      await section(result, 'worker', async () => {
+        const rooms: Record<string, number>[] = [];
+        for (const n of SIZES) rooms.push(await roomLoad(ms, browser, n, 'load'));
+        return { idleRssMB: round(idleRss), sampleWindowS: WINDOW_S, rooms };
+      });
+    result.loadAverageAtEnd = os.loadavg().map((x) => round(x));
+    console.log(
+      `\nload average at the end ${os
+        .loadavg()
+        .map((x) => round(x))
+        .join(' ')}; all figures as JSON:`,
+    );
     console.log(JSON.stringify(result, null, 2));
-    const ff = result.firstFrameAfterAccept as
-      | Record<
-          Mode,
-          { p50: number; p90: number; min: number; max: number; runs: number; p50Steps: Record<string, number> }
-        >
-      | undefined;
-    if (ff) {
-      console.log('\nfirst decoded remote frame after AcceptCall (caller side), target p50 < 150 ms, p90 < 200 ms');
-      for (const mode of MODES) {
-        const f = ff[mode];
-        const st = f.p50Steps;
-        console.log(
-          `  ${mode.padEnd(5)}  p50 ${f.p50} ms  p90 ${f.p90} ms  min ${f.min}  max ${f.max}  (${f.runs} calls)  p50 steps: caller told accepted ${st.callerToldAccepted} · callee entered ${st.calleeEntered} · caller entered ${st.callerEntered} · stream ${st.callerGotStream} · frame ${st.firstFrame}`,
-        );
-      }
-    }
-    const room = result.room as { rows: Record<string, number | string>[] } | undefined;
-    if (room)
-      table(
-        `a ${ROOM}-member room, every member sending mic + camera, tiles 320x180 (today: no simulcast)`,
-        room.rows,
-        [
-          ['mode ', 'mode'],
-          ['sent kB/s/member', 'sentKBpsPerMember'],
-          ['recv kB/s/member', 'receivedKBpsPerMember'],
-          ['worker CPU %', 'workerCpuPercent'],
-          ['fps/tile mean', 'fpsPerTileMean'],
-          ['fps/tile p10', 'fpsPerTileP10'],
-          ['recv height', 'receivedHeightMean'],
-        ],
-      );
-    const loss = result.loss as { rows: Record<string, number>[] } | undefined;
-    if (loss)
-      table(`a call with ${LOSS} % of the sender's packets dropped (receiver side, ${WINDOW_S} s)`, loss.rows, [
-        ['FEC+DTX', 'fecDtx'],
-        ['dropped %', 'droppedPercent'],
-        ['audio loss %', 'audioLossPercent'],
-        ['concealed %', 'concealedPercent'],
-        ['conceal events', 'concealmentEvents'],
-        ['FEC recovered', 'fecPacketsRecovered'],
-        ['video loss %', 'videoLossPercent'],
-        ['video freezes', 'videoFreezes'],
-        ['video fps', 'videoFps'],
-      ]);
-    const worker = result.worker as { rooms: Record<string, number>[] } | undefined;
-    if (worker)
-      table('mediasoup worker with N members sending mic + camera', worker.rooms, [
-        ['members', 'members'],
-        ['worker CPU %', 'workerCpuPercent'],
-        ['worker RSS MB', 'workerRssMB'],
-        ['consumers', 'consumers'],
-        ['host recv fps', 'hostReceivedFps'],
-        ['host recv kbit/s', 'hostReceivedKbps'],
-      ]);
   } finally {
     await closeBrowser();
     await closeServer();

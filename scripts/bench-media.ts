@@ -307,7 +307,8 @@ async function fillRoom(ms: MediaServer, users: User[], mode: Mode): Promise<Mee
       const r = (await ms.plane.stats()).rooms.find((x) => x.meetID === meet.ID);
       return r && r.consumers === want && r.producers === 2 * n ? r : null;
     },
-    90_000,
+    // Nine Chromium pages starting their cameras and codecs on a loaded 2-core machine take minutes.
+    300_000,
   );
   return meet;
 }

@@ -149,9 +149,14 @@ async function firstFrameRun(ms: MediaServer, a: User, b: User, mode: Mode): Pro
     [callID, inMeet] as const,
   );
   await a.waitFor('CRVideo_NotifyCallAccepted', [callID], sinceA);
-  const frame = await until('caller decodes the first frame of the callee', () =>
-    a.video(b.UID).then((v) => (v && v.firstFrameAt > 0 ? v : null)),
-  );
+  const frame = await until(
+    'caller decodes the first frame of the callee',
+    () => a.video(b.UID).then((v) => (v && v.firstFrameAt > 0 ? v : null)),
+    60_000,
+  ).catch(async (err: unknown) => {
+    await endCall(ms, a, b, callID);
+    throw err;
+  });
   const evA = (await a.events()).slice(sinceA);
   const calleeEntered = (await b.events('CRVideo_EnterMeetingRslt')).filter((e) => e.args[0] === 0).at(-1);
   const at = async (name: string, prefix: unknown[] = []) => {
@@ -165,14 +170,18 @@ async function firstFrameRun(ms: MediaServer, a: User, b: User, mode: Mode): Pro
     enteredMs: await at('CRVideo_EnterMeetingRslt'),
     streamMs: await at('CRVideo_NotifyVideoStream', [b.UID]),
   };
+  await endCall(ms, a, b, callID);
+  return r;
+}
+
+async function endCall(ms: MediaServer, a: User, b: User, callID: string): Promise<void> {
   await a.fn('CRVideo_HungupCall', callID, '', 'bye');
   for (const u of [a, b]) {
     await u.fn('CRVideo_ExitMeeting');
     await u.fn('CRVideo_CloseMic', u.UID);
     await u.fn('CRVideo_CloseVideo', u.UID);
   }
-  await until('room media closed', async () => ((await ms.plane.stats()).totals.routers === 0 ? true : null));
-  return r;
+  await until('room media closed', async () => ((await ms.plane.stats()).totals.routers === 0 ? true : null), 60_000);
 }
 
 function summary(runs: Record<string, number>[]): Record<string, unknown> {
@@ -581,10 +590,20 @@ async function main(): Promise<void> {
           // One warm-up call per mode (first getUserMedia and codec start-up in this browser), not counted.
           for (const mode of MODES) await firstFrameRun(ms, a, b, mode);
           const runs: Record<Mode, Record<string, number>[]> = { today: [], new: [], svc: [] };
+          const failed: Record<Mode, number> = { today: 0, new: 0, svc: 0 };
           for (let i = 0; i < RUNS; i++) {
-            for (const mode of MODES) runs[mode].push(await firstFrameRun(ms, a, b, mode));
+            for (const mode of MODES) {
+              // A call whose frame never came (a stalled machine) is counted, not fatal.
+              const r = await firstFrameRun(ms, a, b, mode).catch((err: unknown) => {
+                failed[mode]++;
+                console.error(`first frame, ${mode}: ${String(err)}`);
+                return null;
+              });
+              if (r) runs[mode].push(r);
+            }
           }
           return {
+            failedCalls: failed,
             today: summary(runs.today),
             new: summary(runs.new),
             svc: summary(runs.svc),

@@ -625,7 +625,12 @@ async function main(): Promise<void> {
             process.exitCode = 1;
             console.error(`room, ${mode}: ${String(err)}`);
             rows.push({ members: ROOM, mode, error: String(err) });
-            await until('room media closed', async () => ((await ms.plane.stats()).totals.routers === 0 ? true : null));
+            // Its pages are closed; the server keeps their sessions for the grace period (20 s) first.
+            await until(
+              'room media closed',
+              async () => ((await ms.plane.stats()).totals.routers === 0 ? true : null),
+              120_000,
+            );
           }
         }
         return { windowS: WINDOW_S, tile: '320x180', rows };

@@ -7,6 +7,8 @@ import type { Readable } from 'node:stream';
 export interface ServerProcess {
   child: ChildProcessByStdio<null, Readable, null>;
   url: string;
+  /** What the server printed up to and including its URL line (the start-up banner). */
+  banner: string;
 }
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -22,14 +24,15 @@ export async function spawnServer(args: string[], entry: 'dist' | 'source' = 'so
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, CRVIDEO_LOG_LEVEL: 'warn' },
   });
+  let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /server: (https?:\/\/\S+)/.exec(out);
+      // The banner ends with an empty line after the URL and credentials.
+      const m = /server: (https?:\/\/\S+)[\s\S]*?\n\n/.exec(out);
       if (m?.[1]) resolve(m[1]);
     });
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
   });
-  return { child, url };
+  return { child, url, banner: out };
 }

@@ -147,9 +147,13 @@ export class User {
     this.page = page;
   }
 
-  /** `pagePath` '' is the app page; 'relay.html' the same page with media through TURN only. */
-  static async open(browser: Browser, ms: MediaServer, UID: string, pagePath = ''): Promise<User> {
+  /**
+   * `pagePath` '' is the app page; 'relay.html' the same page with media through TURN only. `initScript`
+   * runs in the page before its own scripts (a test's probe of browser APIs).
+   */
+  static async open(browser: Browser, ms: MediaServer, UID: string, pagePath = '', initScript = ''): Promise<User> {
     const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+    if (initScript) await context.addInitScript(initScript);
     const page = await context.newPage();
     page.on('console', (m) => {
       if (process.env.CRVIDEO_TEST_CONSOLE) console.log(`[${UID}] ${m.type()}: ${m.text()}`);

@@ -18,3 +18,24 @@ export function issueText(error: {
   const where = issue.path.map(String).join('.');
   return where ? `${where}: ${issue.message}` : issue.message;
 }
+
+/** What `check` found: the parsed data, or why not (`thrown`: zod's own check threw on a hostile shape). */
+export type Checked<T> = { ok: true; data: T } | { ok: false; why: string; thrown?: unknown };
+
+/**
+ * Checks `data` against `schema` and never throws: zod's checks can throw on hostile shapes (an object
+ * whose toString is null where a string was expected), which is bad input like any other.
+ */
+export function check<T>(
+  schema: {
+    safeParse(data: unknown): { success: true; data: T } | { success: false; error: Parameters<typeof issueText>[0] };
+  },
+  data: unknown,
+): Checked<T> {
+  try {
+    const r = schema.safeParse(data);
+    return r.success ? { ok: true, data: r.data } : { ok: false, why: issueText(r.error) };
+  } catch (err) {
+    return { ok: false, why: 'unreadable', thrown: err };
+  }
+}

@@ -281,3 +281,7 @@ export type MediaRequestPayload<T extends MediaRequestType> = z.infer<(typeof me
 export type MediaResponseData<T extends MediaRequestType> = z.infer<(typeof mediaResponses)[T]>;
 export type MediaNotificationName = keyof typeof mediaNotifications;
 export type MediaNotificationData<N extends MediaNotificationName> = z.infer<(typeof mediaNotifications)[N]>;
+
+/** The media request schemas typed per key (a generic look-up keeps the payload type of its key). */
+export const mediaRequestSchemas: { readonly [T in MediaRequestType]: z.ZodMiniType<MediaRequestPayload<T>> } =
+  mediaRequests;

@@ -144,6 +144,22 @@ export type ResponseData<T extends RequestType> = z.infer<(typeof responses)[T]>
 export type NotificationName = keyof typeof notifications;
 export type NotificationData<N extends NotificationName> = z.infer<(typeof notifications)[N]>;
 
+/**
+ * One handler per notification, each given that notification's data type. A listener of the generic
+ * `(name: N, data: NotificationData<N>)` shape dispatches with `handlers[name](data)`, with no cast.
+ */
+export type NotificationHandlers = { readonly [N in NotificationName]: (data: NotificationData<N>) => void };
+
+// The same schemas, typed per key: looked up with a generic key (`requestSchemas[type]`, `type: T`),
+// they keep the type of that key, so the parse result is `RequestPayload<T>` without a cast.
+/** Request payload schema by request type. */
+export const requestSchemas: { readonly [T in RequestType]: z.ZodMiniType<RequestPayload<T>> } = requests;
+/** Response data schema by request type (the SDK checks every response with it). */
+export const responseSchemas: { readonly [T in RequestType]: z.ZodMiniType<ResponseData<T>> } = responses;
+/** Notification data schema by name. */
+export const notificationSchemas: { readonly [N in NotificationName]: z.ZodMiniType<NotificationData<N>> } =
+  notifications;
+
 /** A request frame: `{ id, type, payload }`. */
 export const RequestFrame = z.object({
   id: z.int().check(z.nonnegative(), z.lte(Number.MAX_SAFE_INTEGER)),

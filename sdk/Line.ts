@@ -1,13 +1,17 @@
 import {
   CRVideoError,
+  check,
   isNotificationName,
   isRequestType,
   issueText,
   MAX_FRAME_BYTES,
-  notifications,
+  type NotificationData,
+  type NotificationName,
+  notificationSchemas,
   type RequestType,
   type ResponseData,
   requests,
+  responseSchemas,
   SdkErr,
   ServerFrameSchema,
 } from '../protocol/index.js';
@@ -44,7 +48,8 @@ export type WebSocketCtor = new (url: string) => WebSocketLike;
 export type LineState = 'closed' | 'connecting' | 'open' | 'reconnecting';
 
 export interface LineEvents {
-  notification(name: string, data: unknown): void;
+  /** A notification of protocol/, its data checked against that notification's schema. */
+  notification<N extends NotificationName>(name: N, data: NotificationData<N>): void;
   /** The line dropped (true) or came back (false). */
   reconnecting(on: boolean): void;
   /** The session resumed after a drop. */
@@ -166,7 +171,22 @@ export class Line {
       return Promise.reject(new CRVideoError(SdkErr.MEETPARAM_ERR, 'request too large'));
     if (this.#state === 'open' || this.#state === 'connecting') this.#send(frame);
     // While reconnecting the frame waits in the correlator and is sent after the resume.
-    return promise as Promise<ResponseData<T>>;
+    return promise.then((data) => this.#checkResponse(type, data));
+  }
+
+  /**
+   * A response's data checked against its request type's response schema in protocol/, like the server
+   * checks requests: one that does not match is refused with 5 (MEETPARAM_ERR) and a log line.
+   */
+  #checkResponse<T extends RequestType>(type: T, data: unknown): ResponseData<T> {
+    const parsed = check(responseSchemas[type], data);
+    if (!parsed.ok) {
+      this.#o.log(`malformed ${type} response: ${parsed.why}`);
+      throw new CRVideoError(SdkErr.MEETPARAM_ERR, `malformed ${type} response: ${parsed.why}`, {
+        cause: parsed.thrown,
+      });
+    }
+    return parsed.data;
   }
 
   #send(frame: string): void {
@@ -192,9 +212,14 @@ export class Line {
     if (frame.seq <= this.#lastSeq) return; // replayed twice
     this.#lastSeq = frame.seq;
     if (!isNotificationName(frame.name)) return this.#o.log(`unknown notification ${frame.name}`);
-    const data = notifications[frame.name].safeParse(frame.data);
-    if (!data.success) return this.#o.log(`malformed ${frame.name} notification`);
-    this.#o.events.notification(frame.name, data.data);
+    this.#notify(frame.name, frame.data);
+  }
+
+  /** Hands a notification on with its data checked against its schema (a malformed one is dropped). */
+  #notify<N extends NotificationName>(name: N, raw: unknown): void {
+    const data = notificationSchemas[name].safeParse(raw);
+    if (!data.success) return this.#o.log(`malformed ${name} notification`);
+    this.#o.events.notification(name, data.data);
   }
 
   #onClose(code: number): void {
@@ -345,8 +370,8 @@ export class Line {
     this.#send(frame);
     return promise
       .then((data) => {
-        const grace = (data as { graceMs?: unknown }).graceMs;
-        if (typeof grace === 'number' && Number.isInteger(grace) && grace >= 0) this.#graceMs = grace;
+        const grace = this.#checkResponse('resume', data).graceMs;
+        if (grace !== undefined) this.#graceMs = grace;
       })
       .finally(() => {
         if (this.#resumeId === id) this.#resumeId = null;

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { type CallOutcome, CRVideoError, type LiveCall, type MeetObj, SdkErr } from '../protocol/index.js';
 import { contained } from './contain.js';
-import type { LiveUser, Presence } from './Presence.js';
+import { EnhancedEventEmitter } from './EnhancedEventEmitter.js';
+import type { Presence } from './Presence.js';
 import type { Rooms } from './Rooms.js';
 import type { Session } from './Session.js';
 import type { Store } from './Store.js';
@@ -23,10 +24,17 @@ interface Call {
   timer: NodeJS.Timeout | null;
 }
 
-/** What Calls tells its listeners (ring-time media preparation follows the call this way). */
-export type CallEvent =
-  | { type: 'accepted'; callID: string; appID: string; meetID: number; by: Session }
-  | { type: 'ended'; callID: string; appID: string; meetID: number; answered: boolean };
+/** What Calls tells its listeners: ring-time media follows the call, Presence counts the parties. */
+export type CallsEvents = {
+  /** The callee's device `by` answered. */
+  accepted: [{ callID: string; appID: string; meetID: number; by: Session }];
+  /** The call is over (`answered`: it had been accepted). */
+  ended: [{ callID: string; appID: string; meetID: number; answered: boolean }];
+  /** A user became a party of a live call (its caller or callee, as it starts ringing). */
+  partyJoined: [{ appID: string; UID: string; callID: string }];
+  /** A user is no longer a party of that call (it ended). */
+  partyLeft: [{ appID: string; UID: string; callID: string }];
+};
 
 export interface CallsOptions {
   /** No answer within this time: 604 for the caller, the call is missed. */
@@ -36,7 +44,7 @@ export interface CallsOptions {
 }
 
 /** The call state machine: ringing → accepted → ended, or ringing → rejected / missed / cancelled. */
-export class Calls {
+export class Calls extends EnhancedEventEmitter<CallsEvents> {
   readonly #calls = new Map<string, Call>();
   /** Live calls per user key (`appID\0UID`). */
   readonly #byUser = new Map<string, Set<Call>>();
@@ -45,30 +53,16 @@ export class Calls {
   readonly #rooms: Rooms;
   readonly #opts: CallsOptions;
   readonly #log: Logger;
-  readonly #listeners = new Set<(e: CallEvent) => void>();
 
+  /** `presence` is only read here (who is online, on which devices, in DND); Presence follows our events. */
   constructor(store: Store, presence: Presence, rooms: Rooms, opts: CallsOptions, log: Logger) {
+    const callsLog = log.child({ mod: 'Calls' });
+    super(callsLog);
     this.#store = store;
     this.#presence = presence;
     this.#rooms = rooms;
     this.#opts = opts;
-    this.#log = log.child({ mod: 'Calls' });
-  }
-
-  /** Listens to accepted and ended calls; returns the unsubscribe. */
-  onEvent(listener: (e: CallEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  #tell(e: CallEvent): void {
-    for (const l of this.#listeners) {
-      try {
-        l(e);
-      } catch (err) {
-        this.#log.error({ callID: e.callID, err: (err as Error).message }, 'call listener threw');
-      }
-    }
+    this.#log = callsLog;
   }
 
   /**
@@ -109,9 +103,7 @@ export class Calls {
       set.delete(c);
       if (set.size === 0) this.#byUser.delete(k);
     }
-    const u = this.#presence.user(c.appID, UID);
-    u.inCall = Math.max(0, u.inCall + (on ? 1 : -1));
-    this.#presence.touch(u);
+    this.safeEmit(on ? 'partyJoined' : 'partyLeft', { appID: c.appID, UID, callID: c.callID });
   }
 
   #fail(
@@ -202,7 +194,7 @@ export class Calls {
       state: 'ringing',
       timer: null,
     };
-    this.#record(s, callID, calleeUID, meetID, usrExtDat, 'ringing', 0);
+    this.#record(s, callID, calleeUID, meetID, usrExtDat, 'ringing', SdkErr.NOERR);
     this.#calls.set(this.#key(s.appID, callID), call);
     this.#link(call, s.UID, true);
     this.#link(call, calleeUID, true);
@@ -227,7 +219,7 @@ export class Calls {
     return c;
   }
 
-  #calleeDevices(c: Call): Set<Session> {
+  #calleeDevices(c: Call): ReadonlySet<Session> {
     return this.#presence.peek(c.appID, c.calleeUID)?.sessions ?? new Set();
   }
 
@@ -253,7 +245,7 @@ export class Calls {
     c.callerSession.notify('callAccepted', { callID, meetObj: this.#freshMeet(c), usrExtDat });
     for (const d of this.#calleeDevices(c)) if (d !== s) d.notify('callHungup', { callID, usrExtDat: '' });
     this.#log.info({ callID, caller: c.callerUID, callee: c.calleeUID }, 'call accepted');
-    this.#tell({ type: 'accepted', callID, appID: c.appID, meetID: c.meet.ID, by: s });
+    this.safeEmit('accepted', { callID, appID: c.appID, meetID: c.meet.ID, by: s });
   }
 
   #freshMeet(c: Call): MeetObj {
@@ -278,13 +270,13 @@ export class Calls {
     const isCaller = c.callerSession === s;
     if (c.state === 'ringing') {
       if (isCaller) {
-        this.#end(c, 'cancelled', 0, 'cancelled by caller');
+        this.#end(c, 'cancelled', SdkErr.NOERR, 'cancelled by caller');
         for (const d of this.#calleeDevices(c)) d.notify('callHungup', { callID, usrExtDat });
         return;
       }
       if (c.calleeUID === s.UID) return this.reject(s, callID, usrExtDat);
     } else if (isCaller || c.calleeSession === s) {
-      this.#end(c, 'answered', 0, isCaller ? 'hung up by caller' : 'hung up by callee');
+      this.#end(c, 'answered', SdkErr.NOERR, isCaller ? 'hung up by caller' : 'hung up by callee');
       (isCaller ? c.calleeSession : c.callerSession)?.notify('callHungup', { callID, usrExtDat });
       return;
     }
@@ -310,14 +302,14 @@ export class Calls {
         this.#end(
           c,
           wasRinging ? 'cancelled' : 'answered',
-          wasRinging ? SdkErr.CONNECTIONLOST : 0,
+          wasRinging ? SdkErr.CONNECTIONLOST : SdkErr.NOERR,
           'caller went offline',
         );
         if (wasRinging)
           for (const d of this.#calleeDevices(c)) d.notify('callHungup', { callID: c.callID, usrExtDat: '', ...lost });
         else c.calleeSession?.notify('callHungup', { callID: c.callID, usrExtDat: '', ...lost });
       } else if (c.calleeSession === s) {
-        this.#end(c, 'answered', 0, 'callee went offline');
+        this.#end(c, 'answered', SdkErr.NOERR, 'callee went offline');
         c.callerSession.notify('callHungup', { callID: c.callID, usrExtDat: '', ...lost });
       } else if (c.state === 'ringing' && c.calleeUID === s.UID) {
         const others = [...this.#calleeDevices(c)].filter((d) => d !== s && !d.ended);
@@ -346,13 +338,13 @@ export class Calls {
       { callID: c.callID, caller: c.callerUID, callee: c.calleeUID, outcome, sdkErr },
       `call ended: ${why}`,
     );
-    this.#tell({ type: 'ended', callID: c.callID, appID: c.appID, meetID: c.meet.ID, answered });
+    this.safeEmit('ended', { callID: c.callID, appID: c.appID, meetID: c.meet.ID, answered });
   }
 
   /** Ends every live call (server shutdown). */
   closeAll(): void {
     for (const c of [...this.#calls.values()])
-      this.#end(c, c.state === 'accepted' ? 'answered' : 'failed', 0, 'server closing');
+      this.#end(c, c.state === 'accepted' ? 'answered' : 'failed', SdkErr.NOERR, 'server closing');
   }
 
   /** The calls this device takes part in, or that ring for its user (what the SDK may keep after a re-login). */
@@ -382,9 +374,5 @@ export class Calls {
   callerOf(s: Session, callID: string): string | undefined {
     const c = this.#calls.get(this.#key(s.appID, callID));
     return c && c.calleeUID === s.UID && c.state === 'ringing' ? c.callerUID : undefined;
-  }
-
-  isBusy(u: LiveUser): boolean {
-    return this.#userCalls(u.appID, u.UID).size > 0;
   }
 }

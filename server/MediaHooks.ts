@@ -1,3 +1,10 @@
+import type {
+  MediaNotificationData,
+  MediaNotificationName,
+  MediaRequestType,
+  MediaResponseData,
+} from '../protocol/index.js';
+
 /**
  * The seam between the signaling core (rooms, sessions) and the media plane (mediasoup). The core
  * calls these; the media plane never reaches into the core, it only emits through `notify` and the
@@ -7,8 +14,8 @@ export interface MediaPeer {
   /** Unique per logged-in device session. */
   readonly peerId: string;
   readonly UID: string;
-  /** Sends a notification (a `media.*` name from protocol/media.ts) to this peer's client. */
-  notify(name: string, data: unknown): void;
+  /** Sends a `media.*` notification of protocol/media.ts to this peer's client (name and data checked by the compiler). */
+  notify<N extends MediaNotificationName>(name: N, data: MediaNotificationData<N>): void;
 }
 
 export interface RoomMediaPlane {
@@ -16,8 +23,16 @@ export interface RoomMediaPlane {
   join(meetID: number, peer: MediaPeer): Promise<void>;
   /** A member left, was dropped or its session ended: close everything it owns; the router closes when the room empties. */
   leave(meetID: number, peerId: string): void;
-  /** A `media.*` request from a member of `meetID`, its payload already validated against protocol/media.ts. Throws CRVideoError. */
-  handle(meetID: number, peerId: string, type: string, payload: unknown): Promise<unknown>;
+  /**
+   * A `media.*` request from a member of `meetID`; the payload is checked against protocol/media.ts (again)
+   * before it is handled, and the answer is that request's response shape. Throws CRVideoError.
+   */
+  handle<T extends MediaRequestType>(
+    meetID: number,
+    peerId: string,
+    type: T,
+    payload: unknown,
+  ): Promise<MediaResponseData<T>>;
   /** Listener for rooms lost with a dead worker: the core tells those peers MeetingDropped and removes them from the room. */
   onRoomDropped(listener: (meetID: number, peerIds: string[]) => void): void;
   close(): Promise<void>;

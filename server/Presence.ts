@@ -3,10 +3,20 @@ import type { UserStatus } from '../protocol/index.js';
 import type { Session } from './Session.js';
 import type { Store } from './Store.js';
 
-/** Live state of one user of one app. Rooms and Calls keep its counters; Presence derives the status. */
-export interface LiveUser {
+/** A user's live state as others may read it; only Presence changes it. */
+export interface LiveUserView {
   readonly appID: string;
   readonly UID: string;
+  readonly nickname: string;
+  readonly sessions: ReadonlySet<Session>;
+  readonly DND: number;
+}
+
+/**
+ * Live state of one user of one app, owned by Presence: it changes the counters when Rooms and Calls
+ * say a member entered or left, a party joined or left a call (their events), and derives the status.
+ */
+interface LiveUser extends LiveUserView {
   nickname: string;
   readonly sessions: Set<Session>;
   DND: number;
@@ -19,6 +29,14 @@ export interface LiveUser {
   /** When subscribers last heard about this user, and the pending send of its latest state. */
   sentAt: number;
   flush: NodeJS.Timeout | null;
+}
+
+/** Who tells Presence about room membership and calls (Rooms and Calls, by their events). */
+export interface PresenceSources {
+  rooms: {
+    on(event: 'memberEntered' | 'memberLeft', listener: (m: { appID: string; UID: string }) => void): () => void;
+  };
+  calls: { on(event: 'partyJoined' | 'partyLeft', listener: (p: { appID: string; UID: string }) => void): () => void };
 }
 
 export interface PresenceOptions {
@@ -43,6 +61,7 @@ export class Presence {
   readonly #opts: PresenceOptions;
   readonly #log: Logger;
   readonly #pending = new Set<LiveUser>();
+  readonly #unfollow: (() => void)[] = [];
 
   constructor(store: Store, log: Logger, opts: PresenceOptions = { coalesceMs: 100 }) {
     this.#store = store;
@@ -59,8 +78,31 @@ export class Presence {
     return app;
   }
 
+  /**
+   * Follows room membership and calls: each member entering or leaving a room, each party joining or
+   * leaving a call moves this user's counters (and maybe its status). Returns the unsubscribe.
+   */
+  follow({ rooms, calls }: PresenceSources): () => void {
+    const offs = [
+      rooms.on('memberEntered', ({ appID, UID }) => this.#count(appID, UID, 'inRoom', +1)),
+      rooms.on('memberLeft', ({ appID, UID }) => this.#count(appID, UID, 'inRoom', -1)),
+      calls.on('partyJoined', ({ appID, UID }) => this.#count(appID, UID, 'inCall', +1)),
+      calls.on('partyLeft', ({ appID, UID }) => this.#count(appID, UID, 'inCall', -1)),
+    ];
+    this.#unfollow.push(...offs);
+    return () => {
+      for (const off of offs) off();
+    };
+  }
+
+  #count(appID: string, UID: string, counter: 'inRoom' | 'inCall', delta: 1 | -1): void {
+    const u = this.#user(appID, UID);
+    u[counter] = Math.max(0, u[counter] + delta);
+    this.#touch(u);
+  }
+
   /** The live entry of a user, created on demand (offline users get one too, with no sessions). */
-  user(appID: string, UID: string): LiveUser {
+  #user(appID: string, UID: string): LiveUser {
     const app = this.#app(appID);
     let u = app.users.get(UID);
     if (!u) {
@@ -82,28 +124,27 @@ export class Presence {
   }
 
   /** The live entry when the user has one, without creating it. */
-  peek(appID: string, UID: string): LiveUser | undefined {
+  peek(appID: string, UID: string): LiveUserView | undefined {
     return this.#apps.get(appID)?.users.get(UID);
   }
 
-  static statusOf(u: LiveUser): 0 | 1 | 2 | 3 {
+  static #statusOf(u: LiveUser): 0 | 1 | 2 | 3 {
     if (u.sessions.size === 0) return 0;
     if (u.inRoom > 0) return 3;
     if (u.inCall > 0) return 2;
     return 1;
   }
 
-  static toWire(u: LiveUser): UserStatus {
-    return { userID: u.UID, userStatus: Presence.statusOf(u), DNDType: u.DND, nickname: u.nickname };
+  static #toWire(u: LiveUser): UserStatus {
+    return { userID: u.UID, userStatus: Presence.#statusOf(u), DNDType: u.DND, nickname: u.nickname };
   }
 
-  addSession(s: Session): LiveUser {
-    const u = this.user(s.appID, s.UID);
+  addSession(s: Session): void {
+    const u = this.#user(s.appID, s.UID);
     u.nickname = s.nickname;
     if (u.sessions.size === 0) this.#app(s.appID).online++;
     u.sessions.add(s);
-    this.touch(u, true);
-    return u;
+    this.#touch(u, true);
   }
 
   removeSession(s: Session): void {
@@ -112,25 +153,26 @@ export class Presence {
     const u = app?.users.get(s.UID);
     if (!u) return;
     if (u.sessions.delete(s) && u.sessions.size === 0 && app) app.online--;
-    this.touch(u);
+    this.#touch(u);
   }
 
-  setDND(u: LiveUser, DND: number): void {
+  /** Sets a user's DND; every device of theirs hears of it (`dndChanged`), subscribers of the new status. */
+  setDND(appID: string, UID: string, DND: number): void {
+    const u = this.#user(appID, UID);
     u.DND = DND;
     for (const s of u.sessions) s.notify('dndChanged', { DNDStatus: DND });
-    this.touch(u, true);
+    this.#touch(u, true);
   }
 
   subscribe(s: Session, on: boolean): void {
-    s.statusNotify = on;
     const subs = this.#app(s.appID).subscribers;
     if (on) subs.add(s);
     else subs.delete(s);
   }
 
   /** Recomputes a user's status and tells the app's subscribers when it (or, with `force`, anything) changed. */
-  touch(u: LiveUser, force = false): void {
-    const status = Presence.statusOf(u);
+  #touch(u: LiveUser, force = false): void {
+    const status = Presence.#statusOf(u);
     if (!force && status === u.published) return;
     u.published = status;
     this.#log.debug({ appID: u.appID, UID: u.UID, status, DND: u.DND }, 'status');
@@ -151,7 +193,7 @@ export class Presence {
     u.flush = null;
     this.#pending.delete(u);
     u.sentAt = Date.now();
-    const wire = Presence.toWire(u);
+    const wire = Presence.#toWire(u);
     for (const s of this.#app(u.appID).subscribers) s.notify('userStatus', wire);
     this.#forgetIfIdle(u);
   }
@@ -159,7 +201,7 @@ export class Presence {
   /** Forget idle offline users so memory follows the online population, not history. */
   #forgetIfIdle(u: LiveUser): void {
     if (u.flush) return; // the pending send forgets it; a new entry for the UID must not race it
-    if (Presence.statusOf(u) === 0 && u.inCall === 0 && u.inRoom === 0 && u.DND === 0) {
+    if (Presence.#statusOf(u) === 0 && u.inCall === 0 && u.inRoom === 0 && u.DND === 0) {
       const users = this.#apps.get(u.appID)?.users;
       if (users?.get(u.UID) === u) users.delete(u.UID);
     }
@@ -175,7 +217,7 @@ export class Presence {
       for (const u of app.users.values()) {
         if (u.sessions.size === 0) continue;
         if (seen++ < from) continue;
-        statuses.push(Presence.toWire(u));
+        statuses.push(Presence.#toWire(u));
         if (statuses.length >= limit) break;
       }
     }
@@ -184,6 +226,7 @@ export class Presence {
 
   /** Sends what is still pending and stops the timers (server shutdown). */
   close(): void {
+    for (const off of this.#unfollow.splice(0)) off();
     for (const u of [...this.#pending]) {
       if (u.flush) clearTimeout(u.flush);
       u.flush = null;
@@ -192,8 +235,8 @@ export class Presence {
   }
 
   one(appID: string, UID: string): UserStatus | undefined {
-    const live = this.peek(appID, UID);
-    if (live) return Presence.toWire(live);
+    const live = this.#apps.get(appID)?.users.get(UID);
+    if (live) return Presence.#toWire(live);
     const row = this.#store.getUser(appID, UID);
     return row ? { userID: row.UID, userStatus: 0, DNDType: 0, nickname: row.nickname } : undefined;
   }

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { CRVideoError, SdkErr } from '../protocol/index.js';
-import type { CallEvent, Calls } from './Calls.js';
-import type { RoomMediaPlane } from './MediaHooks.js';
+import type { Calls, CallsEvents } from './Calls.js';
+import type { MediaPeer, RoomMediaPlane } from './MediaHooks.js';
+import type { Rooms } from './Rooms.js';
 import type { Session } from './Session.js';
 
 /** A prepared member left unused this long after its call was accepted is torn down. */
@@ -22,20 +23,27 @@ interface Prepared {
  */
 export class RingMedia {
   readonly #calls: Calls;
+  readonly #rooms: Rooms;
   readonly #media: RoomMediaPlane;
   readonly #log: Logger;
   readonly #unusedMs: number;
   /** By call key (`appID\0callID`): prepared device sessions by session id. */
   readonly #byCall = new Map<string, Map<string, Prepared>>();
   readonly #timers = new Set<NodeJS.Timeout>();
-  readonly #off: () => void;
+  readonly #offs: (() => void)[];
 
-  constructor(calls: Calls, media: RoomMediaPlane, log: Logger, opts: { unusedMs?: number } = {}) {
+  constructor(calls: Calls, rooms: Rooms, media: RoomMediaPlane, log: Logger, opts: { unusedMs?: number } = {}) {
     this.#calls = calls;
+    this.#rooms = rooms;
     this.#media = media;
     this.#log = log.child({ mod: 'RingMedia' });
     this.#unusedMs = opts.unusedMs ?? DEFAULT_UNUSED_MS;
-    this.#off = calls.onEvent((e) => this.#onCall(e));
+    this.#offs = [
+      calls.on('accepted', (e) => this.#accepted(e)),
+      calls.on('ended', (e) =>
+        this.#drop(this.#key(e.appID, e.callID), e.answered ? 'call over' : 'call did not go ahead'),
+      ),
+    ];
   }
 
   #key(appID: string, callID: string): string {
@@ -45,7 +53,8 @@ export class RingMedia {
   /** `media.prepare` from `s`: 603 unless the call rings on this device; 5 when the device is in a room. */
   async prepare(s: Session, callID: string): Promise<{ meetID: number }> {
     if (!this.#media.prepare) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'this media plane cannot prepare');
-    if (s.meetID !== null) throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'already in a room: no preparation');
+    if (this.#rooms.roomOf(s) !== null)
+      throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'already in a room: no preparation');
     const meetID = this.#calls.ringingRoomFor(s, callID);
     const role = this.#calls.isCallerSession(s, callID) ? 'caller' : 'callee';
     const key = this.#key(s.appID, callID);
@@ -55,7 +64,7 @@ export class RingMedia {
       this.#byCall.set(key, set);
     }
     set.set(s.id, { session: s, meetID, role });
-    const peer = { peerId: s.id, UID: s.UID, notify: (name: string, data: unknown) => s.notify(name, data) };
+    const peer: MediaPeer = { peerId: s.id, UID: s.UID, notify: (name, data) => s.notify(name, data) };
     await this.#media.prepare(meetID, peer, key);
     // The call may have ended (or this device entered another room) while the router was being made.
     let stillRinging = true;
@@ -72,27 +81,23 @@ export class RingMedia {
     return { meetID };
   }
 
-  #onCall(e: CallEvent): void {
+  #accepted(e: CallsEvents['accepted'][0]): void {
     const key = this.#key(e.appID, e.callID);
     const set = this.#byCall.get(key);
     if (!set) return;
-    if (e.type === 'accepted') {
-      // The callee's other devices stop ringing: their preparation goes. The two parties have a while to enter.
-      for (const [id, p] of set) {
-        if (p.role === 'callee' && p.session !== e.by) {
-          set.delete(id);
-          this.#teardown(id, p, true);
-        }
+    // The callee's other devices stop ringing: their preparation goes. The two parties have a while to enter.
+    for (const [id, p] of set) {
+      if (p.role === 'callee' && p.session !== e.by) {
+        set.delete(id);
+        this.#teardown(id, p, true);
       }
-      const t = setTimeout(() => {
-        this.#timers.delete(t);
-        this.#drop(key, 'not entered after the answer');
-      }, this.#unusedMs);
-      t.unref();
-      this.#timers.add(t);
-      return;
     }
-    this.#drop(key, e.answered ? 'call over' : 'call did not go ahead');
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      this.#drop(key, 'not entered after the answer');
+    }, this.#unusedMs);
+    t.unref();
+    this.#timers.add(t);
   }
 
   #drop(key: string, why: string): void {
@@ -113,7 +118,7 @@ export class RingMedia {
 
   /** Tears every preparation down (server shutdown). */
   close(): void {
-    this.#off();
+    for (const off of this.#offs) off();
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     for (const key of [...this.#byCall.keys()]) this.#drop(key, 'server closing');

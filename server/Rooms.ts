@@ -1,13 +1,13 @@
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CRVideoError, type MeetObj, SdkErr } from '../protocol/index.js';
+import { EnhancedEventEmitter } from './EnhancedEventEmitter.js';
 import type { RoomMediaPlane } from './MediaHooks.js';
-import type { Presence } from './Presence.js';
 import type { Session } from './Session.js';
 import type { Store } from './Store.js';
 
 /** Reason code sent with CRVideo_MeetingDropped when the media worker carrying the room died. */
-export const DROP_REASON_MEDIA = 204;
+export const DROP_REASON_MEDIA = SdkErr.SOCKETEXCEPTION;
 
 const NO_ROOM = 'no such room, or not invited to it';
 export interface EnterResult {
@@ -21,27 +21,44 @@ interface LiveRoom {
   readonly members: Map<string, Session>;
 }
 
+/** A device entering or leaving a room. */
+export interface RoomMembership {
+  appID: string;
+  UID: string;
+  meetID: number;
+}
+
+/** What Rooms tells its listeners (Presence counts the members this way). */
+export type RoomsEvents = {
+  /** A device entered a room (before the others hear of it). */
+  memberEntered: [RoomMembership];
+  /** A device left a room: exit, kicked out, room destroyed or dropped, session over. */
+  memberLeft: [RoomMembership];
+};
+
 export interface RoomsOptions {
   maxMembers: number;
   /** Base URL used to build `pubMeetUrl`. */
   publicUrl: () => string;
 }
 
-/** Rooms ("meetings"): stored until destroyed; live membership in memory. */
-export class Rooms {
+/** Rooms ("meetings"): stored until destroyed; live membership in memory (Rooms alone changes it). */
+export class Rooms extends EnhancedEventEmitter<RoomsEvents> {
   readonly #live = new Map<number, LiveRoom>();
+  /** The room each device (session id) is in. */
+  readonly #roomOf = new Map<string, number>();
   readonly #store: Store;
-  readonly #presence: Presence;
   readonly #media: RoomMediaPlane | null;
   readonly #opts: RoomsOptions;
   readonly #log: Logger;
 
-  constructor(store: Store, presence: Presence, media: RoomMediaPlane | null, opts: RoomsOptions, log: Logger) {
+  constructor(store: Store, media: RoomMediaPlane | null, opts: RoomsOptions, log: Logger) {
+    const roomsLog = log.child({ mod: 'Rooms' });
+    super(roomsLog);
     this.#store = store;
-    this.#presence = presence;
     this.#media = media;
     this.#opts = opts;
-    this.#log = log.child({ mod: 'Rooms' });
+    this.#log = roomsLog;
     media?.onRoomDropped((meetID, peerIds) => this.#dropped(meetID, peerIds));
   }
 
@@ -102,26 +119,29 @@ export class Rooms {
     return this.#store.mayEnter(meetID, UID);
   }
 
+  /** The room device `s` is in, or null. */
+  roomOf(s: Session): number | null {
+    return this.#roomOf.get(s.id) ?? null;
+  }
+
   async enter(s: Session, meetID: number): Promise<EnterResult> {
     this.meetObjFor(s, meetID);
-    if (s.meetID === meetID) return this.#entered(s, meetID);
+    if (this.roomOf(s) === meetID) return this.#entered(s, meetID);
     const live = this.#live.get(meetID);
     if (live && live.members.size >= this.#opts.maxMembers) throw new CRVideoError(SdkErr.MEMBEROVERFLOWERROR);
-    if (s.meetID !== null) this.exit(s);
+    if (this.roomOf(s) !== null) this.exit(s);
     const room = live ?? { meetID, members: new Map() };
     this.#live.set(meetID, room);
     room.members.set(s.id, s);
-    s.meetID = meetID;
-    const u = this.#presence.user(s.appID, s.UID);
-    u.inRoom++;
-    this.#presence.touch(u);
+    this.#roomOf.set(s.id, meetID);
+    this.safeEmit('memberEntered', { appID: s.appID, UID: s.UID, meetID });
     try {
       await this.#media?.join(meetID, { peerId: s.id, UID: s.UID, notify: (name, data) => s.notify(name, data) });
     } catch (err) {
       this.exit(s);
       throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'media plane refused the member', { cause: err });
     }
-    if (s.meetID !== meetID) throw new CRVideoError(SdkErr.MEETNOTEXIST, 'room went away while entering');
+    if (this.roomOf(s) !== meetID) throw new CRVideoError(SdkErr.MEETNOTEXIST, 'room went away while entering');
     for (const other of room.members.values())
       if (other !== s) other.notify('userEnterMeeting', { meetID, UID: s.UID, nickname: s.nickname });
     this.#log.info({ meetID, UID: s.UID }, 'member entered');
@@ -141,21 +161,21 @@ export class Rooms {
 
   /** `CRVideo_SetNickName`: renames a member of the caller's room; everyone in it hears of it. */
   setNickName(s: Session, UID: string, nickname: string): void {
-    const meetID = s.meetID;
+    const meetID = this.roomOf(s);
     const room = meetID === null ? undefined : this.#live.get(meetID);
     if (meetID === null || !room) throw new CRVideoError(SdkErr.MEETNOTEXIST, 'not in a room');
     const targets = [...room.members.values()].filter((m) => m.UID === UID);
     const first = targets[0];
     if (!first) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `${UID} is not in this room`);
     const oldName = first.nickname;
-    for (const t of targets) t.nickname = nickname;
+    for (const t of targets) t.rename(nickname);
     for (const m of room.members.values()) m.notify('nickNameChanged', { meetID, UID, oldName, newName: nickname });
     this.#log.info({ meetID, UID, by: s.UID }, 'nickname changed');
   }
 
   /** `CRVideo_Kickout`: the room's creator removes a member, who gets MeetingDropped(10). */
   kickout(s: Session, UID: string): void {
-    const meetID = s.meetID;
+    const meetID = this.roomOf(s);
     const room = meetID === null ? undefined : this.#live.get(meetID);
     if (meetID === null || !room) throw new CRVideoError(SdkErr.MEETNOTEXIST, 'not in a room');
     if (this.meetObj(s.appID, meetID).creator !== s.UID)
@@ -178,16 +198,14 @@ export class Rooms {
 
   /** Removes a device from its room (exit, drop, session end). Safe to call when not in a room. */
   exit(s: Session, opts: { mediaGone?: boolean } = {}): void {
-    const meetID = s.meetID;
+    const meetID = this.roomOf(s);
     if (meetID === null) return;
-    s.meetID = null;
+    this.#roomOf.delete(s.id);
     const room = this.#live.get(meetID);
     room?.members.delete(s.id);
     if (!opts.mediaGone) this.#media?.leave(meetID, s.id);
     if (room && room.members.size === 0) this.#live.delete(meetID);
-    const u = this.#presence.user(s.appID, s.UID);
-    u.inRoom = Math.max(0, u.inRoom - 1);
-    this.#presence.touch(u);
+    this.safeEmit('memberLeft', { appID: s.appID, UID: s.UID, meetID });
     for (const other of room?.members.values() ?? []) other.notify('userLeftMeeting', { meetID, UID: s.UID });
     this.#log.info({ meetID, UID: s.UID }, 'member left');
   }

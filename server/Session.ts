@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import type { NotificationFrame, ResponseFrame } from '../protocol/index.js';
+import type { NotificationData, NotificationFrame, NotificationName, ResponseFrame } from '../protocol/index.js';
+import { contained } from './contain.js';
 import type { LongTimeout } from './longTimeout.js';
 import { sendBounded } from './sendBounded.js';
 
@@ -37,19 +38,12 @@ export class Session {
   readonly resumeToken = randomBytes(24).toString('base64url');
   readonly appID: string;
   readonly UID: string;
-  /** The name shown to the others; `CRVideo_SetNickName` changes it. */
-  nickname: string;
   readonly log: Logger;
-  /** This device accepts a second call while in one (call waiting); otherwise such a call is busy (602). */
-  callWaiting = false;
-  /** Room this device is in, if any. */
-  meetID: number | null = null;
-  /** Subscribed to the app's status notifications. */
-  statusNotify = false;
-  tokenExpMs: number | null = null;
-  ended = false;
-  graceTimer: NodeJS.Timeout | null = null;
-  tokenTimers: LongTimeout[] = [];
+  #nickname: string;
+  #callWaiting = false;
+  #ended = false;
+  #graceTimer: NodeJS.Timeout | null = null;
+  #tokenTimers: LongTimeout[] = [];
   #socket: WebSocket | null = null;
   #seq = 0;
   readonly #outbox: { seq: number; text: string }[] = [];
@@ -62,8 +56,63 @@ export class Session {
     this.#limits = limits;
     this.appID = appID;
     this.UID = UID;
-    this.nickname = nickname;
+    this.#nickname = nickname;
     this.log = log.child({ UID, session: this.id.slice(0, 8) });
+  }
+
+  /** The name shown to the others; `CRVideo_SetNickName` changes it (`rename`). */
+  get nickname(): string {
+    return this.#nickname;
+  }
+
+  rename(nickname: string): void {
+    this.#nickname = nickname;
+  }
+
+  /** This device accepts a second call while in one (call waiting); otherwise such a call is busy (602). */
+  get callWaiting(): boolean {
+    return this.#callWaiting;
+  }
+
+  setCallWaiting(on: boolean): void {
+    this.#callWaiting = on;
+  }
+
+  /** The session is over (logout, kicked, grace or token expired): it sends nothing more. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Holds the session for `keepMs` after its socket dropped; `over` runs when nobody resumed it. */
+  startGrace(keepMs: number, over: () => void): void {
+    this.stopGrace();
+    this.#graceTimer = setTimeout(contained(this.log, { timer: 'grace' }, over), keepMs);
+  }
+
+  /** The socket is back (resume): the grace period stops. */
+  stopGrace(): void {
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
+    this.#graceTimer = null;
+  }
+
+  /** The timers of the current token (warning, expiry); replaces and cancels the previous token's. */
+  setTokenTimers(timers: LongTimeout[]): void {
+    for (const t of this.#tokenTimers) t.cancel();
+    this.#tokenTimers = timers;
+  }
+
+  /**
+   * Ends the session: nothing more is sent, its timers stop, and the socket is let go (returned, so the
+   * caller closes it with the code that says why). Safe to call twice (the second returns null).
+   */
+  close(): WebSocket | null {
+    if (this.#ended) return null;
+    this.#ended = true;
+    this.stopGrace();
+    this.setTokenTimers([]);
+    const ws = this.#socket;
+    this.#socket = null;
+    return ws;
   }
 
   get socket(): WebSocket | null {
@@ -74,8 +123,9 @@ export class Session {
     return this.#socket !== null;
   }
 
-  notify(name: string, data: unknown): void {
-    if (this.ended) return;
+  /** Sends notification `name`; its data must be that notification's shape in protocol/ (checked by the compiler). */
+  notify<N extends NotificationName>(name: N, data: NotificationData<N>): void {
+    if (this.#ended) return;
     const frame: NotificationFrame = { t: 'ntf', seq: ++this.#seq, name, data };
     const text = JSON.stringify(frame);
     this.#outbox.push({ seq: frame.seq, text });
@@ -152,12 +202,5 @@ export class Session {
         'socket does not read; closed (4008), session kept for the grace period',
       ),
     );
-  }
-
-  clearTimers(): void {
-    if (this.graceTimer) clearTimeout(this.graceTimer);
-    this.graceTimer = null;
-    for (const t of this.tokenTimers) t.cancel();
-    this.tokenTimers = [];
   }
 }

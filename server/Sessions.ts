@@ -162,10 +162,7 @@ export class Sessions {
   }
 
   #armToken(s: Session, expMs: number | null): void {
-    for (const t of s.tokenTimers) t.cancel();
-    s.tokenTimers = [];
-    s.tokenExpMs = expMs;
-    if (expMs === null) return;
+    if (expMs === null) return s.setTokenTimers([]);
     // Timers that survive any expiry a JWT can carry (plain setTimeout fires at once past ~24.8 days).
     const warn = setTimeoutAt(
       contained(s.log, { timer: 'tokenWillExpire' }, () => s.notify('tokenWillExpire', { tokenExp: expMs })),
@@ -175,7 +172,7 @@ export class Sessions {
       contained(s.log, { timer: 'tokenExpired' }, () => this.end(s, 'token expired', SdkErr.TOKEN_TIMEOUT)),
       expMs,
     );
-    s.tokenTimers.push(warn, expire);
+    s.setTokenTimers([warn, expire]);
   }
 
   async updateToken(s: Session, token: string): Promise<{ tokenExp: number }> {
@@ -204,8 +201,7 @@ export class Sessions {
       // Never issued by this server process (it restarted): the SDK may sign in again.
       throw new CRVideoError(SdkErr.NOT_LOGIN, 'session unknown');
     }
-    if (s.graceTimer) clearTimeout(s.graceTimer);
-    s.graceTimer = null;
+    s.stopGrace();
     const old = s.socket;
     if (old && old !== socket) old.terminate();
     if (!s.attach(socket, lastSeq)) {
@@ -224,25 +220,19 @@ export class Sessions {
     // it lands while the session still exists instead of racing the timer (protocol/reconnect.ts).
     const keepMs = this.#opts.graceMs + GRACE_MARGIN_MS;
     s.log.info({ graceMs: this.#opts.graceMs, keepMs }, 'socket lost; session kept for the grace period');
-    s.graceTimer = setTimeout(
-      contained(s.log, { timer: 'grace' }, () => this.end(s, 'grace period over', undefined, { linkLost: true })),
-      keepMs,
-    );
+    s.startGrace(keepMs, () => this.end(s, 'grace period over', undefined, { linkLost: true }));
   }
 
   /** Ends a session for good; `lineOff` tells the client why (10 kicked, 18 token expired). */
   end(s: Session, why: string, lineOff?: number, opts: { abrupt?: boolean; linkLost?: boolean } = {}): void {
     if (s.ended) return;
     if (lineOff !== undefined) s.notify('lineOff', { sdkErr: lineOff });
-    s.ended = true;
-    s.clearTimers();
+    const ws = s.close();
     this.#byToken.delete(s.resumeToken);
     this.#rememberEnded(s.resumeToken);
     this.#calls.sessionEnded(s, opts.linkLost === true || opts.abrupt === true);
     this.#rooms.exit(s);
     this.#presence.removeSession(s);
-    const ws = s.socket;
-    s.detach();
     // 4000 tells the SDK the session is over (do not resume); an abrupt end (server shutdown) lets it reconnect.
     if (ws) opts.abrupt ? ws.terminate() : ws.close(4000, why.slice(0, 100));
     s.log.info({ why, lineOff }, 'session ended');

@@ -6,14 +6,16 @@ import type { Logger } from 'pino';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import {
   CRVideoError,
+  check,
   isRequestType,
-  issueText,
   MAX_FRAME_BYTES,
+  type MediaRequestType,
   RequestFrame,
   type RequestPayload,
   type RequestType,
+  type ResponseData,
   type ResponseFrame,
-  requests,
+  requestSchemas,
   SdkErr,
 } from '../protocol/index.js';
 import { peekTokenAppID } from './Auth.js';
@@ -24,12 +26,12 @@ import type { Limits } from './limits/Limits.js';
 import { addressKey } from './limits/LoginThrottle.js';
 import { CloseCode, DEFAULT_TRANSPORT_LIMITS, type TransportLimits } from './limits.js';
 import type { RoomMediaPlane } from './MediaHooks.js';
-import { type TurnOptions, turnCredentials } from './media/TurnCredentials.js';
+import { type IceServer, type TurnOptions, turnCredentials } from './media/TurnCredentials.js';
 import type { Presence } from './Presence.js';
 import type { RingMedia } from './RingMedia.js';
 import type { Rooms } from './Rooms.js';
 import type { Session } from './Session.js';
-import type { Sessions } from './Sessions.js';
+import type { LoginResult, Sessions } from './Sessions.js';
 import type { Store } from './Store.js';
 import { sendBounded } from './sendBounded.js';
 import type { UpgradeGuard } from './UpgradeGuard.js';
@@ -64,7 +66,12 @@ interface Conn {
   endAfterReply?: Session;
 }
 
-type Handler<T extends RequestType> = (conn: Conn, s: Session, p: RequestPayload<T>) => unknown;
+/** What a handler answers: exactly the response shape protocol/ gives request `T`. */
+type Answer<T extends RequestType> = ResponseData<T> | Promise<ResponseData<T>>;
+/** Handles one request type on a socket (signed in or not: each handler says what it needs). */
+type Handler<T extends RequestType> = (conn: Conn, p: RequestPayload<T>) => Answer<T>;
+/** One handler for every request type of protocol/: a request type without one does not compile. */
+export type RequestHandlers = { readonly [T in RequestType]: Handler<T> };
 
 export interface SignalingDeps {
   sessions: Sessions;
@@ -100,7 +107,7 @@ export class SignalingServer {
   readonly #log: Logger;
   readonly #conns = new Set<Conn>();
   readonly #ping: NodeJS.Timeout;
-  readonly #handlers: { [T in RequestType]?: Handler<T> };
+  readonly #handlers: RequestHandlers;
   readonly #transport: TransportLimits;
   readonly #http: HttpServer;
   readonly #onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -131,77 +138,103 @@ export class SignalingServer {
     this.#handlers = this.#makeHandlers();
   }
 
-  #makeHandlers(): { [T in RequestType]?: Handler<T> } {
+  #makeHandlers(): RequestHandlers {
     const { sessions, presence, rooms, calls, limits, store } = this.#deps;
     const l = limits.settings;
+    /** A handler for signed-in sockets only: 12 (NOT_LOGIN) before it runs otherwise. */
+    const signedIn =
+      <T extends RequestType>(h: (conn: Conn, s: Session, p: RequestPayload<T>) => Answer<T>): Handler<T> =>
+      (conn, p) => {
+        const s = conn.session;
+        if (!s) throw new CRVideoError(SdkErr.NOT_LOGIN, 'log in first');
+        return h(conn, s, p);
+      };
+    /** A `media.*` request, handled by the media plane in the member's room. */
+    const media = <T extends MediaRequestType>(type: T): Handler<T> =>
+      signedIn<T>((_c, s, p) => this.#media(s, type, p));
     return {
+      login: (conn, p) =>
+        this.#login(conn, p.appID, p.UID, () =>
+          sessions.loginBySecret(p.appID, p.md5AppSecret, p.UID, p.nickname, p.userAuthCode, conn.remote),
+        ),
+      loginByToken: (conn, p) =>
+        this.#login(conn, peekTokenAppID(p.token) ?? '?', p.UID, () =>
+          sessions.loginByToken(p.token, p.UID, p.nickname),
+        ),
+      resume: (conn, p) => {
+        if (conn.session) throw new CRVideoError(SdkErr.LOGINSTATE_ERROR, 'already logged in on this line');
+        conn.session = sessions.resume(p.sessionToken, p.lastSeq, conn.ws);
+        this.#clearLoginDeadline(conn);
+        return { graceMs: sessions.graceMs };
+      },
       ping: () => ({ now: Date.now() }),
-      logout: (conn, s) => {
+      issueUserToken: (conn, p) => this.#issueUserToken(conn, p),
+      logout: signedIn((conn, s) => {
         // Ended once the answer is on its way (#onFrame), so the client hears its logout succeed.
         conn.endAfterReply = s;
         return {};
-      },
-      updateToken: (_c, s, p) => sessions.updateToken(s, p.token),
-      createMeeting: async (_c, s, p) => {
+      }),
+      updateToken: signedIn((_c, s, p) => sessions.updateToken(s, p.token)),
+      createMeeting: signedIn(async (_c, s, p) => {
         await limits.meetingCreate(s);
         return { meetObj: rooms.create(s, p.subject) };
-      },
-      destroyMeeting: (_c, s, p) => {
+      }),
+      destroyMeeting: signedIn((_c, s, p) => {
         rooms.destroy(s, p.meetID);
         return {};
-      },
-      enterMeeting: async (_c, s, p) => {
+      }),
+      enterMeeting: signedIn(async (_c, s, p) => {
         await limits.enterMeeting(s);
         return rooms.enter(s, p.meetID);
-      },
-      exitMeeting: (_c, s) => {
+      }),
+      exitMeeting: signedIn((_c, s) => {
         rooms.exit(s);
         return {};
-      },
-      call: async (_c, s, p) => {
+      }),
+      call: signedIn(async (_c, s, p) => {
         await limits.call(s, p.calledUID, () => calls.outgoingCount(s.appID, s.UID));
         calls.call(s, p.callID, p.calledUID, p.meetID, p.usrExtDat);
         return {};
-      },
-      acceptCall: (_c, s, p) => {
+      }),
+      acceptCall: signedIn((_c, s, p) => {
         calls.accept(s, p.callID, p.usrExtDat, p.meetID);
         return {};
-      },
-      rejectCall: async (_c, s, p) => {
+      }),
+      rejectCall: signedIn(async (_c, s, p) => {
         const caller = calls.callerOf(s, p.callID);
         calls.reject(s, p.callID, p.usrExtDat);
         if (caller !== undefined) await limits.rejected(s.appID, caller, s.UID);
         return {};
-      },
-      hangupCall: async (_c, s, p) => {
+      }),
+      hangupCall: signedIn(async (_c, s, p) => {
         const caller = calls.callerOf(s, p.callID);
         calls.hangup(s, p.callID, p.usrExtDat);
         if (caller !== undefined) await limits.rejected(s.appID, caller, s.UID);
         return {};
-      },
-      setDND: async (_c, s, p) => {
+      }),
+      setDND: signedIn(async (_c, s, p) => {
         await limits.dndChange(s);
-        presence.setDND(presence.user(s.appID, s.UID), p.DNDStatus);
+        presence.setDND(s.appID, s.UID, p.DNDStatus);
         s.log.info({ DND: p.DNDStatus }, 'DND set');
         return {};
-      },
-      getUserStatus: (_c, s, p) => {
+      }),
+      getUserStatus: signedIn((_c, s, p) => {
         if (p.UID === undefined) {
           return presence.online(s.appID, p.page ?? 1, Math.min(p.limit ?? l.userStatusPageSize, l.userStatusPageSize));
         }
         const one = presence.one(s.appID, p.UID);
         if (!one) throw new CRVideoError(SdkErr.ERR_USER_NOT_FOUND, 'no such user');
         return { statuses: [one] };
-      },
-      startUserStatusNotify: (_c, s) => {
+      }),
+      startUserStatusNotify: signedIn((_c, s) => {
         presence.subscribe(s, true);
         return {};
-      },
-      stopUserStatusNotify: (_c, s) => {
+      }),
+      stopUserStatusNotify: signedIn((_c, s) => {
         presence.subscribe(s, false);
         return {};
-      },
-      getCallRecords: (_c, s, p) => {
+      }),
+      getCallRecords: signedIn((_c, s, p) => {
         const limit = Math.min(p.limit ?? l.callRecordsDefaultLimit, l.callRecordsMaxLimit);
         const offset = ((p.page ?? 1) - 1) * limit;
         if (offset >= l.callRecordsMaxDepth) {
@@ -212,27 +245,49 @@ export class SignalingServer {
         }
         const rows = Math.min(limit, l.callRecordsMaxDepth - offset);
         return { records: store.callRecordsFor(s.appID, s.UID, { limit: rows, offset }) };
-      },
-      getLiveCalls: (_c, s) => ({ calls: calls.liveFor(s) }),
-      setCallWaiting: (_c, s, p) => {
-        s.callWaiting = p.on;
+      }),
+      getLiveCalls: signedIn((_c, s) => ({ calls: calls.liveFor(s) })),
+      setCallWaiting: signedIn((_c, s, p) => {
+        s.setCallWaiting(p.on);
         s.log.info({ callWaiting: p.on }, 'call waiting set');
         return {};
-      },
-      setNickName: (_c, s, p) => {
+      }),
+      setNickName: signedIn((_c, s, p) => {
         rooms.setNickName(s, p.UID, p.nickname);
         return {};
-      },
-      kickout: (_c, s, p) => {
+      }),
+      kickout: signedIn((_c, s, p) => {
         rooms.kickout(s, p.UID);
         return {};
-      },
-      changePassword: async (c, s, p) => {
+      }),
+      changePassword: signedIn(async (c, s, p) => {
         const userAuth = this.#deps.userAuth;
         if (!userAuth) throw new CRVideoError(SdkErr.CUSTOMAUTH_NOTSUPPORT, 'no per-user authentication');
         await userAuth.changePassword(s.appID, s.UID, p.oldPassword, p.newPassword, c.remote);
         return {};
-      },
+      }),
+      'media.getRouterRtpCapabilities': media('media.getRouterRtpCapabilities'),
+      'media.createTransport': signedIn(async (_c, s, p) =>
+        this.#withTurn(s, await this.#media(s, 'media.createTransport', p)),
+      ),
+      'media.connectTransport': media('media.connectTransport'),
+      'media.restartIce': signedIn(async (_c, s, p) => this.#withTurn(s, await this.#media(s, 'media.restartIce', p))),
+      'media.ready': media('media.ready'),
+      'media.produce': media('media.produce'),
+      'media.closeProducer': media('media.closeProducer'),
+      'media.pauseProducer': media('media.pauseProducer'),
+      'media.resumeProducer': media('media.resumeProducer'),
+      'media.resumeConsumer': media('media.resumeConsumer'),
+      'media.pauseConsumer': media('media.pauseConsumer'),
+      'media.setStatus': media('media.setStatus'),
+      'media.getStats': media('media.getStats'),
+      'media.prepare': signedIn((_c, s, p) => {
+        if (!this.#deps.media) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'this server has no media plane');
+        const ring = this.#deps.ringMedia;
+        if (!ring) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'this server does not prepare media');
+        return ring.prepare(s, p.callID);
+      }),
+      'media.setTileSize': media('media.setTileSize'),
     };
   }
 
@@ -369,7 +424,7 @@ export class SignalingServer {
     if (isBinary) return null;
     try {
       const text = Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : raw.toString();
-      const v = (JSON.parse(text) as { id?: unknown })?.id;
+      const v = idField(JSON.parse(text));
       return typeof v === 'number' && Number.isSafeInteger(v) ? v : null;
     } catch {
       return null; // not JSON: answered without an id
@@ -441,23 +496,27 @@ export class SignalingServer {
     }
     const frame = RequestFrame.safeParse(json);
     if (!frame.success) {
-      const id = typeof (json as { id?: unknown })?.id === 'number' ? (json as { id: number }).id : null;
+      const v = idField(json);
+      const id = typeof v === 'number' ? v : null;
       return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, 'not a request frame');
     }
     const { id, type } = frame.data;
     if (!isRequestType(type))
       return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, `unknown request type ${type.slice(0, 64)}`);
-    let payload: ReturnType<(typeof requests)[typeof type]['safeParse']>;
-    try {
-      payload = requests[type].safeParse(frame.data.payload ?? {});
-    } catch (err) {
+    return this.#onRequest(conn, id, type, frame.data.payload, text);
+  }
+
+  /** A request frame of a known type: its payload checked against its schema, then handled and answered. */
+  async #onRequest<T extends RequestType>(conn: Conn, id: number, type: T, raw: unknown, text: string): Promise<void> {
+    const payload = check(requestSchemas[type], raw ?? {});
+    if (!payload.ok) {
       // zod's own checks can throw on hostile shapes (an object whose toString is null inside an array
       // where a string was expected): that is bad input too, answered 5 like any other.
-      this.#log.warn({ err: (err as Error).message, type, id }, 'payload check threw');
-      return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, `bad ${type}: unreadable payload`);
-    }
-    if (!payload.success) {
-      return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, `bad ${type}: ${issueText(payload.error)}`);
+      if (payload.thrown !== undefined) {
+        this.#log.warn({ err: (payload.thrown as Error).message, type, id }, 'payload check threw');
+        return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, `bad ${type}: unreadable payload`);
+      }
+      return this.#bad(conn, id, SdkErr.MEETPARAM_ERR, `bad ${type}: ${payload.why}`);
     }
     // A request is known by its exact text: the SDK re-sends the very same frame after a resume.
     const key = createHash('sha1').update(text).digest('base64');
@@ -478,8 +537,8 @@ export class SignalingServer {
       );
     }
     try {
-      const data = await this.#dispatch(conn, type, payload.data);
-      this.#reply(conn, { t: 'rsp', id, err: 0, data }, key);
+      const data = await this.#handlers[type](conn, payload.data);
+      this.#reply(conn, { t: 'rsp', id, err: SdkErr.NOERR, data }, key);
       const leaving = conn.endAfterReply;
       if (leaving) {
         conn.endAfterReply = undefined;
@@ -495,67 +554,51 @@ export class SignalingServer {
     }
   }
 
-  async #dispatch(conn: Conn, type: RequestType, payload: unknown): Promise<unknown> {
+  /** `login` / `loginByToken`: throttled per address and account, then the session is bound to this socket. */
+  async #login(
+    conn: Conn,
+    appID: string,
+    UID: string,
+    open: () => Promise<LoginResult>,
+  ): Promise<ResponseData<'login'>> {
     const { sessions } = this.#deps;
-    if (type === 'login' || type === 'loginByToken' || type === 'resume') {
-      if (conn.session) throw new CRVideoError(SdkErr.LOGINSTATE_ERROR, 'already logged in on this line');
-      if (type === 'resume') {
-        const p = payload as RequestPayload<'resume'>;
-        conn.session = sessions.resume(p.sessionToken, p.lastSeq, conn.ws);
-        this.#clearLoginDeadline(conn);
-        return { graceMs: sessions.graceMs };
-      }
-      const p = payload as RequestPayload<'login'> | RequestPayload<'loginByToken'>;
-      const appID = 'appID' in p ? p.appID : (peekTokenAppID(p.token) ?? '?');
-      const attempt = await this.#deps.limits.login.begin({ address: conn.address, account: `${appID}\u0000${p.UID}` });
-      let r: Awaited<ReturnType<Sessions['loginByToken']>>;
-      try {
-        r =
-          'appID' in p
-            ? await sessions.loginBySecret(p.appID, p.md5AppSecret, p.UID, p.nickname, p.userAuthCode, conn.remote)
-            : await sessions.loginByToken(p.token, p.UID, p.nickname);
-      } catch (err) {
-        if (CREDENTIAL_ERRORS.has(CRVideoError.codeOf(err))) await attempt.failed();
-        throw err;
-      }
-      await attempt.succeeded();
-      if (conn.ws.readyState !== conn.ws.OPEN) {
-        sessions.end(r.session, 'socket closed during login');
-        throw new CRVideoError(SdkErr.SOCKETEXCEPTION);
-      }
-      r.session.attach(conn.ws, 0);
-      conn.session = r.session;
-      this.#clearLoginDeadline(conn);
-      return r.data;
+    if (conn.session) throw new CRVideoError(SdkErr.LOGINSTATE_ERROR, 'already logged in on this line');
+    const attempt = await this.#deps.limits.login.begin({ address: conn.address, account: `${appID}\u0000${UID}` });
+    let r: LoginResult;
+    try {
+      r = await open();
+    } catch (err) {
+      if (CREDENTIAL_ERRORS.has(CRVideoError.codeOf(err))) await attempt.failed();
+      throw err;
     }
-    const s = conn.session;
-    if (type === 'ping') return { now: Date.now() };
-    if (type === 'issueUserToken') return this.#issueUserToken(conn, payload as RequestPayload<'issueUserToken'>);
-    if (!s) throw new CRVideoError(SdkErr.NOT_LOGIN, 'log in first');
-    if (type.startsWith('media.')) {
-      const media = this.#deps.media;
-      if (!media) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'this server has no media plane');
-      if (type === 'media.prepare') {
-        const ring = this.#deps.ringMedia;
-        if (!ring) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'this server does not prepare media');
-        return ring.prepare(s, (payload as RequestPayload<'media.prepare'>).callID);
-      }
-      // Outside a room, a device prepared while a call rings works on that room's media.
-      const meetID = s.meetID ?? media.preparedRoomOf?.(s.id) ?? null;
-      if (meetID === null) throw new CRVideoError(SdkErr.AUTHERROR, 'enter the room first');
-      const data = await media.handle(meetID, s.id, type, payload);
-      const turn = this.#deps.turn;
-      if (turn && (type === 'media.createTransport' || type === 'media.restartIce'))
-        return { ...(data as object), iceServers: [turnCredentials(turn, s.UID)] };
-      return data;
+    await attempt.succeeded();
+    if (conn.ws.readyState !== conn.ws.OPEN) {
+      sessions.end(r.session, 'socket closed during login');
+      throw new CRVideoError(SdkErr.SOCKETEXCEPTION);
     }
-    const handler = this.#handlers[type] as Handler<RequestType> | undefined;
-    if (!handler) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `no handler for ${type}`);
-    return handler(conn, s, payload as RequestPayload<RequestType>);
+    r.session.attach(conn.ws, 0);
+    conn.session = r.session;
+    this.#clearLoginDeadline(conn);
+    return r.data;
+  }
+
+  /** A `media.*` request in the member's room (outside a room: the room it is prepared in while a call rings). */
+  #media<T extends MediaRequestType>(s: Session, type: T, payload: RequestPayload<T>): Promise<ResponseData<T>> {
+    const media = this.#deps.media;
+    if (!media) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'this server has no media plane');
+    const meetID = this.#deps.rooms.roomOf(s) ?? media.preparedRoomOf?.(s.id) ?? null;
+    if (meetID === null) throw new CRVideoError(SdkErr.AUTHERROR, 'enter the room first');
+    return media.handle(meetID, s.id, type, payload);
+  }
+
+  /** createTransport and restartIce answers carry fresh TURN credentials when the server has TURN relays. */
+  #withTurn<D extends { iceServers?: IceServer[] | undefined }>(s: Session, data: D): D {
+    const turn = this.#deps.turn;
+    return turn ? { ...data, iceServers: [turnCredentials(turn, s.UID)] } : data;
   }
 
   /** A user proves who they are (password, customer code or refresh credential) and gets a short-lived token. */
-  async #issueUserToken(conn: Conn, p: RequestPayload<'issueUserToken'>): Promise<unknown> {
+  async #issueUserToken(conn: Conn, p: RequestPayload<'issueUserToken'>): Promise<ResponseData<'issueUserToken'>> {
     const userAuth = this.#deps.userAuth;
     if (!userAuth) throw new CRVideoError(SdkErr.CUSTOMAUTH_NOTSUPPORT, 'this server issues no user tokens');
     const appID = p.appID ?? this.#deps.sessions.defaultAppID();
@@ -577,6 +620,11 @@ export class SignalingServer {
     }
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
+}
+
+/** The `id` of a parsed frame, whatever its shape (undefined when it has none). */
+function idField(json: unknown): unknown {
+  return typeof json === 'object' && json !== null && 'id' in json ? json.id : undefined;
 }
 
 /** Refuses an upgrade with a plain HTTP status (the socket never becomes a WebSocket). */

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { CallOutcome, CallRecord, MeetObj } from '../protocol/index.js';
+import { type CallOutcome, type CallRecord, type MeetObj, SdkErr } from '../protocol/index.js';
 import { Checkpointer } from './Checkpointer.js';
 import type { DiskGuard } from './limits/DiskGuard.js';
 
@@ -301,9 +301,10 @@ export class Store {
     const a = this.#stmt(`UPDATE call_records SET endAt = ?, outcome = 'answered' WHERE outcome = 'ongoing'`).run(
       now,
     ).changes;
+    // A call still ringing when the server stopped failed on the server's side (8).
     const b = this.#stmt(
-      `UPDATE call_records SET endAt = ?, outcome = 'failed', sdkErr = 8 WHERE outcome = 'ringing'`,
-    ).run(now).changes;
+      `UPDATE call_records SET endAt = ?, outcome = 'failed', sdkErr = ? WHERE outcome = 'ringing'`,
+    ).run(now, SdkErr.SERVER_EXCEPTION).changes;
     return a + b;
   }
 }

@@ -133,13 +133,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
 
   let url = '';
   const presence = new Presence(store, logger, { coalesceMs: limitSettings.presenceCoalesceMs });
-  const rooms = new Rooms(
-    store,
-    presence,
-    media,
-    { maxMembers: o.maxMembers, publicUrl: () => o.publicUrl ?? url },
-    logger,
-  );
+  const rooms = new Rooms(store, media, { maxMembers: o.maxMembers, publicUrl: () => o.publicUrl ?? url }, logger);
   const calls = new Calls(
     store,
     presence,
@@ -157,7 +151,9 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     logger,
     userAuth,
   );
-  const ringMedia = media ? new RingMedia(calls, media, logger) : null;
+  // Presence owns each user's status; it follows room membership and calls through their events.
+  presence.follow({ rooms, calls });
+  const ringMedia = media ? new RingMedia(calls, rooms, media, logger) : null;
   userAuth.onDisabled((appID, UID) => sessions.endUser(appID, UID, 'user disabled', SdkErr.CUSTOMAUTH_FAILED));
   userAuth.watch();
   let http: ReturnType<typeof createHttpServer>;

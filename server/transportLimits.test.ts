@@ -156,7 +156,7 @@ describe('session caches are bounded in bytes', () => {
       sendBufferBytes: 1 << 20,
     });
     const big = 'x'.repeat(1000);
-    for (let i = 0; i < 500; i++) s.notify('userStatus', { userID: `u${i}`, nickname: big });
+    for (let i = 0; i < 500; i++) s.notify('userStatus', { userID: `u${i}`, userStatus: 1, DNDType: 0, nickname: big });
     assert.ok(s.replayBytes <= 20_000, `replay cache holds ${s.replayBytes} bytes`);
     assert.ok(s.replayBytes > 15_000, 'the budget is used, not emptied');
     for (let i = 0; i < 100; i++) s.answer({ t: 'rsp', id: i, err: 0, data: { pad: big } }, `k${i}`);

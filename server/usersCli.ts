@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { CRVideoError } from '../protocol/index.js';
+import { CRVideoError, SdkErr } from '../protocol/index.js';
 import { AccountStore } from './auth/AccountStore.js';
 import { CODE_MINUTES } from './auth/OneTimeCode.js';
 import { UserAuth } from './auth/UserAuth.js';
@@ -56,7 +56,7 @@ const store = AccountStore.open(resolve(values.data ?? process.env.CRVIDEO_DATA 
 const auth = new UserAuth(store, { mode: 'accounts' }, pino({ level: 'silent' }));
 try {
   const need = (): [string, string] => {
-    if (!appID || !UID) throw new CRVideoError(5, `${command} wants APPID UID`);
+    if (!appID || !UID) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `${command} wants APPID UID`);
     return [appID, UID];
   };
   if (command === 'add' || command === 'reset-password') {

@@ -28,8 +28,12 @@ if (!bridge) {
       CRVideo_RestartIce: (): Promise<number> => engine?.restartIce() ?? Promise.resolve(0),
       CRVideo_SetVideoTileSize: (UID: string, width: number, height: number): void =>
         engine?.setTileSize(UID, width, height),
-      CRVideo_SetMediaOptions: (o: { simulcast?: boolean; prepareOnRing?: boolean; opusFecDtx?: boolean }): void =>
-        engine?.setOptions(o),
+      CRVideo_SetMediaOptions: (o: {
+        simulcast?: boolean;
+        svc?: boolean;
+        prepareOnRing?: boolean;
+        opusFecDtx?: boolean;
+      }): void => engine?.setOptions(o),
       CRVideo_GetMicEnergy: (UID: string): number => engine?.micEnergy(UID) ?? 0,
     },
   });

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { CRVideoError, SdkErr } from '../../protocol/index.js';
+import { CRVideoError, issueText, responseSchemas, SdkErr } from '../../protocol/index.js';
 import {
   CALLBACK_NAMES,
   type CallbackName,
@@ -158,10 +158,17 @@ export function installBridgeGlobals(
   const engine: MediaEngine | null = options.mediaEngine
     ? options.mediaEngine({
         async request(type, payload) {
-          const reply = MediaReply.parse(await bridge.mediaRequest({ type, payload: payload as JsonValue }));
+          const json = JsonValue.safeParse(payload);
+          if (!json.success) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `${type}: payload cannot cross IPC`);
+          const reply = MediaReply.parse(await bridge.mediaRequest({ type, payload: json.data }));
           if (reply.err !== SdkErr.NOERR) throw new CRVideoError(reply.err, reply.msg);
-          // biome-ignore lint/suspicious/noExplicitAny: the response type is the one the engine asked for
-          return reply.data as any;
+          // Checked like the line checks it in main: the answer must be this request's response shape.
+          const data = responseSchemas[type].safeParse(reply.data ?? {});
+          if (!data.success) {
+            log(`[bridge] malformed ${type} response: ${issueText(data.error)}`);
+            throw new CRVideoError(SdkErr.MEETPARAM_ERR, `malformed ${type} response`);
+          }
+          return data.data;
         },
         emit,
         myUID: () => myUID,

@@ -60,8 +60,12 @@ export function createBrowserClient(serverAddr = defaultServerAddr()): CRVideoCl
   // Issue 15: the app tells the size it shows each member's video at (the server sends the layer that fits).
   ext.CRVideo_SetVideoTileSize ??= (UID: string, width: number, height: number): void =>
     engine?.setTileSize(UID, width, height);
-  ext.CRVideo_SetMediaOptions ??= (o: { simulcast?: boolean; prepareOnRing?: boolean; opusFecDtx?: boolean }): void =>
-    engine?.setOptions(o);
+  ext.CRVideo_SetMediaOptions ??= (o: {
+    simulcast?: boolean;
+    svc?: boolean;
+    prepareOnRing?: boolean;
+    opusFecDtx?: boolean;
+  }): void => engine?.setOptions(o);
   ext.CRVideo_GetMicEnergy ??= (UID: string): number => engine?.micEnergy(UID) ?? 0;
   // CloudRoom's way to show video: a video object per member the app puts in its page.
   const streams = new VideoStreams(client);

@@ -74,6 +74,8 @@ export class MediasoupEngine implements MediaEngine {
   #prepareOnRing: boolean;
   /** Opus in-band FEC and DTX (off only to measure what they bring). */
   #opusFecDtx = true;
+  /** Cameras send VP9 SVC where the room and the browser have VP9 (else simulcast VP8). */
+  #svc = false;
   #room: RoomSession | null = null;
   #device: { key: string; device: Device } | null = null;
   #speaker = '';
@@ -493,7 +495,7 @@ export class MediasoupEngine implements MediaEngine {
       appData: { heldForRing: held },
       ...(kind === 'audio'
         ? { codecOptions: { opusDtx: this.#opusFecDtx, opusFec: this.#opusFecDtx } }
-        : videoEncodings(room.device, this.#simulcast, track.getSettings?.().height)),
+        : videoEncodings(room.device, this.#simulcast, track.getSettings?.().height, this.#svc)),
     });
     if (room.closed) {
       p.close();
@@ -658,12 +660,15 @@ export class MediasoupEngine implements MediaEngine {
   }
 
   /**
-   * Extension `CRVideo_SetMediaOptions({ simulcast, prepareOnRing, opusFecDtx })`: whether cameras produced
-   * from now on send three layers, whether ringing calls prepare media before the answer, whether mics
-   * send Opus in-band FEC and DTX (all default on).
+   * Extension `CRVideo_SetMediaOptions({ simulcast, svc, prepareOnRing, opusFecDtx })`: whether cameras
+   * produced from now on send three layers (`svc`: as one VP9 SVC stream where VP9 is there), whether
+   * ringing calls prepare media before the answer, whether mics send Opus in-band FEC and DTX.
    */
-  setOptions(o: { simulcast?: unknown; prepareOnRing?: unknown; opusFecDtx?: unknown } | null | undefined): void {
+  setOptions(
+    o: { simulcast?: unknown; svc?: unknown; prepareOnRing?: unknown; opusFecDtx?: unknown } | null | undefined,
+  ): void {
     if (typeof o?.opusFecDtx === 'boolean') this.#opusFecDtx = o.opusFecDtx;
+    if (typeof o?.svc === 'boolean') this.#svc = o.svc;
     if (typeof o?.simulcast === 'boolean') this.#simulcast = o.simulcast;
     if (typeof o?.prepareOnRing === 'boolean') this.#prepareOnRing = o.prepareOnRing;
   }

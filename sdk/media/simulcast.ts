@@ -6,6 +6,9 @@ import type { types } from 'mediasoup-client';
  * and full size, each with three temporal layers) from a camera at least 540 px tall; two (1/2 and full)
  * below that, which is all Chromium sends for such a picture anyway (its simulcast layer limits: 640 × 360
  * gets two streams, 960 × 540 and up three). With `simulcast` off, or without VP8, one full-size stream.
+ * Where the room and this browser both have VP9 and `svc` is on, one VP9 stream with three spatial layers
+ * instead (L3T3_KEY: the layers depend on each other only at key frames, so the server can drop the upper
+ * ones): one encoder, one key frame for every layer at once.
  */
 export const SIMULCAST_ENCODINGS: types.RtpEncodingParameters[] = [
   { rid: 'r0', scaleResolutionDownBy: 4, maxBitrate: 150_000, scalabilityMode: 'L1T3' },
@@ -18,13 +21,29 @@ const TWO_LAYERS: types.RtpEncodingParameters[] = [
   { rid: 'r1', scaleResolutionDownBy: 1, maxBitrate: 900_000, scalabilityMode: 'L1T3' },
 ];
 
+export const SVC_MODE = 'L3T3_KEY';
+
+/** The VP9 (profile 0) codec of `device`'s capabilities, which are the room's and the browser's in common. */
+export function vp9Of(device: { rtpCapabilities: types.RtpCapabilities } | null): types.RtpCodecCapability | undefined {
+  return device?.rtpCapabilities.codecs?.find(
+    (c) => c.mimeType.toLowerCase() === 'video/vp9' && Number(c.parameters?.['profile-id'] ?? 0) === 0,
+  );
+}
+
 /** The `produce()` options of a camera track `height` pixels tall (unknown: three layers) on `device`. */
 export function videoEncodings(
   device: { rtpCapabilities: types.RtpCapabilities } | null,
   simulcast: boolean,
   height?: number,
-): { encodings?: types.RtpEncodingParameters[]; codecOptions: types.ProducerCodecOptions } {
+  svc = false,
+): {
+  codec?: types.RtpCodecCapability;
+  encodings?: types.RtpEncodingParameters[];
+  codecOptions: types.ProducerCodecOptions;
+} {
   const codecOptions: types.ProducerCodecOptions = { videoGoogleStartBitrate: 1000 };
+  const vp9 = svc && simulcast ? vp9Of(device) : undefined;
+  if (vp9) return { codec: vp9, encodings: [{ scalabilityMode: SVC_MODE, maxBitrate: 1_500_000 }], codecOptions };
   const vp8 = device?.rtpCapabilities.codecs?.some((c) => c.mimeType.toLowerCase() === 'video/vp8') ?? false;
   if (!simulcast || !vp8) return { codecOptions };
   const layers = height !== undefined && height > 0 && height < 540 ? TWO_LAYERS : SIMULCAST_ENCODINGS;

@@ -2,8 +2,9 @@ import type { Logger } from 'pino';
 import {
   CRVideoError,
   issueText,
-  type MediaRequestPayload,
   type MediaRequestType,
+  type MediaResponseData,
+  mediaRequestSchemas,
   mediaRequests,
   SdkErr,
 } from '../../protocol/index.js';
@@ -176,17 +177,23 @@ export class MediaPlane implements RoomMediaPlane {
     room.close();
   }
 
-  async handle(meetID: number, peerId: string, type: string, payload: unknown): Promise<unknown> {
+  async handle<T extends MediaRequestType>(
+    meetID: number,
+    peerId: string,
+    type: T,
+    payload: unknown,
+  ): Promise<MediaResponseData<T>> {
+    // Callers outside the compiler's reach (tests, embeddings) may still pass any string.
     if (!isMediaRequest(type)) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `unknown media request ${type}`);
     const room = this.#rooms.get(meetID);
     if (!room || room.closed) throw new CRVideoError(SdkErr.AUTHERROR, 'not a member of this room');
     room.member(peerId);
     // The core validated the payload already; parsing again gives the handler its exact type.
-    const parsed = mediaRequests[type].safeParse(payload ?? {});
+    const parsed = mediaRequestSchemas[type].safeParse(payload ?? {});
     if (!parsed.success) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `bad ${type}: ${issueText(parsed.error)}`);
     validateMediaParams(type, parsed.data);
     try {
-      return await room.handle(peerId, type, parsed.data as MediaRequestPayload<typeof type>);
+      return await room.handle(peerId, type, parsed.data);
     } catch (err) {
       if (err instanceof CRVideoError) throw err;
       if (room.closed) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'the room media went away', { cause: err });

@@ -205,8 +205,7 @@ export class MediaRoom {
     payload: MediaRequestPayload<T>,
   ): Promise<MediaResponseData<T>> {
     const m = this.member(peerId);
-    const handler = this.#handlers[type] as Handler<T>;
-    return handler(m, payload);
+    return this.#handlers[type](m, payload);
   }
 
   readonly #handlers: { [K in MediaRequestType]: Handler<K> } = {

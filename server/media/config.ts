@@ -82,11 +82,20 @@ export function resolveMediaOptions(o: MediaPlaneOptions | Record<string, unknow
   };
 }
 
-/** Codecs every room router offers: Opus for audio, VP8 first for video (every browser), H264 as a fallback. */
+/**
+ * Codecs every room router offers: Opus for audio; VP8 first for video (every browser, simulcast), VP9
+ * profile 0 for cameras that send SVC (the SDK asks for it by name), H264 as a fallback.
+ */
 export const MEDIA_CODECS: types.RouterRtpCodecCapability[] = [
   // In-band FEC and DTX asked of every receiver's Opus too (the SDK asks its senders for them).
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2, parameters: { useinbandfec: 1, usedtx: 1 } },
   { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, parameters: { 'x-google-start-bitrate': 1000 } },
+  {
+    kind: 'video',
+    mimeType: 'video/VP9',
+    clockRate: 90000,
+    parameters: { 'profile-id': 0, 'x-google-start-bitrate': 1000 },
+  },
   {
     kind: 'video',
     mimeType: 'video/H264',

@@ -2,6 +2,7 @@
 // raw WebSockets speaking the wire protocol without the SDK, and a legitimate call cycle through the SDK.
 import { connect } from 'node:net';
 import WebSocket from 'ws';
+import { SdkErr } from '../../protocol/index.js';
 import { md5Hex } from '../../sdk/index.js';
 import { callAndAccept, login, TEST_APP } from './fixtures.js';
 
@@ -117,7 +118,7 @@ export async function rawLogin(url: string, UID: string, o: RawOptions = {}): Pr
     nickname: UID,
     userAuthCode: '',
   });
-  if (r.err !== 0) throw new Error(`raw login of ${UID} failed: ${r.err} ${r.msg}`);
+  if (r.err !== SdkErr.NOERR) throw new Error(`raw login of ${UID} failed: ${r.err} ${r.msg}`);
   return c;
 }
 

@@ -33,6 +33,9 @@ interface AppState {
   online: number;
 }
 
+/** Status notifications sent per turn of the event loop (the rest go on the next turn). */
+const FANOUT_SLICE = 256;
+
 /**
  * Who is online, per app, and their status (0 offline, 1 online, 2 busy, 3 in a room, plus DND).
  * Apps never see each other: every look-up is scoped by appID.
@@ -43,6 +46,9 @@ export class Presence {
   readonly #opts: PresenceOptions;
   readonly #log: Logger;
   readonly #pending = new Set<LiveUser>();
+  /** Status changes still being sent to their subscribers, oldest first. */
+  readonly #fanout: { subscribers: Session[]; next: number; json: string }[] = [];
+  #draining: NodeJS.Immediate | null = null;
 
   constructor(store: Store, log: Logger, opts: PresenceOptions = { coalesceMs: 100 }) {
     this.#store = store;
@@ -151,9 +157,37 @@ export class Presence {
     u.flush = null;
     this.#pending.delete(u);
     u.sentAt = Date.now();
-    const wire = Presence.toWire(u);
-    for (const s of this.#app(u.appID).subscribers) s.notify('userStatus', wire);
+    const subscribers = this.#app(u.appID).subscribers;
+    if (subscribers.size > 0) {
+      // Serialised once for every subscriber, and sent after the request that caused it is answered,
+      // a slice per turn of the event loop: a change seen by thousands of subscribers never holds up
+      // a call that is ringing meanwhile. Slices keep their order, so the last state still wins.
+      this.#fanout.push({ subscribers: [...subscribers], next: 0, json: JSON.stringify(Presence.toWire(u)) });
+      if (!this.#draining) {
+        this.#draining = setImmediate(() => this.#drain());
+      }
+    }
     this.#forgetIfIdle(u);
+  }
+
+  /** Sends up to FANOUT_SLICE pending status notifications, then yields to the event loop. */
+  #drain(): void {
+    this.#draining = null;
+    let budget = FANOUT_SLICE;
+    while (budget > 0) {
+      const job = this.#fanout[0];
+      if (!job) return;
+      const end = Math.min(job.subscribers.length, job.next + budget);
+      for (let i = job.next; i < end; i++) {
+        const s = job.subscribers[i] as Session;
+        // Unsubscribed (or ended) since the change: it no longer wants it.
+        if (s.statusNotify && !s.ended) s.notifyJSON('userStatus', job.json);
+      }
+      budget -= end - job.next;
+      job.next = end;
+      if (job.next >= job.subscribers.length) this.#fanout.shift();
+    }
+    if (this.#fanout.length > 0) this.#draining = setImmediate(() => this.#drain());
   }
 
   /** Forget idle offline users so memory follows the online population, not history. */
@@ -189,6 +223,9 @@ export class Presence {
       u.flush = null;
     }
     this.#pending.clear();
+    if (this.#draining) clearImmediate(this.#draining);
+    this.#draining = null;
+    this.#fanout.length = 0;
   }
 
   one(appID: string, UID: string): UserStatus | undefined {

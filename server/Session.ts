@@ -77,8 +77,21 @@ export class Session {
   notify(name: string, data: unknown): void {
     if (this.ended) return;
     const frame: NotificationFrame = { t: 'ntf', seq: ++this.#seq, name, data };
-    const text = JSON.stringify(frame);
-    this.#outbox.push({ seq: frame.seq, text });
+    this.#queue(frame.seq, JSON.stringify(frame));
+  }
+
+  /**
+   * `notify` with the data already serialised (`dataJSON`, JSON text of a value): a fan-out to many
+   * sessions serialises its data once and each session only adds its own frame head.
+   */
+  notifyJSON(name: string, dataJSON: string): void {
+    if (this.ended) return;
+    const seq = ++this.#seq;
+    this.#queue(seq, `{"t":"ntf","seq":${seq},"name":${JSON.stringify(name)},"data":${dataJSON}}`);
+  }
+
+  #queue(seq: number, text: string): void {
+    this.#outbox.push({ seq, text });
     this.#outboxBytes += text.length;
     while (
       this.#outbox.length > OUTBOX_SIZE ||

@@ -7,12 +7,12 @@
 // Attackers run in their own process, one per family (scripts/hostileAttackers.ts), so the measured
 // client never shares an event loop with attack traffic; they speak the wire protocol from other
 // loopback addresses (127.0.0.x), the legitimate users use the SDK from 127.0.0.1. Prints JSON and a
-// table: dial→ring p50/p99 beside the quiet baseline, cycles/s, the codes the attackers got, server RSS
+// table per family: dial→ring p50/p99 quiet (a window just before the attack) and under attack, cycles/s, the codes the attackers got, server RSS
 // and CPU, the attacker's CPU, the load average, disk growth, and whether the server survived.
 // The server and the attacker processes are always killed at the end, also when the benchmark fails.
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { loadavg, setPriority, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MeetObj } from '../protocol/index.js';
@@ -201,10 +201,9 @@ async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
 
 // ---------------------------------------------------------------- the run
 
-interface PhaseResult {
-  phase: string;
+/** What one measuring window saw. */
+interface Window {
   dialToRingMs: { p50: number; p99: number };
-  p99VsQuiet: number;
   cyclesPerSecond: number;
   failedDials: number;
   /** Cycles that rang but whose accept or hang-up did not arrive within 10 s. */
@@ -219,6 +218,14 @@ interface PhaseResult {
   loadAverage: number;
   diskGrowthKiB: number;
   serverUp: boolean;
+}
+
+/** One attack family: its window beside the quiet window measured just before it. */
+interface PhaseResult extends Window {
+  phase: string;
+  quiet: { p50: number; p99: number; serverCpuPercent: number; loadAverage: number };
+  /** Attack p99 over the quiet p99 just before. */
+  p99VsQuiet: number;
 }
 
 async function healthy(url: string): Promise<boolean> {
@@ -264,11 +271,8 @@ async function main(): Promise<void> {
     }
     await cycles(pairs, 1); // warm-up
 
-    const results: PhaseResult[] = [];
-    const only = values.only?.split(',').filter(Boolean);
-    const phases: (string | null)[] = [null, ...FAMILIES.filter((f) => !only || only.some((w) => f.includes(w)))];
-    for (const family of phases) {
-      const name = family ?? 'quiet';
+    /** One measuring window: the legitimate cycles for SECONDS, with `family` attacking (null: quiet). */
+    const window = async (family: string | null): Promise<Window> => {
       const disk0 = dirBytes(dataDir);
       let rssMax = rssMiB(pid);
       const sampler = setInterval(() => {
@@ -285,11 +289,9 @@ async function main(): Promise<void> {
       clearInterval(sampler);
       rssMax = Math.max(rssMax, rssMiB(pid));
       const up = !crashed && (await healthy(url));
-      const quiet = results[0]?.dialToRingMs.p99 ?? pct(r.dialRing, 99);
-      results.push({
-        phase: name,
+      await sleep(500);
+      return {
         dialToRingMs: { p50: round(pct(r.dialRing, 50)), p99: round(pct(r.dialRing, 99)) },
-        p99VsQuiet: round(pct(r.dialRing, 99) / quiet, 1),
         cyclesPerSecond: round(r.done / SECONDS, 1),
         failedDials: r.failed,
         stalledCycles: r.stalled,
@@ -305,17 +307,35 @@ async function main(): Promise<void> {
         loadAverage: round(load, 1),
         diskGrowthKiB: round((dirBytes(dataDir) - disk0) / 1024, 0),
         serverUp: up,
+      };
+    };
+
+    // Each family is measured against a quiet window just before it: on a machine shared with other
+    // work the load changes from minute to minute, and a ratio to one early baseline would measure that.
+    const results: PhaseResult[] = [];
+    const only = values.only?.split(',').filter(Boolean);
+    for (const family of FAMILIES.filter((f) => !only || only.some((w) => f.includes(w)))) {
+      const quiet = await window(null);
+      const under = await window(family);
+      results.push({
+        phase: family,
+        quiet: { ...quiet.dialToRingMs, serverCpuPercent: quiet.serverCpuPercent, loadAverage: quiet.loadAverage },
+        ...under,
+        p99VsQuiet: round(under.dialToRingMs.p99 / quiet.dialToRingMs.p99, 1),
       });
-      process.stderr.write(`  ${name}: done\n`);
-      if (!up) break;
-      await sleep(500);
+      process.stderr.write(`  ${family}: done\n`);
+      if (!under.serverUp || !quiet.serverUp) break;
     }
 
     const worstRatio = Math.max(...results.map((r) => r.p99VsQuiet));
+    const lastLoad = loadavg()[0] ?? 0;
     const maxRss = Math.max(...results.map((r) => r.serverRssMaxMiB));
     const summary = {
       seconds: SECONDS,
       rate: RATE,
+      attackerNice: NICE,
+      cores: availableParallelism(),
+      loadAverageAtEnd: round(lastLoad, 1),
       phases: results,
       targets: {
         p99WithinThreeTimesQuiet: worstRatio <= 3,
@@ -328,11 +348,11 @@ async function main(): Promise<void> {
     console.log(
       [
         '',
-        `hostile benchmark: a legitimate call cycle at ${RATE}/s, ${SECONDS} s per phase, default server limits`,
-        `  ${'phase'.padEnd(30)} ${pad('ring p50', 9)} ${pad('ring p99', 9)} ${pad('p99/quiet', 9)} ${pad('cycles/s', 9)} ${pad('failed', 6)} ${pad('stalled', 7)} ${pad('RSS MiB', 8)} ${pad('srv CPU', 7)} ${pad('atk CPU', 7)} ${pad('load', 5)} ${pad('disk KiB', 9)}  attackers got`,
+        `hostile benchmark: a legitimate call cycle at ${RATE}/s, ${SECONDS} s quiet then ${SECONDS} s under attack per family, default server limits`,
+        `  ${'family'.padEnd(29)} ${pad('quiet p50', 9)} ${pad('p99', 7)} ${pad('attack p50', 10)} ${pad('p99', 7)} ${pad('p99/quiet', 9)} ${pad('cycles/s', 8)} ${pad('failed', 6)} ${pad('stalled', 7)} ${pad('RSS MiB', 7)} ${pad('srv CPU q→a', 11)} ${pad('atk CPU', 7)} ${pad('load', 5)} ${pad('disk KiB', 8)}  attackers got`,
         ...results.map(
           (r) =>
-            `  ${r.phase.padEnd(30)} ${pad(r.dialToRingMs.p50, 9)} ${pad(r.dialToRingMs.p99, 9)} ${pad(`${r.p99VsQuiet}x`, 9)} ${pad(r.cyclesPerSecond, 9)} ${pad(r.failedDials, 6)} ${pad(r.stalledCycles, 7)} ${pad(r.serverRssMaxMiB, 8)} ${pad(`${r.serverCpuPercent}%`, 7)} ${pad(`${r.attackerCpuPercent}%`, 7)} ${pad(r.loadAverage, 5)} ${pad(r.diskGrowthKiB, 9)}  ${Object.entries(
+            `  ${r.phase.padEnd(29)} ${pad(r.quiet.p50, 9)} ${pad(r.quiet.p99, 7)} ${pad(r.dialToRingMs.p50, 10)} ${pad(r.dialToRingMs.p99, 7)} ${pad(`${r.p99VsQuiet}x`, 9)} ${pad(r.cyclesPerSecond, 8)} ${pad(r.failedDials, 6)} ${pad(r.stalledCycles, 7)} ${pad(r.serverRssMaxMiB, 7)} ${pad(`${r.quiet.serverCpuPercent}→${r.serverCpuPercent}%`, 11)} ${pad(`${r.attackerCpuPercent}%`, 7)} ${pad(r.loadAverage, 5)} ${pad(r.diskGrowthKiB, 8)}  ${Object.entries(
               r.attackerCodes,
             )
               .map(([c, n]) => `${c}×${n}`)

@@ -249,7 +249,6 @@ const ATTACKS: Attack[] = [
   },
 ];
 
-
 /** Parent → attacker process. */
 export type AttackerCommand = { cmd: 'start'; family: string; url: string } | { cmd: 'stop' };
 /** Attacker process → parent. */

@@ -33,8 +33,10 @@ interface AppState {
   online: number;
 }
 
-/** Status notifications sent per turn of the event loop (the rest go on the next turn). */
+/** Subscribers written to per turn of the event loop (the rest on the next turn). */
 const FANOUT_SLICE = 256;
+/** Status changes are gathered this long before they go out, so each subscriber gets them in one write. */
+const FANOUT_DELAY_MS = 50;
 
 /**
  * Who is online, per app, and their status (0 offline, 1 online, 2 busy, 3 in a room, plus DND).
@@ -46,9 +48,9 @@ export class Presence {
   readonly #opts: PresenceOptions;
   readonly #log: Logger;
   readonly #pending = new Set<LiveUser>();
-  /** Status changes still being sent to their subscribers, oldest first. */
-  readonly #fanout: { subscribers: Session[]; next: number; json: string }[] = [];
-  #draining: NodeJS.Immediate | null = null;
+  /** Status notifications not sent yet: per subscriber, the latest serialised status of each user that changed. */
+  readonly #outgoing = new Map<Session, Map<string, string>>();
+  #draining: NodeJS.Timeout | NodeJS.Immediate | null = null;
 
   constructor(store: Store, log: Logger, opts: PresenceOptions = { coalesceMs: 100 }) {
     this.#store = store;
@@ -159,35 +161,37 @@ export class Presence {
     u.sentAt = Date.now();
     const subscribers = this.#app(u.appID).subscribers;
     if (subscribers.size > 0) {
-      // Serialised once for every subscriber, and sent after the request that caused it is answered,
-      // a slice per turn of the event loop: a change seen by thousands of subscribers never holds up
-      // a call that is ringing meanwhile. Slices keep their order, so the last state still wins.
-      this.#fanout.push({ subscribers: [...subscribers], next: 0, json: JSON.stringify(Presence.toWire(u)) });
-      if (!this.#draining) {
-        this.#draining = setImmediate(() => this.#drain());
+      // Serialised once for every subscriber. Sent a moment later, after the request that caused it is
+      // answered, as one write per subscriber carrying every user that changed meanwhile (the last
+      // state of each): a storm of changes costs each subscriber a few writes a second, and a call
+      // that rings meanwhile never waits behind thousands of sends.
+      const json = JSON.stringify(Presence.toWire(u));
+      for (const s of subscribers) {
+        let mine = this.#outgoing.get(s);
+        if (!mine) {
+          mine = new Map();
+          this.#outgoing.set(s, mine);
+        }
+        mine.set(u.UID, json);
       }
+      if (!this.#draining) this.#draining = setTimeout(() => this.#drain(), FANOUT_DELAY_MS);
     }
     this.#forgetIfIdle(u);
   }
 
-  /** Sends up to FANOUT_SLICE pending status notifications, then yields to the event loop. */
+  /** Sends the pending status notifications of up to FANOUT_SLICE subscribers, then yields to the event loop. */
   #drain(): void {
     this.#draining = null;
-    let budget = FANOUT_SLICE;
-    while (budget > 0) {
-      const job = this.#fanout[0];
-      if (!job) return;
-      const end = Math.min(job.subscribers.length, job.next + budget);
-      for (let i = job.next; i < end; i++) {
-        const s = job.subscribers[i] as Session;
-        // Unsubscribed (or ended) since the change: it no longer wants it.
-        if (s.statusNotify && !s.ended) s.notifyJSON('userStatus', job.json);
+    let n = 0;
+    for (const [s, statuses] of this.#outgoing) {
+      if (n++ >= FANOUT_SLICE) {
+        this.#draining = setImmediate(() => this.#drain());
+        return;
       }
-      budget -= end - job.next;
-      job.next = end;
-      if (job.next >= job.subscribers.length) this.#fanout.shift();
+      this.#outgoing.delete(s);
+      // Unsubscribed (or ended) since the change: it no longer wants it.
+      if (s.statusNotify && !s.ended) s.notifyAllJSON('userStatus', statuses.values());
     }
-    if (this.#fanout.length > 0) this.#draining = setImmediate(() => this.#drain());
   }
 
   /** Forget idle offline users so memory follows the online population, not history. */
@@ -223,9 +227,12 @@ export class Presence {
       u.flush = null;
     }
     this.#pending.clear();
-    if (this.#draining) clearImmediate(this.#draining);
+    if (this.#draining) {
+      clearTimeout(this.#draining as NodeJS.Timeout);
+      clearImmediate(this.#draining as NodeJS.Immediate);
+    }
     this.#draining = null;
-    this.#fanout.length = 0;
+    this.#outgoing.clear();
   }
 
   one(appID: string, UID: string): UserStatus | undefined {

@@ -90,6 +90,18 @@ export class Session {
     this.#queue(seq, `{"t":"ntf","seq":${seq},"name":${JSON.stringify(name)},"data":${dataJSON}}`);
   }
 
+  /** `notifyJSON` for several notifications, written to the socket together (one system call, not one each). */
+  notifyAllJSON(name: string, dataJSON: Iterable<string>): void {
+    // ws writes each frame on its own; corking its socket gathers them (ws has no public batching).
+    const raw = (this.#socket as unknown as { _socket?: { cork(): void; uncork(): void } } | null)?._socket;
+    raw?.cork();
+    try {
+      for (const json of dataJSON) this.notifyJSON(name, json);
+    } finally {
+      raw?.uncork();
+    }
+  }
+
   #queue(seq: number, text: string): void {
     this.#outbox.push({ seq, text });
     this.#outboxBytes += text.length;

@@ -350,7 +350,7 @@ export class SignalingServer {
             { points: frame.points, signedIn: conn.session !== null },
           ),
         )
-        .then(() => this.#onFrame(conn, raw, isBinary, frame))
+        .then(() => this.#onFrame(conn, isBinary, frame))
         .catch((err) => {
           this.#log.error({ err, UID: conn.session?.UID, remote: conn.remote }, 'frame handling failed');
           // Whatever failed, the request still gets an answer (3), so no client waits for ever.
@@ -450,7 +450,7 @@ export class SignalingServer {
     this.#reply(conn, { t: 'rsp', id, err, msg });
   }
 
-  async #onFrame(conn: Conn, raw: RawData, isBinary: boolean, decoded: DecodedFrame): Promise<void> {
+  async #onFrame(conn: Conn, isBinary: boolean, decoded: DecodedFrame): Promise<void> {
     if (isBinary) return this.#bad(conn, null, SdkErr.MEETPARAM_ERR, 'binary frames are not accepted');
     const { text, json } = decoded;
     if (text === null) return this.#bad(conn, null, SdkErr.MEETPARAM_ERR, `frame over ${MAX_FRAME_BYTES} bytes`);

@@ -172,7 +172,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   meetingsPerUser: 120,
   meetingsWindowMs: 600_000,
   outgoingCallsPerUser: 10,
-  failedCallsPerUser: 60,
+  failedCallsPerUser: 120,
   failedCallWindowMs: 60_000,
   rejectsBeforeCooldown: 3,
   rejectWindowMs: 60_000,

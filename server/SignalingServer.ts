@@ -347,7 +347,7 @@ export class SignalingServer {
               resume();
             },
             // A socket that has not logged in spends from the guest budget, much smaller per address.
-            { points: frame.points, signedIn: conn.session !== null },
+            { points: frame.points, signedIn: conn.session !== null, queued: backlog > 1 },
           ),
         )
         .then(() => this.#onFrame(conn, isBinary, frame))

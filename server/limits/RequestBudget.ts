@@ -17,6 +17,8 @@ export interface RequestBudgetOptions {
 export interface Charge {
   points?: number;
   signedIn?: boolean;
+  /** More frames of this socket wait behind this one (default true). */
+  queued?: boolean;
 }
 
 /**
@@ -74,8 +76,10 @@ export class RequestBudget {
     const a = this.#exempt.has(address) ? null : await addressLimit.take(address, points);
     if (s.allowed && (a === null || a.allowed)) {
       // One frame per socket per turn of the event loop: a socket with a backlog cannot run it all
-      // in one go of promise callbacks while every other socket (and HTTP) waits.
-      await new Promise<void>((r) => setImmediate(r));
+      // in one go of promise callbacks while every other socket (and HTTP) waits. A socket with
+      // nothing queued behind (a person's client: one request, then its answer) goes at once, so its
+      // frame is never queued behind a pipelining client's.
+      if (charge.queued ?? true) await new Promise<void>((r) => setImmediate(r));
       return;
     }
     // Over budget: stop reading until the window turns. Frames already read wait their turn here.

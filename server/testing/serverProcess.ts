@@ -22,8 +22,8 @@ export async function spawnServer(args: string[], entry: 'dist' | 'source' = 'so
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, CRVIDEO_LOG_LEVEL: 'warn' },
   });
+  let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /server: (https?:\/\/\S+)/.exec(out);
@@ -31,5 +31,9 @@ export async function spawnServer(args: string[], entry: 'dist' | 'source' = 'so
     });
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
   });
+  // Its later output is read and dropped: kept, a chatty server would grow this process (and scanning
+  // it slow the reads, so the server's synchronous log writes would wait on a full pipe).
+  child.stdout.removeAllListeners('data');
+  child.stdout.resume();
   return { child, url };
 }

@@ -18,8 +18,16 @@ export interface DecodedFrame {
   points: number;
 }
 
-/** Decodes a raw frame and prices it. Never throws. */
+/** Decodes a raw frame and prices it. Never throws (it runs outside the handler's containment). */
 export function decodeFrame(raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): DecodedFrame {
+  try {
+    return decode(raw, isBinary);
+  } catch {
+    return { text: null, json: undefined, points: 1 };
+  }
+}
+
+function decode(raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): DecodedFrame {
   const bytes = Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : raw.byteLength;
   if (isBinary || bytes > MAX_FRAME_BYTES) return { text: null, json: undefined, points: 1 };
   const text = Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : (raw as Buffer).toString();

@@ -15,8 +15,9 @@ const WRONG = md5Hex('guess');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Response codes the attackers got in the current phase. */
-const codes = new Map<number, number>();
+/** Response codes the attackers got in the current phase; `close NNNN`: sockets the server closed, by close code. */
+const codes = new Map<number | string, number>();
+const count = (code: number | string) => codes.set(code, (codes.get(code) ?? 0) + 1);
 
 class Raw {
   readonly ws: WebSocket;
@@ -30,13 +31,18 @@ class Raw {
       const f = JSON.parse(d.toString()) as { t: string; id?: number; err?: number };
       if (f.t !== 'rsp' || typeof f.id !== 'number') return;
       this.inFlight--;
-      codes.set(f.err ?? -1, (codes.get(f.err ?? -1) ?? 0) + 1);
+      count(f.err ?? -1);
       const done = this.#pending.get(f.id);
       this.#pending.delete(f.id);
       done?.(f.err ?? -1);
     });
     ws.on('error', () => undefined);
+    ws.on('close', (code) => {
+      if (!this.#closing) count(`close ${code}`);
+    });
   }
+
+  #closing = false;
 
   static open(url: string, localAddress: string): Promise<Raw> {
     const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, { localAddress });
@@ -78,6 +84,7 @@ class Raw {
   }
 
   close(): void {
+    this.#closing = true;
     this.ws.terminate();
   }
 }
@@ -95,7 +102,8 @@ function pump(socks: Raw[], depth: number, next: (r: Raw, i: number) => [string,
   const timer = setInterval(() => {
     if (!running) return;
     for (const r of socks) {
-      while (r.inFlight < depth) {
+      // A socket the server closed (login deadline 4001, send buffer 4008) stops attacking.
+      while (r.ws.readyState === WebSocket.OPEN && r.inFlight < depth) {
         const [type, payload] = next(r, i++);
         r.send(type, payload);
       }

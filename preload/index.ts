@@ -5,7 +5,14 @@
 import { contextBridge, type IpcRendererEvent, ipcRenderer } from 'electron';
 import { BRIDGE_GLOBAL, type CRVideoBridge } from '../sdk/bridge/BridgeApi.js';
 import { Channels } from '../sdk/bridge/channelNames.js';
-import type { HelloReply, InvokeReply, MediaReply, VaultEntry } from '../sdk/bridge/channels.js';
+import type {
+  CompanyCaInfo,
+  CompanyCaSetReply,
+  HelloReply,
+  InvokeReply,
+  MediaReply,
+  VaultEntry,
+} from '../sdk/bridge/channels.js';
 
 /** A subscription to one main→page channel; returns its unsubscribe. */
 function subscribe(channel: string) {
@@ -28,6 +35,9 @@ const bridge: CRVideoBridge = {
   vaultLoad: () => ipcRenderer.invoke(Channels.vaultLoad) as Promise<VaultEntry | null>,
   vaultSave: (entry) => ipcRenderer.invoke(Channels.vaultSave, entry) as Promise<boolean>,
   vaultClear: () => ipcRenderer.invoke(Channels.vaultClear) as Promise<boolean>,
+  companyCaGet: () => ipcRenderer.invoke(Channels.companyCaGet) as Promise<CompanyCaInfo | null>,
+  companyCaSet: (pem) => ipcRenderer.invoke(Channels.companyCaSet, pem) as Promise<CompanyCaSetReply>,
+  companyCaClear: () => ipcRenderer.invoke(Channels.companyCaClear) as Promise<boolean>,
 };
 
 contextBridge.exposeInMainWorld(BRIDGE_GLOBAL, bridge);

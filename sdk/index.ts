@@ -33,7 +33,11 @@ export interface TlsClientOptions {
  * whose certificate is not trusted fails the login with 209 (CRVIDEOSDK_SSL_ERR).
  */
 export function createCRVideo(
-  options: Omit<CRVideoCoreOptions, 'WebSocket'> & { WebSocket?: WebSocketCtor; tls?: TlsClientOptions } = {},
+  options: Omit<CRVideoCoreOptions, 'WebSocket'> & {
+    WebSocket?: WebSocketCtor;
+    /** The TLS trust, or a function asked at every connect (trust that changes while the client lives). */
+    tls?: TlsClientOptions | (() => TlsClientOptions);
+  } = {},
 ): CRVideoClient {
   const { tls, ...rest } = options;
   return createCRVideoCore({ ...rest, WebSocket: options.WebSocket ?? tlsAwareWebSocket(tls ?? {}) });

@@ -25,21 +25,28 @@ function isTlsError(err: unknown): boolean {
   );
 }
 
+type TlsTrust = { ca?: string; rejectUnauthorized?: boolean };
+
 /**
  * `ws` with the given TLS trust, reporting a refused certificate as close code 1015 (ws itself
  * reports every failed connect as 1006, which the SDK could not tell from a network failure).
  */
-export function tlsAwareWebSocket(tls: { ca?: string; rejectUnauthorized?: boolean }): WebSocketCtor {
-  const opts = {
-    ...(tls.ca ? { ca: tls.ca } : {}),
-    ...(tls.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+export function tlsAwareWebSocket(tls: TlsTrust | (() => TlsTrust)): WebSocketCtor {
+  // A function is asked again for every connection, so a changed trust (the desktop app's company CA
+  // setting) applies from the next connect on without a new client.
+  const optsNow = () => {
+    const t = typeof tls === 'function' ? tls() : tls;
+    return {
+      ...(t.ca ? { ca: t.ca } : {}),
+      ...(t.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+    };
   };
   class TlsAwareWebSocket extends WebSocket {
     #tlsFailed = false;
     #onclose: ((ev: { code: number }) => void) | null = null;
 
     constructor(url: string) {
-      super(url, opts);
+      super(url, optsNow());
       this.on('error', (err) => {
         if (isTlsError(err)) this.#tlsFailed = true;
       });

@@ -92,7 +92,7 @@ export interface SignalingDeps {
 }
 
 /** Login failures that count against the throttle: wrong credentials, not server trouble. */
-// Wrong user passwords (17) are counted by the account check's own limiter (server/auth/LoginLimiter.ts).
+// Wrong user passwords and codes (17) are counted by UserAuth through the same throttle (limits.login).
 const CREDENTIAL_ERRORS: ReadonlySet<number> = new Set([SdkErr.ANCTPSWD_ERR, SdkErr.TOKEN_AUTH_FAILED]);
 
 /** WebSocket signaling: frames in, validated against protocol/, dispatched, answered with sdkErr codes. */

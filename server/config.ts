@@ -1,4 +1,3 @@
-import type { LoginLimits } from './auth/LoginLimiter.js';
 import type { UserAuthMode } from './auth/UserAuth.js';
 import type { WebhookOptions } from './auth/Webhook.js';
 import type { TransportLimits } from './limits.js';
@@ -46,8 +45,6 @@ export interface ServerOptions {
   webhook?: WebhookOptions;
   /** Lifetime of the tokens issued to users (default 15 min). */
   userTokenTtlMs?: number;
-  /** Brute-force limits of password checks (default 5 failures per user, 30 per address, per 15 min). */
-  loginLimits?: LoginLimits;
   /**
    * Serve https/wss with this certificate and key (PEM text; `cert` may hold the chain). The
    * returned `url` then starts with https://; `reloadTls()` swaps them without a restart.

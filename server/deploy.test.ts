@@ -9,7 +9,8 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createCRVideo, SdkErr } from '../sdk/index.js';
+import WebSocket from 'ws';
+import { createCRVideo, md5Hex, SdkErr } from '../sdk/index.js';
 import { makeTestCerts, type TestCerts } from './testing/certs.js';
 import { closeClients, next, startTestServer, TEST_APP, type TestServer } from './testing/fixtures.js';
 
@@ -45,7 +46,12 @@ describe('Deploying: nginx with TLS in front, accounts, sign-in over wss', {
 
   before(async () => {
     certs = makeTestCerts();
-    server = await startTestServer({ userAuth: 'accounts', trustProxy: true });
+    server = await startTestServer({
+      userAuth: 'accounts',
+      trustProxy: true,
+      // Small per-address budget, so the proxy test below reaches the lockout quickly.
+      limits: { loginFreeFailuresPerAddress: 3, loginLockoutFailuresPerAddress: 3, loginLockoutMs: 60_000 },
+    });
     await server.accounts.add({ appID: TEST_APP.appID, UID: 'alice', password: 'alice-password-1' });
     dir = mkdtempSync(join(tmpdir(), 'crvideo-nginx-'));
     const port = await freePort();
@@ -104,5 +110,40 @@ describe('Deploying: nginx with TLS in front, accounts, sign-in over wss', {
     } finally {
       c.CRVideo_Logout();
     }
+  });
+
+  test('--trust-proxy counts people, not nginx: a guesser is locked out by its own address, forged X-Forwarded-For or not', async () => {
+    /** A wire login through nginx from `localAddress`, with an optional forged X-Forwarded-For. */
+    const attempt = async (localAddress: string, UID: string, code: string, forged?: string): Promise<number> => {
+      const ws = new WebSocket(`${url.replace(/^https/, 'wss')}/ws`, {
+        ca: certs.ca,
+        localAddress,
+        ...(forged ? { headers: { 'X-Forwarded-For': forged } } : {}),
+      });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          ws.once('open', () => resolve());
+          ws.once('error', reject);
+        });
+        const reply = new Promise<{ err: number }>((resolve) =>
+          ws.once('message', (d) => resolve(JSON.parse(d.toString()) as { err: number })),
+        );
+        const payload = { appID: TEST_APP.appID, md5AppSecret: md5Hex(TEST_APP.appSecret), UID, nickname: UID };
+        ws.send(JSON.stringify({ id: 1, type: 'login', payload: { ...payload, userAuthCode: code } }));
+        return (await reply).err;
+      } finally {
+        ws.close();
+      }
+    };
+    // Three wrong passwords for three users from 127.0.0.2, each claiming another address.
+    for (let i = 0; i < 3; i++)
+      assert.equal(await attempt('127.0.0.2', `user-${i}`, 'guess-guess', `10.9.9.${i}`), SdkErr.CUSTOMAUTH_FAILED);
+    assert.equal(
+      await attempt('127.0.0.2', 'alice', 'alice-password-1', '10.9.9.99'),
+      SdkErr.SEVICE_NOTENABLED,
+      'the address nginx saw is locked out, whatever the client claims',
+    );
+    // Another person behind the same nginx is not.
+    assert.equal(await attempt('127.0.0.3', 'alice', 'alice-password-1'), 0);
   });
 });

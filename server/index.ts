@@ -21,7 +21,6 @@ import { type AppRow, Store } from './Store.js';
 import { UpgradeGuard } from './UpgradeGuard.js';
 
 export type { AccountRow } from './auth/AccountStore.js';
-export type { LoginLimits } from './auth/LoginLimiter.js';
 export type { UserAuthMode } from './auth/UserAuth.js';
 export type { WebhookOptions } from './auth/Webhook.js';
 export type { ServerLimits, ServerOptions } from './config.js';
@@ -60,6 +59,11 @@ export interface ServerAccounts {
   disable(appID: string, UID: string): Promise<void>;
   setPassword(appID: string, UID: string, password: string): Promise<void>;
   list(appID?: string): Promise<AccountRow[]>;
+  /**
+   * A one-time code (`XXXX-XXXX-XXXX-XXXX`) that signs the user in once as `userAuthCode`, within
+   * `minutes` (default 60); refused (17) for a disabled user. The same as `npm run users -- code`.
+   */
+  issueCode(a: { appID: string; UID: string; minutes?: number }): Promise<string>;
 }
 
 async function createMediaPlane(options: MediaPlaneOptions, logger: Logger): Promise<MediaPlane> {
@@ -97,6 +101,8 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   const apps = new Map(store.listApps().map((a) => [a.appID, a]));
 
   const accountStore = AccountStore.open(resolve(o.dataDir));
+  // One brute-force guard for every credential (app secret, user token, password, one-time code).
+  const limits = new Limits(limitSettings, logger);
   let userAuth: UserAuth;
   try {
     userAuth = new UserAuth(
@@ -105,9 +111,9 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
         mode: o.userAuth,
         ...(o.webhook ? { webhook: o.webhook } : {}),
         ...(o.userTokenTtlMs ? { tokenTtlMs: o.userTokenTtlMs } : {}),
-        ...(o.loginLimits ? { limits: o.loginLimits } : {}),
       },
       logger,
+      limits.login,
     );
   } catch (err) {
     accountStore.close();
@@ -128,7 +134,6 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
 
   let url = '';
   const presence = new Presence(store, logger, { coalesceMs: limitSettings.presenceCoalesceMs });
-  const limits = new Limits(limitSettings, logger);
   const rooms = new Rooms(
     store,
     presence,
@@ -223,6 +228,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
       disable: (appID, UID) => userAuth.disable(appID, UID),
       setPassword: (appID, UID, password) => userAuth.setPassword(appID, UID, password),
       list: async (appID) => userAuth.list(appID),
+      issueCode: (a) => userAuth.issueCode(a),
     },
     reloadTls(tls) {
       if (!('setSecureContext' in http)) throw new Error('this server was started without tls');

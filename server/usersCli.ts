@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run users -- add|disable|reset-password|list`: the admin's account tool. It writes the server's
+// `npm run users -- add|disable|reset-password|code|list`: the admin's account tool. It writes the server's
 // SQLite store directly (safe while the server runs: WAL); a running server ends a disabled user's
 // sessions within two seconds.
 import { randomBytes } from 'node:crypto';
@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { CRVideoError } from '../protocol/index.js';
 import { AccountStore } from './auth/AccountStore.js';
+import { CODE_MINUTES } from './auth/OneTimeCode.js';
 import { UserAuth } from './auth/UserAuth.js';
 
 const HELP = `npm run users -- COMMAND [options]
@@ -15,6 +16,8 @@ const HELP = `npm run users -- COMMAND [options]
   add APPID UID [--nickname NAME]     create (or re-enable) a user
   reset-password APPID UID            set a new password (ends the user's saved sign-ins)
   disable APPID UID                   disable a user (their sessions end)
+  code APPID UID [--minutes N]        print a one-time code that signs the user in once
+                                      (instead of the password; default 60 minutes)
   list [APPID]                        list users
 
   --password-stdin    read the password from standard input (otherwise one is generated and printed)
@@ -25,6 +28,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     nickname: { type: 'string' },
+    minutes: { type: 'string' },
     'password-stdin': { type: 'boolean' },
     data: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -66,6 +70,12 @@ try {
     const [a, u] = need();
     await auth.disable(a, u);
     process.stdout.write(`disabled ${u} in ${a}\n`);
+  } else if (command === 'code') {
+    const [a, u] = need();
+    const minutes = values.minutes === undefined ? undefined : Number(values.minutes);
+    const code = await auth.issueCode({ appID: a, UID: u, minutes });
+    const until = new Date(Date.now() + (minutes ?? CODE_MINUTES.default) * 60_000).toISOString();
+    process.stdout.write(`one-time code for ${u} in ${a} (valid until ${until}, once)\ncode: ${code}\n`);
   } else if (command === 'list') {
     for (const r of auth.list(appID)) {
       process.stdout.write(`${r.appID}\t${r.UID}\t${r.nickname}\t${r.disabled ? 'disabled' : 'active'}\n`);

@@ -2,6 +2,7 @@ import type { TlsClientOptions } from '../../sdk/index.js';
 import type { MediaEngineFactory } from '../../sdk/media/MediaEngine.js';
 import { BridgeService } from './BridgeService.js';
 import { companyTls } from './CompanyCa.js';
+import { CompanyCaService } from './CompanyCaService.js';
 import { type CoreClient, CoreHost } from './CoreHost.js';
 import type { CredentialVault } from './CredentialVault.js';
 import { parseLaunchArgs } from './DeepLink.js';
@@ -34,9 +35,9 @@ export const DEFAULT_SERVER_ADDR = 'localhost:8080';
 export interface DesktopOptions {
   /**
    * Builds the SDK core with the given media engine (the relay to the page's engine) and the TLS
-   * options of the settings (a company CA).
+   * options of the settings (a company CA), asked again at every connection.
    */
-  createCore: (media: MediaEngineFactory, serverAddr: string, tls: TlsClientOptions) => CoreClient;
+  createCore: (media: MediaEngineFactory, serverAddr: string, tls: () => TlsClientOptions) => CoreClient;
   ipc: IpcPort;
   page: () => PagePort | null;
   isTrusted: (sender: SenderInfo) => boolean;
@@ -77,6 +78,7 @@ export class Desktop {
   readonly notifier: IncomingCallNotifier;
   readonly dialer: Dialer;
   readonly vault: VaultService;
+  readonly companyCa: CompanyCaService;
   #closed = false;
 
   static create(options: DesktopOptions): Desktop {
@@ -89,7 +91,8 @@ export class Desktop {
     if (o.companyCaFile !== undefined && o.companyCaFile !== null) this.settings.setCompanyCaFile(o.companyCaFile);
     this.media = new MediaRelay();
     const serverAddr = o.serverAddr || this.settings.data.serverAddr || DEFAULT_SERVER_ADDR;
-    this.core = o.createCore(this.media.factory, serverAddr, companyTls(this.settings.data));
+    // Read at every connect: a company CA trusted on the Settings page applies to the next sign-in.
+    this.core = o.createCore(this.media.factory, serverAddr, () => companyTls(this.settings.data));
     this.host = CoreHost.create(this.core);
     this.self = SelfState.create(this.host);
     this.bridge = BridgeService.create({
@@ -125,6 +128,7 @@ export class Desktop {
     });
     this.dialer = Dialer.create({ host: this.host, showWindow: () => o.window.show(), notifyPage });
     this.vault = VaultService.create({ ipc: o.ipc, vault: o.vault ?? null, isTrusted: o.isTrusted });
+    this.companyCa = CompanyCaService.create({ ipc: o.ipc, settings: this.settings, isTrusted: o.isTrusted });
     log(`ready (server ${serverAddr})`);
   }
 
@@ -148,6 +152,7 @@ export class Desktop {
     this.notifier.close();
     this.dialer.close();
     this.vault.close();
+    this.companyCa.close();
     this.tray.close();
     this.bridge.close();
     this.self.close();

@@ -16,7 +16,7 @@ test('defaults, then saved changes survive a restart', () => {
   const file = join(dir, 'sub', 'settings.json');
   const loginItem = new FakeLoginItem();
   const s = Settings.create({ file, loginItem });
-  assert.deepEqual(s.data, { openAtLogin: false, serverAddr: null, companyCaFile: null });
+  assert.deepEqual(s.data, { openAtLogin: false, serverAddr: null, companyCaFile: null, companyCaPem: null });
   s.setOpenAtLogin(true);
   s.setServerAddr('https://phone.example.com');
   s.setCompanyCaFile(' /etc/acme/ca.pem ');
@@ -26,6 +26,7 @@ test('defaults, then saved changes survive a restart', () => {
     openAtLogin: true,
     serverAddr: 'https://phone.example.com',
     companyCaFile: '/etc/acme/ca.pem',
+    companyCaPem: null,
   });
   assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), again.data);
 });
@@ -38,6 +39,7 @@ test('a broken or foreign file falls back to defaults instead of crashing', () =
       openAtLogin: false,
       serverAddr: null,
       companyCaFile: null,
+      companyCaPem: null,
     });
   }
   writeFileSync(file, '{"serverAddr":"10.0.0.2:8080","future":1}');
@@ -45,5 +47,6 @@ test('a broken or foreign file falls back to defaults instead of crashing', () =
     openAtLogin: false,
     serverAddr: '10.0.0.2:8080',
     companyCaFile: null,
+    companyCaPem: null,
   });
 });

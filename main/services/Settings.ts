@@ -16,10 +16,16 @@ export const SettingsData = z.object({
    * null: only public CAs. Read when the app starts (CompanyCa.ts).
    */
   companyCaFile: z.string().max(4096).nullable().default(null),
+  /** A company CA pasted or picked on the Settings page (checked PEM certificates; wins over the file). */
+  companyCaPem: z
+    .string()
+    .max(64 * 1024)
+    .nullable()
+    .default(null),
 });
 export type SettingsData = z.infer<typeof SettingsData>;
 
-const DEFAULTS: SettingsData = { openAtLogin: false, serverAddr: null, companyCaFile: null };
+const DEFAULTS: SettingsData = { openAtLogin: false, serverAddr: null, companyCaFile: null, companyCaPem: null };
 
 /** The desktop app's own settings, one JSON file in userData; a broken file falls back to defaults. */
 export class Settings {
@@ -53,12 +59,18 @@ export class Settings {
     log(`server address ${addr ?? '(default)'}`);
   }
 
-  /** Trusts the company CA in this PEM file from the next start on (null: public CAs only). */
+  /** Trusts the company CA in this PEM file (null: public CAs only); replaces one set on the Settings page. */
   setCompanyCaFile(file: string | null): void {
     const value = file?.trim() || null;
-    if (value === this.#data.companyCaFile) return;
-    this.#update({ companyCaFile: value });
-    log(`company CA ${value ?? '(none)'}; takes effect at the next start`);
+    if (value === this.#data.companyCaFile && this.#data.companyCaPem === null) return;
+    this.#update({ companyCaFile: value, companyCaPem: null });
+    log(`company CA ${value ?? '(none)'}`);
+  }
+
+  /** Trusts this (already checked) PEM as the company CA, from the next connection on; null forgets it. */
+  setCompanyCaPem(pem: string | null): void {
+    this.#update({ companyCaPem: pem, companyCaFile: null });
+    log(pem ? 'company CA set from the Settings page' : 'company CA removed');
   }
 
   #update(patch: Partial<SettingsData>): void {

@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import { after, afterEach, before } from 'node:test';
 import { CALLBACK_NAMES, type CRVideoAPI } from '../../sdk/api.js';
 import type { CRVideoBridge } from '../../sdk/bridge/BridgeApi.js';
-import { Channels, type InvokeReply, type MediaReply, type VaultEntry } from '../../sdk/bridge/channels.js';
+import {
+  Channels,
+  type CompanyCaInfo,
+  type CompanyCaSetReply,
+  type InvokeReply,
+  type MediaReply,
+  type VaultEntry,
+} from '../../sdk/bridge/channels.js';
 import { DESKTOP_CALLBACK_NAMES } from '../../sdk/bridge/functions.js';
 import type { Ringtone } from '../../sdk/bridge/Ringtone.js';
 import { type BridgeGlobals, installBridgeGlobals } from '../../sdk/bridge/rendererGlobals.js';
@@ -87,6 +94,9 @@ export function fakeBridge(ipc: FakeIpc, page: FakePage): CRVideoBridge {
     vaultLoad: async () => (await ipc.invoke(Channels.vaultLoad, undefined)) as VaultEntry | null,
     vaultSave: async (entry) => (await ipc.invoke(Channels.vaultSave, entry)) as boolean,
     vaultClear: async () => (await ipc.invoke(Channels.vaultClear, undefined)) as boolean,
+    companyCaGet: async () => (await ipc.invoke(Channels.companyCaGet, undefined)) as CompanyCaInfo | null,
+    companyCaSet: async (pem) => (await ipc.invoke(Channels.companyCaSet, pem)) as CompanyCaSetReply,
+    companyCaClear: async () => (await ipc.invoke(Channels.companyCaClear, undefined)) as boolean,
   };
 }
 

@@ -26,6 +26,12 @@ export const Channels = {
   vaultSave: 'vault:save',
   /** R→M invoke: forget the remembered sign-in. Payload none → true. */
   vaultClear: 'vault:clear',
+  /** R→M invoke: the company CA the app trusts besides the public ones. Payload none → CompanyCaInfo | null. */
+  companyCaGet: 'companyCa:get',
+  /** R→M invoke: trust this PEM (pasted or picked; main checks it: certificates only, ≤ 64 KiB). string → CompanyCaSetReply. */
+  companyCaSet: 'companyCa:set',
+  /** R→M invoke: trust public CAs only again. Payload none → true. */
+  companyCaClear: 'companyCa:clear',
 } as const;
 
 export type ChannelName = (typeof Channels)[keyof typeof Channels];

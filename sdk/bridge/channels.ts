@@ -132,3 +132,27 @@ export const VaultEntry = z.object({
   refreshToken: z.string().check(z.minLength(16), z.maxLength(256)),
 });
 export type VaultEntry = z.infer<typeof VaultEntry>;
+
+/** The company CA the desktop app trusts, as the Settings page shows it (never the key: there is none). */
+export const CompanyCaInfo = z.object({
+  certificates: z.array(
+    z.object({
+      subject: z.string().check(z.maxLength(4096)),
+      issuer: z.string().check(z.maxLength(4096)),
+      /** SHA-256 fingerprint, colon-separated hex. */
+      fingerprint256: z.string().check(z.maxLength(128)),
+      /** ISO date the certificate expires. */
+      validTo: z.string().check(z.maxLength(64)),
+      /** The certificate is a CA (basicConstraints CA:TRUE). */
+      isCa: z.boolean(),
+    }),
+  ),
+});
+export type CompanyCaInfo = z.infer<typeof CompanyCaInfo>;
+
+/** The answer to `companyCa:set`: what is now trusted, or why the text was refused. */
+export const CompanyCaSetReply = z.union([
+  z.object({ ok: z.literal(true), info: CompanyCaInfo }),
+  z.object({ ok: z.literal(false), problem: z.enum(['tooLarge', 'notPem', 'badCertificate', 'refused']) }),
+]);
+export type CompanyCaSetReply = z.infer<typeof CompanyCaSetReply>;

@@ -33,6 +33,9 @@ function scriptedBridge(
     vaultLoad: async () => null,
     vaultSave: async () => false,
     vaultClear: async () => true,
+    companyCaGet: async () => null,
+    companyCaSet: async () => ({ ok: false, problem: 'refused' }),
+    companyCaClear: async () => true,
   };
   return {
     bridge,

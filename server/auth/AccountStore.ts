@@ -34,6 +34,13 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
   expiresAt INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS refresh_tokens_user ON refresh_tokens (appID, UID);
+CREATE TABLE IF NOT EXISTS one_time_codes (
+  hash TEXT PRIMARY KEY,
+  appID TEXT NOT NULL,
+  UID TEXT NOT NULL,
+  expiresAt INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS one_time_codes_user ON one_time_codes (appID, UID);
 CREATE TABLE IF NOT EXISTS server_keys (
   name TEXT PRIMARY KEY,
   secret BLOB NOT NULL
@@ -132,7 +139,10 @@ export class AccountStore {
     const changed = this.#db
       .prepare('UPDATE accounts SET disabled = ?, updatedAt = ? WHERE appID = ? AND UID = ?')
       .run(disabled ? 1 : 0, Date.now(), appID, UID).changes;
-    if (disabled) this.revokeRefresh(appID, UID);
+    if (disabled) {
+      this.revokeRefresh(appID, UID);
+      this.revokeCodes(appID, UID);
+    }
     return changed > 0;
   }
 
@@ -168,5 +178,30 @@ export class AccountStore {
 
   revokeRefresh(appID: string, UID: string): void {
     this.#db.prepare('DELETE FROM refresh_tokens WHERE appID = ? AND UID = ?').run(appID, UID);
+  }
+
+  // ---- one-time codes the admin issues: random, stored only as their SHA-256, used once ----
+  /** Stores a one-time code (already normalised) for the user until `expiresAt`. */
+  addCode(appID: string, UID: string, code: string, expiresAt: number): void {
+    this.#db.prepare('DELETE FROM one_time_codes WHERE expiresAt < ?').run(Date.now());
+    this.#db
+      .prepare('INSERT INTO one_time_codes (hash, appID, UID, expiresAt) VALUES (?, ?, ?, ?)')
+      .run(sha256(code), appID, UID, expiresAt);
+  }
+
+  /**
+   * Uses up the user's one-time code: true when it existed and had not expired. The delete is the
+   * check, so two sign-ins racing with one code (even from two processes) cannot both win.
+   */
+  takeCode(appID: string, UID: string, code: string): boolean {
+    return (
+      this.#db
+        .prepare('DELETE FROM one_time_codes WHERE hash = ? AND appID = ? AND UID = ? AND expiresAt > ?')
+        .run(sha256(code), appID, UID, Date.now()).changes === 1
+    );
+  }
+
+  revokeCodes(appID: string, UID: string): void {
+    this.#db.prepare('DELETE FROM one_time_codes WHERE appID = ? AND UID = ?').run(appID, UID);
   }
 }

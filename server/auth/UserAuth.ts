@@ -2,8 +2,9 @@ import { decodeJwt, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Logger } from 'pino';
 import { CRVideoError, type ResponseData, SdkErr } from '../../protocol/index.js';
 import type { TokenClaims } from '../Auth.js';
+import { addressKey, type LoginAttempt, type LoginThrottle } from '../limits/LoginThrottle.js';
 import type { AccountRow, AccountStore } from './AccountStore.js';
-import { DEFAULT_LOGIN_LIMITS, LoginLimiter, type LoginLimits } from './LoginLimiter.js';
+import { CODE_MINUTES, newOneTimeCode, normalizeOneTimeCode } from './OneTimeCode.js';
 import { dummyHash, hashPassword, verifyPassword } from './PasswordHash.js';
 import { askWebhook, type WebhookOptions } from './Webhook.js';
 
@@ -17,7 +18,6 @@ export interface UserAuthOptions {
   tokenTtlMs?: number;
   /** Lifetime of a refresh credential (default 30 days). */
   refreshTtlMs?: number;
-  limits?: LoginLimits;
 }
 
 export const MIN_PASSWORD = 8;
@@ -37,19 +37,20 @@ export class UserAuth {
   readonly mode: UserAuthMode;
   readonly #store: AccountStore;
   readonly #o: UserAuthOptions;
-  readonly #limiter: LoginLimiter;
+  /** The server's one brute-force guard (server/limits/); null where nothing signs in (the admin CLI). */
+  readonly #throttle: LoginThrottle | null;
   readonly #key: Uint8Array;
   readonly #log: Logger;
   readonly #listeners = new Set<UserAuthEvents['disabled']>();
   #pollTimer: NodeJS.Timeout | null = null;
   #pollFrom = Date.now();
 
-  constructor(store: AccountStore, o: UserAuthOptions, log: Logger) {
+  constructor(store: AccountStore, o: UserAuthOptions, log: Logger, throttle: LoginThrottle | null = null) {
     if (o.mode === 'webhook' && !o.webhook?.url) throw new Error("userAuth 'webhook' needs webhook.url");
     this.mode = o.mode;
     this.#store = store;
     this.#o = o;
-    this.#limiter = new LoginLimiter(o.limits ?? DEFAULT_LOGIN_LIMITS);
+    this.#throttle = throttle;
     this.#key = store.signingKey();
     this.#log = log.child({ mod: 'UserAuth' });
   }
@@ -82,9 +83,17 @@ export class UserAuth {
     for (const fn of this.#listeners) fn(appID, UID);
   }
 
+  /** Starts a throttled credential check (806 locked out, 904 backing off); a no-op guard without a throttle. */
+  async #begin(appID: string, UID: string, address: string): Promise<LoginAttempt> {
+    if (!this.#throttle) return { succeeded: async () => undefined, failed: async () => undefined };
+    return this.#throttle.begin({ account: `${appID}\u0000${UID}`, address: addressKey(address) });
+  }
+
   /**
-   * Checks `userAuthCode` for `CRVideo_Login` / a token request. 14 when missing, 17 when wrong,
-   * the user is disabled or locked after failures, 16 when the webhook failed.
+   * Checks `userAuthCode` for `CRVideo_Login` / a token request / a password change: the user's
+   * password or a one-time code the admin issued (used up by this check). 14 when missing, 17 when
+   * wrong or the user is disabled, 16 when the webhook failed; 806 / 904 from the login throttle
+   * after too many failures (which count per UID and per address).
    */
   async verifyCode(appID: string, UID: string, userAuthCode: string, address: string): Promise<void> {
     if (this.mode === 'none') return;
@@ -92,24 +101,29 @@ export class UserAuth {
       this.#log.info({ appID, UID, address }, 'sign-in refused: no userAuthCode');
       throw new CRVideoError(SdkErr.CUSTOMAUTH_NOINFO, 'this server needs the user password (userAuthCode)');
     }
-    const userKey = `${appID}\u0000${UID}`;
-    await this.#limiter.check(userKey, address);
+    const attempt = await this.#begin(appID, UID, address);
     try {
       if (this.mode === 'webhook') {
         await askWebhook(this.#o.webhook as WebhookOptions, { appID, UID, userAuthCode });
       } else {
         const acct = this.#store.get(appID, UID);
-        const ok = await verifyPassword(userAuthCode, acct?.hash ?? (await dummyHash()));
+        let ok = await verifyPassword(userAuthCode, acct?.hash ?? (await dummyHash()));
+        let byCode = false;
+        if (!ok && acct && !acct.disabled) {
+          const code = normalizeOneTimeCode(userAuthCode);
+          ok = byCode = code !== null && this.#store.takeCode(appID, UID, code);
+        }
         if (!acct || !ok) throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, 'wrong user ID or password');
         if (acct.disabled) throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, 'this user is disabled');
+        if (byCode) this.#log.info({ appID, UID, address }, 'one-time code used');
       }
     } catch (err) {
       const code = CRVideoError.codeOf(err);
-      if (code === SdkErr.CUSTOMAUTH_FAILED) await this.#limiter.failed(userKey, address);
+      if (code === SdkErr.CUSTOMAUTH_FAILED) await attempt.failed();
       this.#log.info({ appID, UID, address, sdkErr: code }, 'sign-in refused');
       throw err;
     }
-    await this.#limiter.succeeded(userKey);
+    await attempt.succeeded();
   }
 
   /** Answers `issueUserToken`: proves the user by code or refresh credential, then signs a token. */
@@ -120,13 +134,15 @@ export class UserAuth {
     address: string,
   ): Promise<ResponseData<'issueUserToken'>> {
     if (proof.refreshToken) {
+      const attempt = await this.#begin(appID, UID, address);
       const owner = this.#store.refreshOwner(proof.refreshToken);
       if (!owner || owner.appID !== appID || owner.UID !== UID) {
-        await this.#limiter.failed(`${appID}\u0000${UID}`, address);
+        await attempt.failed();
         this.#log.info({ appID, UID, address }, 'refresh refused');
         throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, 'sign in again (the saved sign-in expired or was revoked)');
       }
       this.#assertEnabled(appID, UID);
+      await attempt.succeeded();
     } else {
       await this.verifyCode(appID, UID, proof.userAuthCode ?? '', address);
     }
@@ -199,6 +215,27 @@ export class UserAuth {
     if (!this.#store.setHash(appID, UID, await hashPassword(password)))
       throw new CRVideoError(SdkErr.ERR_USER_NOT_FOUND, `no account ${UID} in ${appID}`);
     this.#log.info({ appID, UID }, 'password set');
+  }
+
+  /**
+   * A one-time code for the user (the admin hands it over, e.g. after a forgotten password): it signs
+   * in once as `userAuthCode` within `minutes` (default 60, at most 7 days). Stored only hashed;
+   * refused (17) for a disabled user, 605 for an unknown one, 15 when passwords are not kept here.
+   */
+  async issueCode(a: { appID: string; UID: string; minutes?: number | undefined }): Promise<string> {
+    if (this.mode !== 'accounts')
+      throw new CRVideoError(SdkErr.CUSTOMAUTH_NOTSUPPORT, 'one-time codes need userAuth accounts');
+    const minutes = a.minutes ?? CODE_MINUTES.default;
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > CODE_MINUTES.max)
+      throw new CRVideoError(SdkErr.MEETPARAM_ERR, `minutes: a whole number from 1 to ${CODE_MINUTES.max}`);
+    const acct = this.#store.get(a.appID, a.UID);
+    if (!acct) throw new CRVideoError(SdkErr.ERR_USER_NOT_FOUND, `no account ${a.UID} in ${a.appID}`);
+    if (acct.disabled) throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, `${a.UID} is disabled`);
+    const code = newOneTimeCode();
+    const expiresAt = Date.now() + minutes * 60_000;
+    this.#store.addCode(a.appID, a.UID, normalizeOneTimeCode(code) as string, expiresAt);
+    this.#log.info({ appID: a.appID, UID: a.UID, expiresAt }, 'one-time code issued');
+    return code;
   }
 
   async disable(appID: string, UID: string): Promise<void> {

@@ -190,12 +190,48 @@ describe('userAuth: accounts (the default)', () => {
   });
 });
 
-describe('brute-force protection', () => {
+test('npm run users -- reset-password prints a new password; the old one stops working', async () => {
+  const server = await startTestServer({ userAuth: 'accounts' });
+  try {
+    await server.accounts.add({ appID: TEST_APP.appID, UID: 'rita', password: 'rita-old-password' });
+    const out = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'server/usersCli.ts'),
+        '--data',
+        server.dataDir,
+        'reset-password',
+        TEST_APP.appID,
+        'rita',
+      ],
+      { cwd: ROOT },
+    );
+    const password = /password: (\S+)/.exec(out.stdout)?.[1];
+    assert.ok(password, out.stdout);
+    assert.equal((await loginWith(server, 'rita', 'rita-old-password')).err, SdkErr.CUSTOMAUTH_FAILED);
+    assert.equal((await loginWith(server, 'rita', password)).err, 0);
+  } finally {
+    closeClients();
+    await server.dispose();
+  }
+});
+
+describe('brute-force protection (the one login throttle of server/limits/)', () => {
   let server: TestServer;
   before(async () => {
     server = await startTestServer({
       userAuth: 'accounts',
-      loginLimits: { perUser: 3, perAddress: 6, windowSec: 60, blockSec: 60 },
+      // Lock out at the third failure per user and the sixth per address, with no back-off before.
+      limits: {
+        loginFreeFailuresPerUID: 3,
+        loginLockoutFailuresPerUID: 3,
+        loginFreeFailuresPerAddress: 6,
+        loginLockoutFailuresPerAddress: 6,
+        loginFailureWindowMs: 60_000,
+        loginLockoutMs: 60_000,
+      },
     });
     for (const UID of ['frank', 'gina', 'hank'])
       await server.accounts.add({ appID: TEST_APP.appID, UID, password: `${UID}-password` });
@@ -206,7 +242,8 @@ describe('brute-force protection', () => {
   test('after 3 wrong passwords for a user even the right one is refused for a while', async () => {
     for (let i = 0; i < 3; i++)
       assert.equal((await loginWith(server, 'frank', `guess-${i}-xx`)).err, SdkErr.CUSTOMAUTH_FAILED);
-    assert.equal((await loginWith(server, 'frank', 'frank-password')).err, SdkErr.CUSTOMAUTH_FAILED);
+    // Locked out (806, as for wrong app secrets and tokens), the password is not even checked.
+    assert.equal((await loginWith(server, 'frank', 'frank-password')).err, SdkErr.SEVICE_NOTENABLED);
     // Another user is not locked by frank's failures …
     assert.equal((await loginWith(server, 'gina', 'gina-password')).err, 0);
   });
@@ -214,7 +251,117 @@ describe('brute-force protection', () => {
   test('… but one address guessing across users is locked after 6 failures', async () => {
     for (let i = 0; i < 3; i++)
       assert.equal((await loginWith(server, 'gina', `guess-${i}-xx`)).err, SdkErr.CUSTOMAUTH_FAILED);
-    assert.equal((await loginWith(server, 'hank', 'hank-password')).err, SdkErr.CUSTOMAUTH_FAILED);
+    assert.equal((await loginWith(server, 'hank', 'hank-password')).err, SdkErr.SEVICE_NOTENABLED);
+  });
+});
+
+describe('password, token-request and one-time-code failures share one throttle per UID', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({
+      userAuth: 'accounts',
+      limits: {
+        loginFreeFailuresPerUID: 2,
+        loginBackoffMs: 300,
+        loginBackoffMaxMs: 300,
+        loginLockoutFailuresPerUID: 4,
+        loginFailureWindowMs: 60_000,
+        loginLockoutMs: 60_000,
+      },
+    });
+    await server.accounts.add({ appID: TEST_APP.appID, UID: 'kim', password: 'kim-password' });
+  });
+  after(() => server.dispose());
+  afterEach(closeClients);
+
+  test('wrong passwords by GetUserToken and by Login add up: 904 backing off, then 806 for every way in', async () => {
+    assert.equal((await getToken(newClient(server), 'kim', 'guess-one')).err, SdkErr.CUSTOMAUTH_FAILED);
+    assert.equal((await loginWith(server, 'kim', 'guess-two')).err, SdkErr.CUSTOMAUTH_FAILED);
+    // Past the two free failures each try first waits a back-off, whichever way it comes in.
+    assert.equal((await getToken(newClient(server), 'kim', 'guess-three')).err, SdkErr.CUSTOMAUTH_FAILED);
+    assert.equal((await loginWith(server, 'kim', 'kim-password')).err, SdkErr.CFG_RESTRICTED);
+    await sleep(350);
+    // A one-time code that is not kim's counts like a wrong password; it is the fourth failure: locked.
+    assert.equal((await loginWith(server, 'kim', 'ABCD-EFGH-JKMN-PQRS')).err, SdkErr.CUSTOMAUTH_FAILED);
+    await sleep(350);
+    assert.equal((await loginWith(server, 'kim', 'kim-password')).err, SdkErr.SEVICE_NOTENABLED);
+    assert.equal((await getToken(newClient(server), 'kim', 'kim-password')).err, SdkErr.SEVICE_NOTENABLED);
+  });
+});
+
+describe('one-time codes', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ userAuth: 'accounts' });
+    for (const UID of ['lena', 'mia', 'nils', 'otto'])
+      await server.accounts.add({ appID: TEST_APP.appID, UID, password: `${UID}-password` });
+  });
+  after(() => server.dispose());
+  afterEach(closeClients);
+
+  test('a code issued by startServer signs in once; the second use is 17; the password still works', async () => {
+    const code = await server.accounts.issueCode({ appID: TEST_APP.appID, UID: 'lena' });
+    assert.match(code, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+    assert.equal((await loginWith(server, 'lena', code)).err, 0);
+    closeClients();
+    assert.equal((await loginWith(server, 'lena', code)).err, SdkErr.CUSTOMAUTH_FAILED, 'used up');
+    assert.equal((await loginWith(server, 'lena', 'lena-password')).err, 0);
+    closeClients();
+    // Another user's code is no use for lena.
+    const mias = await server.accounts.issueCode({ appID: TEST_APP.appID, UID: 'mia', minutes: 5 });
+    assert.equal((await loginWith(server, 'lena', mias)).err, SdkErr.CUSTOMAUTH_FAILED);
+    // Typed in lower case without dashes it is the same code.
+    assert.equal((await loginWith(server, 'mia', mias.replaceAll('-', '').toLowerCase())).err, 0);
+  });
+
+  test("a code buys the app's token once (GetUserToken), then LoginByToken", async () => {
+    const code = await server.accounts.issueCode({ appID: TEST_APP.appID, UID: 'nils', minutes: 10 });
+    const c = newClient(server);
+    const { err, result } = await getToken(c, 'nils', code);
+    assert.equal(err, 0);
+    assert.ok(result);
+    assert.equal(await loginByToken(c, 'nils', result.token), 0);
+    assert.equal((await getToken(newClient(server), 'nils', code)).err, SdkErr.CUSTOMAUTH_FAILED);
+  });
+
+  test('no code for a disabled or unknown user; disabling revokes the codes already issued', async () => {
+    const code = await server.accounts.issueCode({ appID: TEST_APP.appID, UID: 'otto' });
+    await server.accounts.disable(TEST_APP.appID, 'otto');
+    await assert.rejects(server.accounts.issueCode({ appID: TEST_APP.appID, UID: 'otto' }), {
+      code: SdkErr.CUSTOMAUTH_FAILED,
+      message: /disabled/,
+    });
+    assert.equal((await loginWith(server, 'otto', code)).err, SdkErr.CUSTOMAUTH_FAILED);
+    await server.accounts.add({ appID: TEST_APP.appID, UID: 'otto', password: 'otto-password-2' });
+    assert.equal((await loginWith(server, 'otto', code)).err, SdkErr.CUSTOMAUTH_FAILED, 'revoked, not paused');
+    await assert.rejects(server.accounts.issueCode({ appID: TEST_APP.appID, UID: 'nobody' }), {
+      code: SdkErr.ERR_USER_NOT_FOUND,
+    });
+    for (const minutes of [0, -1, 1.5, 7 * 24 * 60 + 1])
+      await assert.rejects(server.accounts.issueCode({ appID: TEST_APP.appID, UID: 'otto', minutes }), {
+        code: SdkErr.MEETPARAM_ERR,
+      });
+  });
+
+  test('npm run users -- code prints a code that signs in once; bad --minutes is refused', async () => {
+    const run = (...args: string[]) =>
+      promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', join(ROOT, 'server/usersCli.ts'), '--data', server.dataDir, ...args],
+        { cwd: ROOT },
+      );
+    const out = await run('code', TEST_APP.appID, 'mia', '--minutes', '30');
+    assert.match(out.stdout, /valid until \S+, once/);
+    const code = /code: (\S+)/.exec(out.stdout)?.[1];
+    assert.ok(code, out.stdout);
+    assert.equal((await loginWith(server, 'mia', code)).err, 0);
+    closeClients();
+    assert.equal((await loginWith(server, 'mia', code)).err, SdkErr.CUSTOMAUTH_FAILED);
+    const bad = await run('code', TEST_APP.appID, 'mia', '--minutes', 'soon').catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal((bad as { code: number }).code, 1);
+    assert.match((bad as { stderr: string }).stderr, /minutes/);
   });
 });
 

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 
 export interface Coturn {
   url: string;
+  /** `turns:` (TURN over TLS on TCP) when started with `tls`, else null. */
+  tlsUrl: string | null;
   secret: string;
   /** What turnserver printed (allocations show up here). */
   log(): string;
@@ -25,9 +27,17 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startCoturn(secret = 'turn-test-secret'): Promise<Coturn> {
+export async function startCoturn(
+  secret = 'turn-test-secret',
+  opts: { tls?: { certFile: string; keyFile: string } } = {},
+): Promise<Coturn> {
   const dir = mkdtempSync(join(tmpdir(), 'crvideo-coturn-'));
   const port = await freePort();
+  const tlsPort = opts.tls ? await freePort() : 0;
+  // TURN over TLS (turns:), what clients behind a TLS-only proxy on 443 use; the README's step 4.
+  const tlsLines = opts.tls
+    ? [`tls-listening-port=${tlsPort}`, `cert=${opts.tls.certFile}`, `pkey=${opts.tls.keyFile}`]
+    : ['no-tls'];
   const relayMin = 49152 + Math.floor(Math.random() * 10000);
   writeFileSync(
     join(dir, 'turnserver.conf'),
@@ -42,7 +52,7 @@ export async function startCoturn(secret = 'turn-test-secret'): Promise<Coturn> 
       'realm=crvideo.test',
       `userdb=${join(dir, 'turndb')}`,
       'fingerprint',
-      'no-tls',
+      ...tlsLines,
       'no-dtls',
       'no-tcp-relay',
       'no-cli',
@@ -82,6 +92,7 @@ export async function startCoturn(secret = 'turn-test-secret'): Promise<Coturn> 
   });
   return {
     url: `turn:127.0.0.1:${port}?transport=udp`,
+    tlsUrl: opts.tls ? `turns:localhost:${tlsPort}?transport=tcp` : null,
     secret,
     log: () => out,
     async close() {

@@ -7,6 +7,8 @@ import type { Readable } from 'node:stream';
 export interface ServerProcess {
   child: ChildProcessByStdio<null, Readable, null>;
   url: string;
+  /** What the server printed up to and including its URL line (the start-up banner). */
+  banner: string;
 }
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -26,7 +28,8 @@ export async function spawnServer(args: string[], entry: 'dist' | 'source' = 'so
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /server: (https?:\/\/\S+)/.exec(out);
+      // The banner ends with an empty line after the URL and credentials.
+      const m = /server: (https?:\/\/\S+)[\s\S]*?\n\n/.exec(out);
       if (m?.[1]) resolve(m[1]);
     });
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
@@ -35,5 +38,5 @@ export async function spawnServer(args: string[], entry: 'dist' | 'source' = 'so
   // it slow the reads, so the server's synchronous log writes would wait on a full pipe).
   child.stdout.removeAllListeners('data');
   child.stdout.resume();
-  return { child, url };
+  return { child, url, banner: out };
 }

@@ -93,8 +93,14 @@ export class Session {
     });
     on('CRVideo_GetUserTokenRslt', (code, result, c) => {
       if (c === this.#renewCookie) {
-        if (code === 0 && result) crv().CRVideo_UpdateToken(result.token);
-        else console.warn(`[ui] token renewal failed sdkErr=${code}`);
+        if (code === 0 && result) {
+          crv().CRVideo_UpdateToken(result.token);
+          // A renewal by password (after a password change) comes with a new refresh credential.
+          if (result.refreshToken !== this.#refresh) {
+            this.#refresh = result.refreshToken;
+            if (settings.autoSignIn) settings.setRefreshToken(result.refreshToken);
+          }
+        } else console.warn(`[ui] token renewal failed sdkErr=${code}`);
         return;
       }
       if (c !== this.#tokenCookie || this.phase !== 'signingIn') return;
@@ -188,6 +194,17 @@ export class Session {
     this.notice = null;
     crv().CRVideo_Logout();
     console.info('[ui] signed out');
+  }
+
+  /**
+   * The user changed their password: the server revoked every saved sign-in, this one's too, so a
+   * fresh token and refresh credential are bought with the new password and the session lives on.
+   */
+  adoptNewPassword(password: string): void {
+    if (this.phase !== 'signedIn' || settings.login.method !== 'password') return;
+    this.#renewCookie = cookie('renew');
+    crv().CRVideo_GetUserToken(this.UID, password, null, this.#renewCookie);
+    console.info('[ui] password changed: renewing the sign-in with it');
   }
 
   setDnd(on: boolean): void {

@@ -1,23 +1,25 @@
-// npm run bench:hostile -- [--seconds S] [--rate R]
+// npm run bench:hostile -- [--seconds S] [--rate R] [--only WORDS] [--source] [--attacker-nice N]
 // Starts the real server in its own process (default settings, signaling only) and measures one
 // legitimate call cycle (call → ring → accept → hang up, paced at R cycles/s) first on a quiet
 // server, then while each family of attack runs for S seconds:
 //   non-reading clients, pipelined expensive requests, login brute force, presence storm, call flood,
 //   socket flood.
-// Attackers speak the wire protocol from other loopback addresses (127.0.0.x), the legitimate users
-// use the SDK from 127.0.0.1. Prints JSON and a table: dial→ring p50/p99 beside the quiet baseline,
-// cycles/s, the codes the attackers got, server RSS and disk growth, and whether the server survived.
-// The server is always killed at the end, also when the benchmark fails.
+// Attackers run in their own process, one per family (scripts/hostileAttackers.ts), so the measured
+// client never shares an event loop with attack traffic; they speak the wire protocol from other
+// loopback addresses (127.0.0.x), the legitimate users use the SDK from 127.0.0.1. Prints JSON and a
+// table per family: dial→ring p50/p99 quiet (a window just before the attack) and under attack, cycles/s, the codes the attackers got, server RSS
+// and CPU, the attacker's CPU, the load average, disk growth, and whether the server survived.
+// The server and the attacker processes are always killed at the end, also when the benchmark fails.
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
 import type { MeetObj } from '../protocol/index.js';
 import { type CRVideoClient, md5Hex } from '../sdk/index.js';
 import { type ServerProcess, spawnServer } from '../server/testing/serverProcess.js';
 import { client, forget, pct, wait } from './benchKit.js';
+import { type AttackerCommand, type AttackerEvent, FAMILIES } from './hostileAttackers.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,13 +29,15 @@ const { values } = parseArgs({
     /** Run server/cli.ts through tsx instead of the built dist/ (no build needed; a little slower). */
     source: { type: 'boolean', default: false },
     rate: { type: 'string', default: '25' },
+    /** Niceness of the attacker processes (0: same priority as the server and the measured client). */
+    'attacker-nice': { type: 'string', default: '0' },
   },
 });
 const SECONDS = Number(values.seconds);
 const RATE = Number(values.rate);
+const NICE = Number(values['attacker-nice']);
 const APP = { appID: 'bench', appSecret: 'bench-secret' };
 const MD5 = md5Hex(APP.appSecret);
-const WRONG = md5Hex('guess');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -41,6 +45,17 @@ function rssMiB(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** User + system CPU seconds a process has used so far (/proc/PID/stat, clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
   } catch {
     return 0;
   }
@@ -54,241 +69,49 @@ function dirBytes(dir: string): number {
 
 const round = (x: number, d = 2) => Number(x.toFixed(d));
 
-// ---------------------------------------------------------------- attackers (raw wire protocol)
+// ---------------------------------------------------------------- attackers (their own process)
 
-/** Response codes the attackers got in the current phase. */
-const codes = new Map<number, number>();
-
-class Raw {
-  readonly ws: WebSocket;
-  #id = 0;
-  readonly #pending = new Map<number, (err: number) => void>();
-  inFlight = 0;
-
-  private constructor(ws: WebSocket) {
-    this.ws = ws;
-    ws.on('message', (d) => {
-      const f = JSON.parse(d.toString()) as { t: string; id?: number; err?: number };
-      if (f.t !== 'rsp' || typeof f.id !== 'number') return;
-      this.inFlight--;
-      codes.set(f.err ?? -1, (codes.get(f.err ?? -1) ?? 0) + 1);
-      const done = this.#pending.get(f.id);
-      this.#pending.delete(f.id);
-      done?.(f.err ?? -1);
-    });
-    ws.on('error', () => undefined);
-  }
-
-  static open(url: string, localAddress: string): Promise<Raw> {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, { localAddress });
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new Raw(ws)));
-      ws.once('error', reject);
-    });
-  }
-
-  /** Fire and forget (pipelined). */
-  send(type: string, payload: unknown = {}): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.inFlight++;
-    this.ws.send(JSON.stringify({ id: ++this.#id, type, payload }));
-  }
-
-  request(type: string, payload: unknown = {}): Promise<number> {
-    return new Promise((resolve) => {
-      this.#pending.set(this.#id + 1, resolve);
-      this.send(type, payload);
-    });
-  }
-
-  async login(UID: string): Promise<Raw> {
-    const err = await this.request('login', {
-      appID: APP.appID,
-      md5AppSecret: MD5,
-      UID,
-      nickname: UID,
-      userAuthCode: '',
-    });
-    if (err !== 0) throw new Error(`attacker login ${UID}: ${err}`);
-    return this;
-  }
-
-  /** Stops reading: the kernel buffers fill and the server's answers pile up on its side. */
-  stopReading(): void {
-    (this.ws as unknown as { _socket: Socket })._socket.pause();
-  }
-
-  close(): void {
-    this.ws.terminate();
-  }
+/** One attack family running in a child process (scripts/hostileAttackers.ts). */
+interface RunningAttack {
+  stop(): Promise<Record<string, number>>;
+  child: ChildProcess;
 }
 
-interface Attack {
-  name: string;
-  /** Starts the attack; resolves with a function that stops it and frees its sockets. */
-  start(url: string): Promise<() => Promise<void>>;
-}
+const ATTACKER = join(import.meta.dirname, 'hostileAttackers.ts');
+const attackProcs = new Set<ChildProcess>();
 
-/** Keeps `depth` requests in flight on each socket until stopped. */
-function pump(socks: Raw[], depth: number, next: (r: Raw, i: number) => [string, unknown]): () => void {
-  let running = true;
-  let i = 0;
-  const timer = setInterval(() => {
-    if (!running) return;
-    for (const r of socks) {
-      while (r.inFlight < depth) {
-        const [type, payload] = next(r, i++);
-        r.send(type, payload);
-      }
-    }
-  }, 2);
-  return () => {
-    running = false;
-    clearInterval(timer);
+async function startAttack(family: string, url: string): Promise<RunningAttack> {
+  const child = fork(ATTACKER, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, CRVIDEO_ATTACKER: '1' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  attackProcs.add(child);
+  child.once('exit', () => attackProcs.delete(child));
+  if (NICE > 0 && child.pid) setPriority(child.pid, NICE);
+  const next = () =>
+    new Promise<AttackerEvent>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`attacker process exited (${code})`));
+      child.once('exit', onExit);
+      child.once('message', (m: AttackerEvent) => {
+        child.off('exit', onExit);
+        if (m.ev === 'failed') reject(new Error(`attacker ${family}: ${m.error}`));
+        else resolve(m);
+      });
+    });
+  const started = next();
+  child.send({ cmd: 'start', family, url } satisfies AttackerCommand);
+  await started;
+  return {
+    child,
+    async stop() {
+      const stopped = next();
+      child.send({ cmd: 'stop' } satisfies AttackerCommand);
+      const m = await stopped;
+      return m.ev === 'stopped' ? m.codes : {};
+    },
   };
 }
-
-let attackerSeq = 0;
-async function attackers(url: string, n: number, address: string, prefix: string, login = true): Promise<Raw[]> {
-  return Promise.all(
-    Array.from({ length: n }, async () => {
-      const r = await Raw.open(url, address);
-      return login ? r.login(`${prefix}-${++attackerSeq}`) : r;
-    }),
-  );
-}
-
-const closeAll = async (socks: Raw[]) => {
-  for (const s of socks) s.close();
-  await sleep(200);
-};
-
-const ATTACKS: Attack[] = [
-  {
-    name: 'non-reading clients',
-    async start(url) {
-      // 20 logged-in clients that never read, each sending 20 getUserStatus per 10 ms tick.
-      const socks = await attackers(url, 20, '127.0.0.2', 'sink');
-      for (const s of socks) s.stopReading();
-      const timer = setInterval(() => {
-        for (const s of socks) for (let k = 0; k < 20; k++) s.send('getUserStatus', {});
-      }, 10);
-      return async () => {
-        clearInterval(timer);
-        await closeAll(socks);
-      };
-    },
-  },
-  {
-    name: 'pipelined expensive requests',
-    async start(url) {
-      // 10 readers keeping 200 history and user-list pages in flight each.
-      const socks = await attackers(url, 10, '127.0.0.3', 'pipe');
-      const stop = pump(socks, 200, (_r, i) =>
-        i % 2 === 0 ? ['getCallRecords', { limit: 200 }] : ['getUserStatus', { page: 1, limit: 1000 }],
-      );
-      return async () => {
-        stop();
-        await closeAll(socks);
-      };
-    },
-  },
-  {
-    name: 'login brute force',
-    async start(url) {
-      // 40 sockets over 4 addresses guessing the app secret for a few UIDs, 20 guesses in flight each.
-      const socks = (await Promise.all([4, 5, 6, 7].map((a) => attackers(url, 10, `127.0.0.${a}`, 'x', false)))).flat();
-      const stop = pump(socks, 20, (_r, i) => [
-        'login',
-        { appID: APP.appID, md5AppSecret: WRONG, UID: `target-${i % 5}`, nickname: 'x', userAuthCode: '' },
-      ]);
-      return async () => {
-        stop();
-        await closeAll(socks);
-      };
-    },
-  },
-  {
-    name: 'presence storm',
-    async start(url) {
-      // 300 subscribers; 30 users flipping DND with 50 changes in flight each.
-      const subs = await attackers(url, 300, '127.0.0.8', 'watch');
-      for (const s of subs) s.send('startUserStatusNotify');
-      const flippers = await attackers(url, 30, '127.0.0.9', 'flip');
-      const stop = pump(flippers, 50, (_r, i) => ['setDND', { DNDStatus: i % 2 }]);
-      return async () => {
-        stop();
-        await closeAll([...subs, ...flippers]);
-      };
-    },
-  },
-  {
-    name: 'call flood',
-    async start(url) {
-      // 20 callers: calls to UIDs that do not exist, to an offline user, and ringing many at once.
-      const base = attackerSeq;
-      const victims = await attackers(url, 30, '127.0.0.10', 'rung');
-      const offline = await attackers(url, 1, '127.0.0.10', 'gone');
-      const offlineUID = `gone-${attackerSeq}`;
-      offline[0]?.close();
-      const callers = await attackers(url, 20, '127.0.0.11', 'flood');
-      const rooms = await Promise.all(
-        callers.map(
-          (c) =>
-            new Promise<number>((resolve) => {
-              const onMsg = (d: WebSocket.RawData) => {
-                const f = JSON.parse(d.toString()) as { data?: { meetObj?: MeetObj } };
-                if (f.data?.meetObj) {
-                  c.ws.off('message', onMsg);
-                  resolve(f.data.meetObj.ID);
-                }
-              };
-              c.ws.on('message', onMsg);
-              c.send('createMeeting', { subject: 'flood' });
-            }),
-        ),
-      );
-      const stop = pump(callers, 50, (r, i) => {
-        const meetID = rooms[callers.indexOf(r)] ?? 1;
-        const kind = i % 3;
-        const calledUID = kind === 0 ? `nobody-${i}` : kind === 1 ? offlineUID : `rung-${base + 1 + (i % 30)}`;
-        return ['call', { callID: `f${i}`, calledUID, meetID, usrExtDat: 'x'.repeat(1024) }];
-      });
-      return async () => {
-        stop();
-        await closeAll([...callers, ...victims]);
-      };
-    },
-  },
-  {
-    name: 'socket flood',
-    async start(url) {
-      // 1,500 sockets that never log in, from one address, opened as fast as they go.
-      const socks: WebSocket[] = [];
-      let refused = 0;
-      await Promise.all(
-        Array.from({ length: 1500 }, async () => {
-          const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, { localAddress: '127.0.0.12' });
-          ws.on('error', () => undefined);
-          socks.push(ws);
-          await new Promise<void>((resolve) => {
-            ws.once('open', () => resolve());
-            ws.once('close', () => {
-              refused++;
-              resolve();
-            });
-            ws.once('error', () => resolve());
-          });
-        }),
-      );
-      codes.set(-2, refused);
-      return async () => {
-        for (const ws of socks) ws.terminate();
-        await sleep(300);
-      };
-    },
-  },
-];
 
 // ---------------------------------------------------------------- the legitimate call cycle (SDK)
 
@@ -378,18 +201,31 @@ async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
 
 // ---------------------------------------------------------------- the run
 
-interface PhaseResult {
-  phase: string;
+/** What one measuring window saw. */
+interface Window {
   dialToRingMs: { p50: number; p99: number };
-  p99VsQuiet: number;
   cyclesPerSecond: number;
   failedDials: number;
   /** Cycles that rang but whose accept or hang-up did not arrive within 10 s. */
   stalledCycles: number;
   attackerCodes: Record<string, number>;
   serverRssMaxMiB: number;
+  /** Server process CPU during the phase (100 = one core). */
+  serverCpuPercent: number;
+  /** The attacker process's CPU during the phase. */
+  attackerCpuPercent: number;
+  /** 1-minute load average when the phase started (other work on the machine). */
+  loadAverage: number;
   diskGrowthKiB: number;
   serverUp: boolean;
+}
+
+/** One attack family: its window beside the quiet window measured just before it. */
+interface PhaseResult extends Window {
+  phase: string;
+  quiet: { p50: number; p99: number; serverCpuPercent: number; loadAverage: number };
+  /** Attack p99 over the quiet p99 just before. */
+  p99VsQuiet: number;
 }
 
 async function healthy(url: string): Promise<boolean> {
@@ -435,48 +271,71 @@ async function main(): Promise<void> {
     }
     await cycles(pairs, 1); // warm-up
 
-    const results: PhaseResult[] = [];
-    const only = values.only?.split(',').filter(Boolean);
-    const phases: (Attack | null)[] = [null, ...ATTACKS.filter((a) => !only || only.some((w) => a.name.includes(w)))];
-    for (const attack of phases) {
-      const name = attack?.name ?? 'quiet';
-      codes.clear();
+    /** One measuring window: the legitimate cycles for SECONDS, with `family` attacking (null: quiet). */
+    const window = async (family: string | null): Promise<Window> => {
       const disk0 = dirBytes(dataDir);
       let rssMax = rssMiB(pid);
       const sampler = setInterval(() => {
         rssMax = Math.max(rssMax, rssMiB(pid));
       }, 200);
-      const stop = attack ? await attack.start(url) : async () => undefined;
+      const attack = family ? await startAttack(family, url) : null;
+      const cpu0 = cpuSeconds(pid);
+      const attackCpu0 = attack?.child.pid ? cpuSeconds(attack.child.pid) : 0;
+      const load = loadavg()[0] ?? 0;
       const r = await cycles(pairs, SECONDS);
-      await stop();
+      const serverCpu = (cpuSeconds(pid) - cpu0) / SECONDS;
+      const attackerCpu = attack?.child.pid ? (cpuSeconds(attack.child.pid) - attackCpu0) / SECONDS : 0;
+      const codes = attack ? await attack.stop() : {};
       clearInterval(sampler);
       rssMax = Math.max(rssMax, rssMiB(pid));
       const up = !crashed && (await healthy(url));
-      const quiet = results[0]?.dialToRingMs.p99 ?? pct(r.dialRing, 99);
-      results.push({
-        phase: name,
+      await sleep(500);
+      return {
         dialToRingMs: { p50: round(pct(r.dialRing, 50)), p99: round(pct(r.dialRing, 99)) },
-        p99VsQuiet: round(pct(r.dialRing, 99) / quiet, 1),
         cyclesPerSecond: round(r.done / SECONDS, 1),
         failedDials: r.failed,
         stalledCycles: r.stalled,
         attackerCodes: Object.fromEntries(
-          [...codes].map(([code, n]) => [code === -2 ? 'refused sockets' : code === -1 ? 'no code' : String(code), n]),
+          Object.entries(codes).map(([code, n]) => [
+            code === '-2' ? 'refused sockets' : code === '-1' ? 'no code' : code,
+            n,
+          ]),
         ),
         serverRssMaxMiB: round(rssMax, 0),
+        serverCpuPercent: round(serverCpu * 100, 0),
+        attackerCpuPercent: round(attackerCpu * 100, 0),
+        loadAverage: round(load, 1),
         diskGrowthKiB: round((dirBytes(dataDir) - disk0) / 1024, 0),
         serverUp: up,
+      };
+    };
+
+    // Each family is measured against a quiet window just before it: on a machine shared with other
+    // work the load changes from minute to minute, and a ratio to one early baseline would measure that.
+    const results: PhaseResult[] = [];
+    const only = values.only?.split(',').filter(Boolean);
+    for (const family of FAMILIES.filter((f) => !only || only.some((w) => f.includes(w)))) {
+      const quiet = await window(null);
+      const under = await window(family);
+      results.push({
+        phase: family,
+        quiet: { ...quiet.dialToRingMs, serverCpuPercent: quiet.serverCpuPercent, loadAverage: quiet.loadAverage },
+        ...under,
+        p99VsQuiet: round(under.dialToRingMs.p99 / quiet.dialToRingMs.p99, 1),
       });
-      process.stderr.write(`  ${name}: done\n`);
-      if (!up) break;
-      await sleep(500);
+      process.stderr.write(`  ${family}: done\n`);
+      if (!under.serverUp || !quiet.serverUp) break;
     }
 
     const worstRatio = Math.max(...results.map((r) => r.p99VsQuiet));
+    const lastLoad = loadavg()[0] ?? 0;
     const maxRss = Math.max(...results.map((r) => r.serverRssMaxMiB));
     const summary = {
       seconds: SECONDS,
       rate: RATE,
+      attackerNice: NICE,
+      cores: availableParallelism(),
+      loadAverageAtEnd: round(lastLoad, 1),
       phases: results,
       targets: {
         p99WithinThreeTimesQuiet: worstRatio <= 3,
@@ -489,11 +348,11 @@ async function main(): Promise<void> {
     console.log(
       [
         '',
-        `hostile benchmark: a legitimate call cycle at ${RATE}/s, ${SECONDS} s per phase, default server limits`,
-        `  ${'phase'.padEnd(30)} ${pad('ring p50', 9)} ${pad('ring p99', 9)} ${pad('p99/quiet', 9)} ${pad('cycles/s', 9)} ${pad('failed', 6)} ${pad('stalled', 7)} ${pad('RSS MiB', 8)} ${pad('disk KiB', 9)}  attackers got`,
+        `hostile benchmark: a legitimate call cycle at ${RATE}/s, ${SECONDS} s quiet then ${SECONDS} s under attack per family, default server limits`,
+        `  ${'family'.padEnd(29)} ${pad('quiet p50', 9)} ${pad('p99', 7)} ${pad('attack p50', 10)} ${pad('p99', 7)} ${pad('p99/quiet', 9)} ${pad('cycles/s', 8)} ${pad('failed', 6)} ${pad('stalled', 7)} ${pad('RSS MiB', 7)} ${pad('srv CPU q→a', 11)} ${pad('atk CPU', 7)} ${pad('load', 5)} ${pad('disk KiB', 8)}  attackers got`,
         ...results.map(
           (r) =>
-            `  ${r.phase.padEnd(30)} ${pad(r.dialToRingMs.p50, 9)} ${pad(r.dialToRingMs.p99, 9)} ${pad(`${r.p99VsQuiet}x`, 9)} ${pad(r.cyclesPerSecond, 9)} ${pad(r.failedDials, 6)} ${pad(r.stalledCycles, 7)} ${pad(r.serverRssMaxMiB, 8)} ${pad(r.diskGrowthKiB, 9)}  ${Object.entries(
+            `  ${r.phase.padEnd(29)} ${pad(r.quiet.p50, 9)} ${pad(r.quiet.p99, 7)} ${pad(r.dialToRingMs.p50, 10)} ${pad(r.dialToRingMs.p99, 7)} ${pad(`${r.p99VsQuiet}x`, 9)} ${pad(r.cyclesPerSecond, 8)} ${pad(r.failedDials, 6)} ${pad(r.stalledCycles, 7)} ${pad(r.serverRssMaxMiB, 7)} ${pad(`${r.quiet.serverCpuPercent}→${r.serverCpuPercent}%`, 11)} ${pad(`${r.attackerCpuPercent}%`, 7)} ${pad(r.loadAverage, 5)} ${pad(r.diskGrowthKiB, 8)}  ${Object.entries(
               r.attackerCodes,
             )
               .map(([c, n]) => `${c}×${n}`)
@@ -504,6 +363,7 @@ async function main(): Promise<void> {
     );
   } finally {
     stopping = true;
+    for (const c of attackProcs) c.kill('SIGKILL');
     for (const c of legit) c.CRVideo_Logout();
     if (server && server.child.exitCode === null && server.child.signalCode === null) {
       const exited = new Promise((r) => server?.child.once('exit', r));
@@ -522,6 +382,7 @@ let current: ServerProcess | null = null;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
     current?.child.kill('SIGKILL');
+    for (const c of attackProcs) c.kill('SIGKILL');
     process.exit(130);
   });
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { UserStatus } from '../protocol/index.js';
-import type { Session } from './Session.js';
+import { type JsonOf, jsonOf, type Session } from './Session.js';
 import type { Store } from './Store.js';
 
 /** A user's live state as others may read it; only Presence changes it. */
@@ -51,6 +51,11 @@ interface AppState {
   online: number;
 }
 
+/** Subscribers written to per turn of the event loop (the rest on the next turn). */
+const FANOUT_SLICE = 256;
+/** Status changes are gathered this long before they go out, so each subscriber gets them in one write. */
+const FANOUT_DELAY_MS = 50;
+
 /**
  * Who is online, per app, and their status (0 offline, 1 online, 2 busy, 3 in a room, plus DND).
  * Apps never see each other: every look-up is scoped by appID.
@@ -62,6 +67,9 @@ export class Presence {
   readonly #log: Logger;
   readonly #pending = new Set<LiveUser>();
   readonly #unfollow: (() => void)[] = [];
+  /** Status notifications not sent yet: per subscriber, the latest serialised status of each user that changed. */
+  readonly #outgoing = new Map<Session, Map<string, JsonOf<UserStatus>>>();
+  #draining: NodeJS.Timeout | NodeJS.Immediate | null = null;
 
   constructor(store: Store, log: Logger, opts: PresenceOptions = { coalesceMs: 100 }) {
     this.#store = store;
@@ -193,9 +201,39 @@ export class Presence {
     u.flush = null;
     this.#pending.delete(u);
     u.sentAt = Date.now();
-    const wire = Presence.#toWire(u);
-    for (const s of this.#app(u.appID).subscribers) s.notify('userStatus', wire);
+    const subscribers = this.#app(u.appID).subscribers;
+    if (subscribers.size > 0) {
+      // Serialised once for every subscriber. Sent a moment later, after the request that caused it is
+      // answered, as one write per subscriber carrying every user that changed meanwhile (the last
+      // state of each): a storm of changes costs each subscriber a few writes a second, and a call
+      // that rings meanwhile never waits behind thousands of sends.
+      const json = jsonOf(Presence.#toWire(u));
+      for (const s of subscribers) {
+        let mine = this.#outgoing.get(s);
+        if (!mine) {
+          mine = new Map();
+          this.#outgoing.set(s, mine);
+        }
+        mine.set(u.UID, json);
+      }
+      if (!this.#draining) this.#draining = setTimeout(() => this.#drain(), FANOUT_DELAY_MS);
+    }
     this.#forgetIfIdle(u);
+  }
+
+  /** Sends the pending status notifications of up to FANOUT_SLICE subscribers, then yields to the event loop. */
+  #drain(): void {
+    this.#draining = null;
+    let n = 0;
+    for (const [s, statuses] of this.#outgoing) {
+      if (n++ >= FANOUT_SLICE) {
+        this.#draining = setImmediate(() => this.#drain());
+        return;
+      }
+      this.#outgoing.delete(s);
+      // Unsubscribed (or ended) since the change: it no longer wants it.
+      if (!s.ended && this.#apps.get(s.appID)?.subscribers.has(s)) s.notifyAllJSON('userStatus', statuses.values());
+    }
   }
 
   /** Forget idle offline users so memory follows the online population, not history. */
@@ -232,6 +270,12 @@ export class Presence {
       u.flush = null;
     }
     this.#pending.clear();
+    if (this.#draining) {
+      clearTimeout(this.#draining as NodeJS.Timeout);
+      clearImmediate(this.#draining as NodeJS.Immediate);
+    }
+    this.#draining = null;
+    this.#outgoing.clear();
   }
 
   one(appID: string, UID: string): UserStatus | undefined {

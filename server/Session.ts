@@ -6,6 +6,14 @@ import { contained } from './contain.js';
 import type { LongTimeout } from './longTimeout.js';
 import { sendBounded } from './sendBounded.js';
 
+/** JSON text of a `T` (what `jsonOf` returns): lets a fan-out serialise once and stay typed. */
+export type JsonOf<T> = string & { readonly __jsonOf?: T };
+
+/** Serialises `value` once, keeping its type for `Session.notifyJSON`. */
+export function jsonOf<T>(value: T): JsonOf<T> {
+  return JSON.stringify(value);
+}
+
 /** How many notifications a session keeps for replay after a resume (and at most `replayBytes` of them). */
 const OUTBOX_SIZE = 512;
 /** How many answered requests a session remembers (and at most `answeredBytes`), so a retry is answered, not re-run. */
@@ -127,8 +135,33 @@ export class Session {
   notify<N extends NotificationName>(name: N, data: NotificationData<N>): void {
     if (this.#ended) return;
     const frame: NotificationFrame = { t: 'ntf', seq: ++this.#seq, name, data };
-    const text = JSON.stringify(frame);
-    this.#outbox.push({ seq: frame.seq, text });
+    this.#queue(frame.seq, JSON.stringify(frame));
+  }
+
+  /**
+   * `notify` with the data already serialised (`dataJSON`, JSON text of a value): a fan-out to many
+   * sessions serialises its data once and each session only adds its own frame head.
+   */
+  notifyJSON<N extends NotificationName>(name: N, dataJSON: JsonOf<NotificationData<N>>): void {
+    if (this.ended) return;
+    const seq = ++this.#seq;
+    this.#queue(seq, `{"t":"ntf","seq":${seq},"name":${JSON.stringify(name)},"data":${dataJSON}}`);
+  }
+
+  /** `notifyJSON` for several notifications, written to the socket together (one system call, not one each). */
+  notifyAllJSON<N extends NotificationName>(name: N, dataJSON: Iterable<JsonOf<NotificationData<N>>>): void {
+    // ws writes each frame on its own; corking its socket gathers them (ws has no public batching).
+    const raw = (this.#socket as unknown as { _socket?: { cork(): void; uncork(): void } } | null)?._socket;
+    raw?.cork();
+    try {
+      for (const json of dataJSON) this.notifyJSON(name, json);
+    } finally {
+      raw?.uncork();
+    }
+  }
+
+  #queue(seq: number, text: string): void {
+    this.#outbox.push({ seq, text });
     this.#outboxBytes += text.length;
     while (
       this.#outbox.length > OUTBOX_SIZE ||

@@ -24,6 +24,8 @@ import type { Calls } from './Calls.js';
 import { contained } from './contain.js';
 import type { Limits } from './limits/Limits.js';
 import { addressKey } from './limits/LoginThrottle.js';
+import { type DecodedFrame, decodeFrame } from './limits/RequestCost.js';
+import { SampledLog } from './limits/SampledLog.js';
 import { CloseCode, DEFAULT_TRANSPORT_LIMITS, type TransportLimits } from './limits.js';
 import type { RoomMediaPlane } from './MediaHooks.js';
 import { type IceServer, type TurnOptions, turnCredentials } from './media/TurnCredentials.js';
@@ -111,6 +113,9 @@ export class SignalingServer {
   readonly #transport: TransportLimits;
   readonly #http: HttpServer;
   readonly #onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Refusals (bad frames, 429, refused upgrades) are logged once per remote per 10 s, with a count. */
+  readonly #sampled = new SampledLog();
+  #tooManyTail: string | null = null;
 
   constructor(http: HttpServer | HttpsServer, deps: SignalingDeps) {
     this.#deps = deps;
@@ -193,7 +198,12 @@ export class SignalingServer {
       }),
       call: signedIn(async (_c, s, p) => {
         await limits.call(s, p.calledUID, () => calls.outgoingCount(s.appID, s.UID));
-        calls.call(s, p.callID, p.calledUID, p.meetID, p.usrExtDat);
+        try {
+          calls.call(s, p.callID, p.calledUID, p.meetID, p.usrExtDat);
+        } catch (err) {
+          await limits.callFailed(s);
+          throw err;
+        }
         return {};
       }),
       acceptCall: signedIn((_c, s, p) => {
@@ -298,13 +308,16 @@ export class SignalingServer {
     if ((q === -1 ? target : target.slice(0, q)) !== SIGNALING_PATH) return refuse(socket, 400, 'Bad Request');
     const verdict = this.#deps.guard?.check(req) ?? { ok: true };
     if (!verdict.ok) {
-      this.#log.info(
-        {
-          remote: req.socket.remoteAddress,
-          origin: req.headers.origin?.slice(0, 200),
-          host: req.headers.host?.slice(0, 200),
-        },
-        `upgrade refused: ${verdict.reason}`,
+      this.#sampled.event(`upgrade\u0000${req.socket.remoteAddress}\u0000${verdict.status}`, (leftOut) =>
+        this.#log.info(
+          {
+            remote: req.socket.remoteAddress,
+            origin: req.headers.origin?.slice(0, 200),
+            host: req.headers.host?.slice(0, 200),
+            ...(leftOut > 0 ? { alsoRefused: leftOut } : {}),
+          },
+          `upgrade refused: ${verdict.reason}`,
+        ),
       );
       return refuse(socket, verdict.status, verdict.status === 429 ? 'Too Many Requests' : 'Forbidden');
     }
@@ -373,6 +386,8 @@ export class SignalingServer {
       if (conn.inFlight >= this.#transport.requestsInFlight) return this.#tooMany(conn, raw, isBinary);
       conn.inFlight++;
       if (++backlog >= READ_AHEAD) ws.pause();
+      // Decoded once, here, to price it (a long list costs more than a ping); handled with the same decoding.
+      const frame = decodeFrame(raw as Buffer | Buffer[], isBinary);
       conn.chain = conn.chain
         .then(() =>
           budget.spend(
@@ -386,9 +401,11 @@ export class SignalingServer {
               waiting = false;
               resume();
             },
+            // A socket that has not logged in spends from the guest budget, much smaller per address.
+            { points: frame.points, signedIn: conn.session !== null, queued: backlog > 1 },
           ),
         )
-        .then(() => this.#onFrame(conn, raw, isBinary))
+        .then(() => this.#onFrame(conn, isBinary, frame))
         .catch((err) => {
           this.#log.error({ err, UID: conn.session?.UID, remote: conn.remote }, 'frame handling failed');
           // Whatever failed, the request still gets an answer (3), so no client waits for ever.
@@ -448,14 +465,15 @@ export class SignalingServer {
   /** Over the in-flight cap: answered at once with 429, not queued (the queue is what must stay bounded). */
   #tooMany(conn: Conn, raw: RawData, isBinary: boolean): void {
     const id = this.#idOf(raw, isBinary);
-    this.#log.warn({ UID: conn.session?.UID, remote: conn.remote, id }, 'too many requests in flight');
-    const frame: ResponseFrame = {
-      t: 'rsp',
-      id,
-      err: SdkErr.TOO_MANY_REQUESTS,
-      msg: `more than ${this.#transport.requestsInFlight} requests in flight`,
-    };
-    sendBounded(conn.ws, JSON.stringify(frame), this.#transport.sendBufferBytes);
+    this.#sampled.event(`429\u0000${conn.remote}`, (leftOut) =>
+      this.#log.warn(
+        { UID: conn.session?.UID, remote: conn.remote, id, ...(leftOut > 0 ? { alsoRefused: leftOut } : {}) },
+        'too many requests in flight',
+      ),
+    );
+    // The frame is the same every time but for its id: its tail is serialised once.
+    this.#tooManyTail ??= `,"err":${SdkErr.TOO_MANY_REQUESTS},"msg":${JSON.stringify(`more than ${this.#transport.requestsInFlight} requests in flight`)}}`;
+    sendBounded(conn.ws, `{"t":"rsp","id":${id}${this.#tooManyTail}`, this.#transport.sendBufferBytes);
   }
 
   #heartbeat(): void {
@@ -478,22 +496,20 @@ export class SignalingServer {
   }
 
   #bad(conn: Conn, id: number | null, err: number, msg: string): void {
-    this.#log.warn({ id, err, msg, UID: conn.session?.UID }, 'bad request');
+    this.#sampled.event(`bad\u0000${conn.remote}`, (leftOut) =>
+      this.#log.warn(
+        { id, err, msg, UID: conn.session?.UID, remote: conn.remote, ...(leftOut > 0 ? { alsoBad: leftOut } : {}) },
+        'bad request',
+      ),
+    );
     this.#reply(conn, { t: 'rsp', id, err, msg });
   }
 
-  async #onFrame(conn: Conn, raw: RawData, isBinary: boolean): Promise<void> {
-    const bytes = Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : raw.byteLength;
+  async #onFrame(conn: Conn, isBinary: boolean, decoded: DecodedFrame): Promise<void> {
     if (isBinary) return this.#bad(conn, null, SdkErr.MEETPARAM_ERR, 'binary frames are not accepted');
-    if (bytes > MAX_FRAME_BYTES)
-      return this.#bad(conn, null, SdkErr.MEETPARAM_ERR, `frame over ${MAX_FRAME_BYTES} bytes`);
-    let json: unknown;
-    const text = Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : raw.toString();
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return this.#bad(conn, null, SdkErr.MEETPARAM_ERR, 'frame is not JSON');
-    }
+    const { text, json } = decoded;
+    if (text === null) return this.#bad(conn, null, SdkErr.MEETPARAM_ERR, `frame over ${MAX_FRAME_BYTES} bytes`);
+    if (json === undefined) return this.#bad(conn, null, SdkErr.MEETPARAM_ERR, 'frame is not JSON');
     const frame = RequestFrame.safeParse(json);
     if (!frame.success) {
       const v = idField(json);

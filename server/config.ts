@@ -113,11 +113,18 @@ export interface ServerLimits {
   requestsPerAddressPerSecond: number;
   /** Addresses without the per-address budget (a local reverse proxy, benchmarks on this machine). */
   budgetExemptAddresses: string[];
+  /** Requests a socket that has not logged in yet may send per second (same pacing). */
+  guestRequestsPerSocketPerSecond: number;
+  /** Requests all not-logged-in sockets of one address may send per second together (same pacing). */
+  guestRequestsPerAddressPerSecond: number;
   /** Rooms one user may create per `meetingsWindowMs`. */
   meetingsPerUser: number;
   meetingsWindowMs: number;
   /** Calls one user may have going out at once (ringing or answered). */
   outgoingCallsPerUser: number;
+  /** Failed calls (unknown, offline or busy callee…) one user may make per `failedCallWindowMs`; then 904 at once. */
+  failedCallsPerUser: number;
+  failedCallWindowMs: number;
   /** Rejections by one callee within `rejectWindowMs` after which the same caller may not ring them again… */
   rejectsBeforeCooldown: number;
   rejectWindowMs: number;
@@ -157,9 +164,13 @@ export const DEFAULT_LIMITS: ServerLimits = {
   requestsPerSocketPerSecond: 200,
   requestsPerAddressPerSecond: 1000,
   budgetExemptAddresses: ['127.0.0.1', '::1'],
+  guestRequestsPerSocketPerSecond: 20,
+  guestRequestsPerAddressPerSecond: 100,
   meetingsPerUser: 120,
   meetingsWindowMs: 600_000,
   outgoingCallsPerUser: 10,
+  failedCallsPerUser: 120,
+  failedCallWindowMs: 60_000,
   rejectsBeforeCooldown: 3,
   rejectWindowMs: 60_000,
   rejectCooldownMs: 120_000,

@@ -49,7 +49,8 @@ export interface RunningServer {
   /** Swaps the TLS certificate and key (the CLI calls it on SIGHUP); live connections keep theirs. */
   reloadTls(tls: { cert: string; key: string }): void;
   /** Live counts, for tests and benchmarks. */
-  stats(): { sessions: number; sockets: number; calls: number; rooms: number };
+  /** `pacedSockets`: sockets not read at this moment because they are over their request budget. */
+  stats(): { sessions: number; sockets: number; calls: number; rooms: number; pacedSockets: number };
   close(): Promise<void>;
 }
 
@@ -235,6 +236,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
       sockets: signaling.connectionCount,
       calls: calls.liveCount(),
       rooms: rooms.liveCount(),
+      pacedSockets: limits.requests.pausedSockets,
     }),
     close() {
       closing ??= (async () => {

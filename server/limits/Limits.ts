@@ -5,6 +5,7 @@ import type { Session } from '../Session.js';
 import { LoginThrottle } from './LoginThrottle.js';
 import { memoryBackend, type RateLimit, type RateLimitBackend } from './RateLimit.js';
 import { RequestBudget } from './RequestBudget.js';
+import { SampledLog } from './SampledLog.js';
 
 const userKey = (appID: string, UID: string) => `${appID}\u0000${UID}`;
 
@@ -22,6 +23,9 @@ export class Limits {
   readonly #dnd: RateLimit;
   readonly #rejects: RateLimit;
   readonly #cooldown: RateLimit;
+  readonly #failedCalls: RateLimit;
+  /** Refusals logged once per key per 10 s (a flood of them is one line, with a count). */
+  readonly #refusals = new SampledLog();
 
   constructor(limits: ServerLimits, log: Logger, backend: RateLimitBackend = memoryBackend) {
     this.#l = limits;
@@ -45,6 +49,12 @@ export class Limits {
       perSocket: limits.requestsPerSocketPerSecond,
       perAddress: limits.requestsPerAddressPerSecond,
       exemptAddresses: limits.budgetExemptAddresses,
+      unauthenticatedPerSocket: limits.guestRequestsPerSocketPerSecond,
+      unauthenticatedPerAddress: limits.guestRequestsPerAddressPerSecond,
+    });
+    this.#failedCalls = backend.create('failed-calls', {
+      points: limits.failedCallsPerUser,
+      durationMs: limits.failedCallWindowMs,
     });
     this.#meetings = backend.create('meetings', {
       points: limits.meetingsPerUser,
@@ -71,10 +81,16 @@ export class Limits {
     const r = await limit.take(key);
     if (r.allowed) return;
     const secs = Math.max(1, Math.ceil(r.msBeforeNext / 1000));
-    s.log.info({ limit: what, points: limit.rule.points, windowMs: limit.rule.durationMs }, 'over a limit');
+    this.#refused(s, what, { points: limit.rule.points, windowMs: limit.rule.durationMs });
     throw new CRVideoError(
       SdkErr.CFG_RESTRICTED,
       `${what}: over ${limit.rule.points} per ${limit.rule.durationMs / 1000} s, retry in ${secs} s`,
+    );
+  }
+
+  #refused(s: Session, what: string, detail: Record<string, unknown>): void {
+    this.#refusals.event(`${s.id}\u0000${what}`, (leftOut) =>
+      s.log.info({ limit: what, ...detail, ...(leftOut > 0 ? { alsoRefused: leftOut } : {}) }, 'over a limit'),
     );
   }
 
@@ -95,10 +111,21 @@ export class Limits {
 
   /** Before `call`: the callee's cool-down after rejections, then the caller's live outgoing calls. */
   async call(s: Session, calleeUID: string, outgoingNow: () => number): Promise<void> {
+    // Before any look-up: a caller whose calls keep failing (a sweep of UIDs, ringing busy or offline
+    // users in a loop) is refused without touching the store.
+    const failed = await this.#failedCalls.peek(userKey(s.appID, s.UID));
+    if (failed && failed.consumed >= this.#l.failedCallsPerUser) {
+      const secs = Math.max(1, Math.ceil(failed.msBeforeNext / 1000));
+      this.#refused(s, 'failed calls', { points: this.#l.failedCallsPerUser, windowMs: this.#l.failedCallWindowMs });
+      throw new CRVideoError(
+        SdkErr.CFG_RESTRICTED,
+        `failed calls: over ${this.#l.failedCallsPerUser} per ${this.#l.failedCallWindowMs / 1000} s, retry in ${secs} s`,
+      );
+    }
     const cool = await this.#cooldown.peek(`${userKey(s.appID, s.UID)}\u0000${calleeUID}`);
     if (cool && !cool.allowed) {
       const secs = Math.max(1, Math.ceil(cool.msBeforeNext / 1000));
-      s.log.info({ limit: 'calls after rejections', callee: calleeUID }, 'over a limit');
+      this.#refused(s, 'calls after rejections', { callee: calleeUID });
       throw new CRVideoError(
         SdkErr.CFG_RESTRICTED,
         `calls to ${calleeUID.slice(0, 64)}: rejected ${this.#l.rejectsBeforeCooldown} times, retry in ${secs} s`,
@@ -106,12 +133,17 @@ export class Limits {
     }
     const outgoing = outgoingNow();
     if (outgoing >= this.#l.outgoingCallsPerUser) {
-      s.log.info({ limit: 'outgoing calls', outgoing }, 'over a limit');
+      this.#refused(s, 'outgoing calls', { outgoing });
       throw new CRVideoError(
         SdkErr.CFG_RESTRICTED,
         `outgoing calls: at most ${this.#l.outgoingCallsPerUser} at once, hang one up first`,
       );
     }
+  }
+
+  /** A call of `s` failed at once (no such user, offline, busy…): counts towards `failedCallsPerUser`. */
+  async callFailed(s: Session): Promise<void> {
+    await this.#failedCalls.take(userKey(s.appID, s.UID));
   }
 
   /** The callee rejected a call of the caller's: enough of them start a cool-down for that pair. */

@@ -7,6 +7,18 @@ export interface RequestBudgetOptions {
   perAddress: number;
   /** Addresses without an address budget (a local reverse proxy, the machine's own tools). */
   exemptAddresses: readonly string[];
+  /** Requests a socket that has not logged in yet may send per second (sign-in needs one or two). */
+  unauthenticatedPerSocket?: number;
+  /** Requests all not-logged-in sockets of one address may send per second together. */
+  unauthenticatedPerAddress?: number;
+}
+
+/** How a request is charged: its cost in points, and whether its socket has a session. */
+export interface Charge {
+  points?: number;
+  signedIn?: boolean;
+  /** More frames of this socket wait behind this one (default true). */
+  queued?: boolean;
 }
 
 /**
@@ -18,36 +30,70 @@ export interface RequestBudgetOptions {
 export class RequestBudget {
   readonly #socket: RateLimit;
   readonly #address: RateLimit;
+  readonly #guestSocket: RateLimit;
+  readonly #guestAddress: RateLimit;
   readonly #exempt: ReadonlySet<string>;
+  /** Sockets not read now (over budget): a test and the logs can see the pacing. */
+  #paused = 0;
 
   constructor(backend: RateLimitBackend, opts: RequestBudgetOptions) {
     this.#socket = backend.create('budget-socket', { points: opts.perSocket, durationMs: 1000 });
     this.#address = backend.create('budget-address', { points: opts.perAddress, durationMs: 1000 });
+    this.#guestSocket = backend.create('budget-guest-socket', {
+      points: opts.unauthenticatedPerSocket ?? opts.perSocket,
+      durationMs: 1000,
+    });
+    this.#guestAddress = backend.create('budget-guest-address', {
+      points: opts.unauthenticatedPerAddress ?? opts.perAddress,
+      durationMs: 1000,
+    });
     this.#exempt = new Set(opts.exemptAddresses);
   }
 
+  /** Sockets the budget is not reading at this moment. */
+  get pausedSockets(): number {
+    return this.#paused;
+  }
+
   /**
-   * Spends one request; resolves at once within budget, otherwise after the wait the budget needs.
-   * `pause` / `resume` stop and restart reading the socket meanwhile.
+   * Spends one request (`charge.points`, default 1; a socket without a session spends from the much
+   * smaller guest budgets); resolves at once within budget, otherwise after the wait the budget needs.
+   * `pause` / `resume` stop and restart reading the socket meanwhile: its next frames wait in the
+   * kernel, costing the server nothing.
    */
-  async spend(socketKey: string, address: string, pause: () => void, resume: () => void): Promise<void> {
-    const s = await this.#socket.take(socketKey);
-    const a = this.#exempt.has(address) ? null : await this.#address.take(address);
+  async spend(
+    socketKey: string,
+    address: string,
+    pause: () => void,
+    resume: () => void,
+    charge: Charge = {},
+  ): Promise<void> {
+    const points = charge.points ?? 1;
+    const signedIn = charge.signedIn ?? true;
+    const socketLimit = signedIn ? this.#socket : this.#guestSocket;
+    const addressLimit = signedIn ? this.#address : this.#guestAddress;
+    const s = await socketLimit.take(socketKey, points);
+    const a = this.#exempt.has(address) ? null : await addressLimit.take(address, points);
     if (s.allowed && (a === null || a.allowed)) {
       // One frame per socket per turn of the event loop: a socket with a backlog cannot run it all
-      // in one go of promise callbacks while every other socket (and HTTP) waits.
-      await new Promise<void>((r) => setImmediate(r));
+      // in one go of promise callbacks while every other socket (and HTTP) waits. A socket with
+      // nothing queued behind (a person's client: one request, then its answer) goes at once, so its
+      // frame is never queued behind a pipelining client's.
+      if (charge.queued ?? true) await new Promise<void>((r) => setImmediate(r));
       return;
     }
     // Over budget: stop reading until the window turns. Frames already read wait their turn here.
     pause();
+    this.#paused++;
     const ms = Math.max(s.allowed ? 0 : s.msBeforeNext, a && !a.allowed ? a.msBeforeNext : 0, 5);
     await new Promise((r) => setTimeout(r, ms));
+    this.#paused--;
     resume();
   }
 
   /** Forgets a closed socket's budget. */
   forget(socketKey: string): void {
     void this.#socket.forget(socketKey);
+    void this.#guestSocket.forget(socketKey);
   }
 }

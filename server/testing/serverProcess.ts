@@ -34,5 +34,9 @@ export async function spawnServer(args: string[], entry: 'dist' | 'source' = 'so
     });
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
   });
+  // Its later output is read and dropped: kept, a chatty server would grow this process (and scanning
+  // it slow the reads, so the server's synchronous log writes would wait on a full pipe).
+  child.stdout.removeAllListeners('data');
+  child.stdout.resume();
   return { child, url, banner: out };
 }

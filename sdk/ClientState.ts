@@ -96,6 +96,8 @@ export class ClientState extends TypedEmitter<ClientStateEvents> implements Clie
   readonly #in: ClientStateInputs;
   #UID = '';
   #dnd = false;
+  /** Grows with every DND change the model hears of, so an answer asked for before one cannot undo it. */
+  #dndVersion = 0;
   #reconnecting = false;
   /** The server's last word on our own status, until our own calls or room move it again. */
   #reported: 0 | 1 | 2 | 3 | null = null;
@@ -130,6 +132,12 @@ export class ClientState extends TypedEmitter<ClientStateEvents> implements Clie
   /** Own DND as the server confirmed it (SetDNDStatus answered, or its dndChanged notice). */
   setDND(DNDStatus: number): void {
     this.#dnd = DNDStatus !== 0;
+    this.#dndVersion++;
+  }
+
+  /** Changes with every DND change heard of (see `report`'s `dndVersion`). */
+  get dndVersion(): number {
+    return this.#dndVersion;
   }
 
   /** Feeds one callback the SDK fired (the server's notices and answers, as the app sees them). */
@@ -180,10 +188,11 @@ export class ClientState extends TypedEmitter<ClientStateEvents> implements Clie
   }
 
   /** The server's word on a user's status: ours (any device of ours) is taken as it is; others are ignored. */
-  report(s: UserStatus): void {
+  report(s: UserStatus, dndVersion?: number): void {
     if (!this.#UID || s?.userID !== this.#UID) return;
     this.#reported = s.userStatus;
-    this.#dnd = s.DNDType !== 0;
+    // An answer to a question asked before a DND change is older than that change: its DND is not taken.
+    if (dndVersion === undefined || dndVersion === this.#dndVersion) this.setDND(s.DNDType);
   }
 
   #build(): ClientSnapshot {

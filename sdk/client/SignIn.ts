@@ -63,12 +63,13 @@ export function createSignIn(ctx: ClientContext, WebSocket: WebSocketCtor): Sign
 
   /** Own status and DND as the server has them (another device of ours may have set DND): one answer. */
   function askOwnStatus(uid: string): void {
+    const dndVersion = state.dndVersion;
     ctx.request('getUserStatus', { UID: uid }).then(
       (d) => {
         const own = d.statuses.find((x) => x.userID === uid);
         if (!own || s.UID !== uid || s.loginState !== 'in') return;
-        s.dnd = own.DNDType;
-        state.report(own);
+        if (state.dndVersion === dndVersion) s.dnd = own.DNDType;
+        state.report(own, dndVersion);
         state.update();
       },
       (err: unknown) => log(`own status not known (${CRVideoError.codeOf(err)})`),

@@ -52,7 +52,7 @@ interface AppState {
 }
 
 /** Subscribers written to per turn of the event loop (the rest on the next turn). */
-const FANOUT_SLICE = 256;
+const FANOUT_SLICE = 32;
 /** Status changes are gathered this long before they go out, so each subscriber gets them in one write. */
 const FANOUT_DELAY_MS = 50;
 

@@ -229,27 +229,8 @@ async function roomLoad(ms: MediaServer, browser: Browser, n: number, tag: strin
       await u.login();
       users.push(u);
     }
-    const [host, ...guests] = users as [User, ...User[]];
-    const meet = await createRoom(host);
-    await host.enter(meet.ID);
-    for (const g of guests) {
-      const since = await g.eventCount();
-      const callID = (await host.fn('CRVideo_Call', g.UID, meet, '', 'dial')) as string;
-      const [, m] = await g.waitFor('CRVideo_NotifyCallIn', [callID], since);
-      await g.fn('CRVideo_AcceptCall', callID, m, '', 'accept');
-      await g.waitFor('CRVideo_AcceptCallSuccess', [callID], since);
-      await g.enter(meet.ID);
-    }
-    for (const u of users) await u.openMicAndCamera();
-    const want = n * (n - 1) * 2;
-    await until(
-      `${n} members: ${want} consumers`,
-      async () => {
-        const r = (await ms.plane.stats()).rooms.find((x) => x.meetID === meet.ID);
-        return r && r.consumers === want && r.producers === 2 * n ? r : null;
-      },
-      60_000,
-    );
+    const [host] = users as [User, ...User[]];
+    const meet = await fillRoom(ms, users, 'new');
     await sleep(3000); // let bitrates ramp up
     const pid = ms.plane.workerPidOf(meet.ID);
     if (!pid) throw new Error('room has no worker');
@@ -284,7 +265,7 @@ async function roomLoad(ms: MediaServer, browser: Browser, n: number, tag: strin
       workerCpuPercent: round(cpu),
       workerRssMB: round(rssMax),
       producers: 2 * n,
-      consumers: want,
+      consumers: n * (n - 1) * 2,
       hostReceivedFps: round(fps.reduce((x, y) => x + y, 0) / Math.max(1, fps.length)),
       hostReceivedKbps: Math.round(hostKbps),
     };

@@ -28,6 +28,10 @@ const APT_PACKAGES = [
   'coturn',
   // the README's reverse-proxy set-up, exercised by server/deploy.test.ts
   'nginx',
+  // cluster mode (README "Running several nodes"): shared state, durable store, the balancer in front
+  'redis-server',
+  'postgresql',
+  'haproxy',
   // mediasoup worker built from Debian libraries (scripts/mediasoup-offline/README.md)
   'build-essential',
   'pkg-config',

@@ -1,5 +1,6 @@
 import type { UserAuthMode } from './auth/UserAuth.js';
 import type { WebhookOptions } from './auth/Webhook.js';
+import type { ClusterOptions, StoreOptions } from './cluster/options.js';
 import type { TransportLimits } from './limits.js';
 import type { MediaPlaneOptions } from './media/config.js';
 import type { TurnOptions } from './media/TurnCredentials.js';
@@ -71,6 +72,13 @@ export interface ServerOptions {
   allowedHosts?: string[];
   /** Serve `*.map` source maps of the web app (default false). */
   serveSourceMaps?: boolean;
+  /**
+   * Cluster mode: this node is one of several sharing presence, sessions and call routing through
+   * Redis; rooms are pinned to one node each. Without it the server is one process on its own.
+   */
+  cluster?: ClusterOptions;
+  /** The durable store: PostgreSQL shared by every node (without it, SQLite in `dataDir`). */
+  store?: StoreOptions;
 }
 
 export const DEFAULTS = {

@@ -12,6 +12,7 @@ import type { RunningServer } from '../server/index.js';
 import { startServer } from '../server/index.js';
 import type { MediaPlane, MediaPlaneOptions } from '../server/media/MediaPlane.js';
 import type { TurnOptions } from '../server/media/TurnCredentials.js';
+import type { ClusterOptions } from '../server/cluster/options.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const APP = { appID: 'media-e2e', appSecret: 'media-e2e-secret' };
@@ -79,7 +80,7 @@ export interface MediaServer {
 /** Bundles the browser SDK from the sources and starts a real server with a real media plane. */
 export async function startMediaServer(
   media: MediaPlaneOptions = {},
-  serverOptions: { callTimeoutMs?: number; turn?: TurnOptions } = {},
+  serverOptions: { callTimeoutMs?: number; turn?: TurnOptions; cluster?: ClusterOptions } = {},
   /** More files served beside the app page (path → content). */
   files: Record<string, string> = {},
 ): Promise<MediaServer> {

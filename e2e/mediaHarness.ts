@@ -8,11 +8,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { build } from 'esbuild';
+import type { ClusterOptions } from '../server/cluster/options.js';
 import type { RunningServer } from '../server/index.js';
 import { startServer } from '../server/index.js';
 import type { MediaPlane, MediaPlaneOptions } from '../server/media/MediaPlane.js';
 import type { TurnOptions } from '../server/media/TurnCredentials.js';
-import type { ClusterOptions } from '../server/cluster/options.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const APP = { appID: 'media-e2e', appSecret: 'media-e2e-secret' };

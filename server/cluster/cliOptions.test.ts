@@ -87,7 +87,10 @@ describe('CLI cluster flags', () => {
     const { code, stderr } = await runCli(['--no-media', '--redis', 'redis://127.0.0.1:1']);
     assert.equal(code, 2);
     assert.match(stderr, /--redis and --node-id go together/);
-    const viaEnv = await runCli(['--no-media'], { CRVIDEO_NODE_ID: 'bad id!', CRVIDEO_REDIS_URL: 'redis://127.0.0.1:1' });
+    const viaEnv = await runCli(['--no-media'], {
+      CRVIDEO_NODE_ID: 'bad id!',
+      CRVIDEO_REDIS_URL: 'redis://127.0.0.1:1',
+    });
     assert.equal(viaEnv.code, 2);
     assert.match(viaEnv.stderr, /--node-id wants/);
   });

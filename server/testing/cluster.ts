@@ -40,6 +40,8 @@ export interface NodeOptions {
   entry?: 'dist' | 'source';
   /** Listen port (default: a free one). */
   port?: number;
+  /** Also gets everything the node prints (the cluster script shows it). */
+  onOutput?: (text: string) => void;
 }
 
 export interface ClusterNode {
@@ -83,6 +85,7 @@ export async function startNode(o: NodeOptions): Promise<ClusterNode> {
     rmSync(dataDir, { recursive: true, force: true });
   });
   const onOutput = (text: string) => {
+    o.onOutput?.(text);
     log += text;
     if (log.length > LOG_KEEP * 2) log = log.slice(-LOG_KEEP);
   };
@@ -134,6 +137,13 @@ export interface ClusterOptions {
   args?: string[];
   /** Balancer port (default: a free one). */
   port?: number;
+  /** Port of the first node, the others on the next ones (default: free ones). */
+  nodePort?: number;
+  /** Redis and PostgreSQL ports (default: free ones). */
+  redisPort?: number;
+  pgPort?: number;
+  /** Everything node `nodeId` prints. */
+  onOutput?: (nodeId: string, text: string) => void;
   /** Balancer listen address (default 127.0.0.1). */
   bind?: string;
   entry?: 'dist' | 'source';
@@ -166,7 +176,10 @@ export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
     return stopping;
   };
   try {
-    const [redis, pg] = await Promise.all([startRedis(), o.postgres ? startPostgres() : Promise.resolve(undefined)]);
+    const [redis, pg] = await Promise.all([
+      startRedis({ ...(o.redisPort ? { port: o.redisPort } : {}) }),
+      o.postgres ? startPostgres({ ...(o.pgPort ? { port: o.pgPort } : {}) }) : Promise.resolve(undefined),
+    ]);
     parts.redis = redis;
     parts.pg = pg;
     const started = await Promise.allSettled(
@@ -181,6 +194,8 @@ export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
           apps: [app],
           ...(o.args ? { args: o.args } : {}),
           ...(o.entry ? { entry: o.entry } : {}),
+          ...(o.nodePort ? { port: o.nodePort + i } : {}),
+          ...(o.onOutput ? { onOutput: (text: string) => o.onOutput?.(nodeId, text) } : {}),
         });
       }),
     );

@@ -63,8 +63,9 @@ export async function postgresAnswers(url: string): Promise<boolean> {
   }
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
-  const port = await freePort();
+/** Starts it on `o.port` (default: a free port). */
+export async function startPostgres(o: { port?: number } = {}): Promise<TestPostgres> {
+  const port = o.port || (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'crvideo-pg-'));
   if (asRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());

@@ -29,8 +29,9 @@ export async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
-export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
+/** Starts it on `o.port` (default: a free port). */
+export async function startRedis(o: { port?: number } = {}): Promise<TestRedis> {
+  const port = o.port || (await freePort());
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | null = null;
   let dir: string | null = null;

@@ -26,6 +26,9 @@ import { ClusterBus, keys } from './ClusterBus.js';
 import { type BusMessage, ContributionSchema, Device, SessionRecord } from './messages.js';
 import type { ClusterOptions } from './options.js';
 
+/** How long a resume waits for the session's old node to hand it over before taking it for dead. */
+const HANDOVER_TIMEOUT_MS = 1500;
+
 /** Requests that run on another node when the room or call they are about lives there. */
 const RELAYED: ReadonlySet<string> = new Set<RequestType>([
   'createMeeting',
@@ -224,21 +227,24 @@ export class Cluster implements SessionsCluster {
     const text = await this.bus.cmd.get(keys.session(token));
     const rec = text === null ? null : parseWith(SessionRecord, text);
     if (!rec || rec.node === this.nodeId) throw new CRVideoError(SdkErr.NOT_LOGIN, 'session unknown');
-    let handover: SessionHandover | null = null;
+    let handover: SessionHandover;
     let routes: Routes | null = null;
-    if (this.bus.isAlive(rec.node)) {
-      try {
-        const data = (await this.bus.request(rec.node, 'handover', { token, lastSeq }, 1500)) as {
-          handover: SessionHandover;
-          routes: SerializedRoutes | null;
-        };
-        handover = data.handover;
-        routes = data.routes ? deserializeRoutes(data.routes) : null;
-      } catch (err) {
-        // Ended there: the client must sign in again. Unreachable: the node died; resume from Redis.
-        if (CRVideoError.codeOf(err) === SdkErr.CONNECTIONLOST) throw err;
-        this.#log.warn({ from: rec.node, err: (err as Error).message }, 'session taken over without its replay state');
-      }
+    try {
+      const data = (await this.bus.request(rec.node, 'handover', { token, lastSeq }, HANDOVER_TIMEOUT_MS)) as {
+        handover: SessionHandover;
+        routes: SerializedRoutes | null;
+      };
+      handover = data.handover;
+      routes = data.routes ? deserializeRoutes(data.routes) : null;
+    } catch (err) {
+      if (CRVideoError.codeOf(err) === SdkErr.CONNECTIONLOST) throw err;
+      // Its node died with what the session held there: it is over. Its calls and room on the other nodes
+      // end now (their peers hear of it), and the client signs in again (12) and reconciles its calls.
+      this.#log.warn({ from: rec.node, UID: rec.UID }, 'session of a dead node: ended, the client signs in again');
+      this.#redis((r) => r.del(keys.session(token)));
+      this.bus.broadcast({ t: 'ended', sid: rec.sid, linkLost: true });
+      this.#endProxy(rec.sid, true);
+      throw new CRVideoError(SdkErr.NOT_LOGIN, 'session lost with its node; sign in again');
     }
     const existing = this.#proxies.get(rec.sid);
     this.#proxies.delete(rec.sid);

@@ -1,11 +1,10 @@
 // Cross-node behaviour of cluster mode with in-process nodes on one real Redis: every row of issue 14's
 // "What must work across nodes" that needs no process kill (server/cluster/failures.test.ts has those).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { SdkErr } from '../../protocol/index.js';
 import { CutProxy } from '../testing/CutProxy.js';
+import { startRedis, type TestRedis } from '../testing/cluster.js';
 import {
   callAndAccept,
   closeClients,
@@ -19,45 +18,8 @@ import {
   type TestServer,
 } from '../testing/fixtures.js';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const proc: ChildProcess = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(true));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
-    });
-    if (up) break;
-    await sleep(50);
-  }
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once('exit', () => resolve());
-        proc.kill('SIGKILL');
-      }),
-  };
-}
-
 describe('cluster: three nodes on one Redis', () => {
-  let redis: Awaited<ReturnType<typeof startRedis>>;
+  let redis: TestRedis;
   let nodes: TestServer[] = [];
   let A: TestServer;
   let B: TestServer;

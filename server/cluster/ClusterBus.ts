@@ -52,7 +52,7 @@ export class ClusterBus extends EnhancedEventEmitter<ClusterBusEvents> {
   readonly #log: Logger;
   readonly #pending = new Map<
     number,
-    { resolve: (data: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+    { node: string; resolve: (data: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
   >();
   #nextId = 1;
   /** Nodes seen alive, with what they last said. */
@@ -153,7 +153,8 @@ export class ClusterBus extends EnhancedEventEmitter<ClusterBusEvents> {
       .sadd(keys.nodes, me)
       .smembers(keys.nodes)
       .exec();
-    const members = (r?.[2]?.[1] as string[] | undefined) ?? [];
+    const listed = r?.[2]?.[1];
+    const members = Array.isArray(listed) ? listed.filter((m): m is string => typeof m === 'string') : [];
     const beats = members.length > 0 ? await this.cmd.mget(...members.map(keys.heartbeat)) : [];
     // Judge the others only after a whole timeout of a good link: after a Redis restart every node
     // needs one heartbeat to write its key again.
@@ -187,7 +188,7 @@ export class ClusterBus extends EnhancedEventEmitter<ClusterBusEvents> {
     this.#log.warn({ node, why }, 'node down');
     for (const [id, p] of this.#pending) {
       // Requests waiting on that node fail now, not at their timeout.
-      if ((p as { node?: string }).node === node) {
+      if (p.node === node) {
         clearTimeout(p.timer);
         this.#pending.delete(id);
         p.reject(new CRVideoError(SdkErr.SERVER_EXCEPTION, `node ${node} went down`));

@@ -2,6 +2,7 @@
 // screen reads from it, step by step through a call, DND, a room and a sign-out.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { SdkErr } from '../protocol/index.js';
 import {
   callAndAccept,
   closeClients,
@@ -12,7 +13,6 @@ import {
   startTestServer,
   type TestServer,
 } from '../server/testing/fixtures.js';
-import { SdkErr } from '../protocol/index.js';
 import type { ClientSnapshot } from './ClientState.js';
 import type { CRVideoClient } from './index.js';
 

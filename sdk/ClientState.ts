@@ -3,6 +3,7 @@ import type { CallbackName, CRVideoCallbacks } from './api.js';
 import type { CallEndReason, CallLedger } from './CallLedger.js';
 
 export type { CallEndReason } from './CallLedger.js';
+
 import type { Roster } from './Roster.js';
 import { TypedEmitter } from './TypedEmitter.js';
 

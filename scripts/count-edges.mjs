@@ -26,6 +26,10 @@ const EDGE_FILES = [
   'server/MediaHooks.ts',
   'server/media/MediaPlane.ts',
   'server/media/MediaRoom.ts',
+  // cluster mode: messages between nodes are built, sent, received and relayed here
+  'server/cluster/Cluster.ts',
+  'server/cluster/ClusterBus.ts',
+  'server/cluster/messages.ts',
   'sdk/Line.ts',
   'sdk/RequestCorrelator.ts',
   'sdk/CRVideoClient.ts',
@@ -41,7 +45,7 @@ const EDGE_FILES = [
 
 /** Fields of Presence's live user (`LiveUser`). */
 const PRESENCE_FIELDS = new Set(['inRoom', 'inCall', 'DND', 'published', 'sentAt', 'flush']);
-const SERVER_DIRS = ['server', 'server/media', 'server/auth', 'server/limits'];
+const SERVER_DIRS = ['server', 'server/media', 'server/auth', 'server/limits', 'server/cluster'];
 
 function parse(rel) {
   const path = join(root, rel);

@@ -133,12 +133,13 @@ export class Cluster implements SessionsCluster {
 
   constructor(o: ClusterOptions, d: ClusterDeps) {
     this.#o = {
-      hostsRooms: true,
-      heartbeatMs: 1000,
-      nodeTimeoutMs: 3000,
-      relayTimeoutMs: 5000,
-      ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
-    } as Required<ClusterOptions>;
+      redisUrl: o.redisUrl,
+      nodeId: o.nodeId,
+      hostsRooms: o.hostsRooms ?? true,
+      heartbeatMs: o.heartbeatMs ?? 1000,
+      nodeTimeoutMs: o.nodeTimeoutMs ?? 3000,
+      relayTimeoutMs: o.relayTimeoutMs ?? 5000,
+    };
     this.nodeId = o.nodeId;
     this.#d = d;
     this.#log = d.log.child({ mod: 'Cluster', node: o.nodeId });

@@ -14,12 +14,15 @@
 // --quick: 5 calls per mode, a 4-member room, 5 s windows. --only frame,room,loss,sizes picks sections.
 // Prints JSON, then short tables. Everything it starts is closed at the end, on failure and on Ctrl+C.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Browser, chromium } from '@playwright/test';
 import { type MediaServer, sleep, startMediaServer, User, until } from '../e2e/mediaHarness.js';
 import config from '../e2e/playwright.config.js';
 import { freeUdpPort, type LossyUdpProxy, startLossyUdpProxy } from './lossyUdpProxy.js';
+import { speechLikePcm, writeWav } from './speechWav.js';
 
 const { values } = parseArgs({
   options: {
@@ -82,14 +85,18 @@ async function createRoom(u: User): Promise<MeetObj> {
   return (await u.waitFor('CRVideo_CreateMeetingSuccess', [], since))[0] as MeetObj;
 }
 
-/** today: no preparation, one camera stream; new: the SDK's defaults; svc: new with VP9 SVC cameras. */
-type Mode = 'today' | 'new' | 'svc';
+/**
+ * today: no preparation, one camera stream; new: the SDK's defaults; svc: new with VP9 SVC cameras;
+ * vp8: new with one VP8 camera stream instead of simulcast (the first-frame reference: one key frame).
+ */
+type Mode = 'today' | 'new' | 'svc' | 'vp8';
 const MODES: readonly Mode[] = ['today', 'new', 'svc'];
+const FRAME_MODES: readonly Mode[] = ['today', 'new', 'svc', 'vp8'];
 
 /** The SDK options of a mode (set in the page before anything else happens). */
 async function setMode(u: User, mode: Mode): Promise<void> {
   const on = mode !== 'today';
-  await u.fn('CRVideo_SetMediaOptions', { prepareOnRing: on, simulcast: on, svc: mode === 'svc' });
+  await u.fn('CRVideo_SetMediaOptions', { prepareOnRing: on, simulcast: on && mode !== 'vp8', svc: mode === 'svc' });
 }
 
 /**
@@ -275,33 +282,60 @@ async function roomLoad(ms: MediaServer, browser: Browser, n: number, tag: strin
 }
 
 /** Joins `users` into one room (the first calls the others in), everyone sending mic + camera. */
-async function fillRoom(ms: MediaServer, users: User[], mode: Mode): Promise<MeetObj> {
+async function fillRoom(ms: MediaServer, users: User[], mode: Mode, capture?: RoomCapture): Promise<MeetObj> {
   const [host, ...guests] = users as [User, ...User[]];
-  for (const u of users) await setMode(u, mode);
+  for (const u of users) {
+    await setMode(u, mode);
+    if (capture) await u.fn('CRVideo_SetVideoCfg', capture);
+  }
   const meet = await createRoom(host);
   await host.enter(meet.ID);
+  const roomNow = async () => (await ms.plane.stats()).rooms.find((x) => x.meetID === meet.ID);
+  // One member after the other, each with a few attempts: on a loaded machine a page may miss its ring.
   for (const g of guests) {
-    const since = await g.eventCount();
-    const callID = (await host.fn('CRVideo_Call', g.UID, meet, '', 'dial')) as string;
-    const [, m] = await g.waitFor('CRVideo_NotifyCallIn', [callID], since);
-    await g.fn('CRVideo_AcceptCall', callID, m, '', 'accept');
-    await g.waitFor('CRVideo_AcceptCallSuccess', [callID], since);
-    await g.enter(meet.ID);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const since = await g.eventCount();
+        const callID = (await host.fn('CRVideo_Call', g.UID, meet, '', 'dial')) as string;
+        const [, m] = await g.waitFor('CRVideo_NotifyCallIn', [callID], since);
+        await g.fn('CRVideo_AcceptCall', callID, m, '', 'accept');
+        await g.waitFor('CRVideo_AcceptCallSuccess', [callID], since);
+        await g.enter(meet.ID);
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        console.error(`room: ${g.UID} did not get in (attempt ${attempt}): ${String(err)}; again`);
+        await g.fn('CRVideo_ExitMeeting').catch(() => undefined);
+        await sleep(2000);
+      }
+    }
   }
-  for (const u of users) await u.openMicAndCamera();
+  // Mics and cameras one member at a time: each waits until its two producers exist.
+  for (const [i, u] of users.entries()) {
+    await u.openMicAndCamera();
+    await until(
+      `${u.UID}'s mic and camera produced`,
+      async () => ((await roomNow())?.producers ?? 0) >= 2 * (i + 1) || null,
+      120_000,
+    );
+  }
   const n = users.length;
   const want = n * (n - 1) * 2;
   await until(
     `${n} members: ${want} consumers`,
     async () => {
-      const r = (await ms.plane.stats()).rooms.find((x) => x.meetID === meet.ID);
+      const r = await roomNow();
       return r && r.consumers === want && r.producers === 2 * n ? r : null;
     },
     // Nine Chromium pages starting their cameras and codecs on a loaded 2-core machine take minutes.
-    300_000,
+    600_000,
   );
   return meet;
 }
+
+/** The fake cameras of a room benchmark (CRVideo_SetVideoCfg): small and slow, so nine pages fit on 2 cores. */
+type RoomCapture = { width: number; height: number; fps: number };
+const ROOM_CAPTURE: RoomCapture = { width: 320, height: 180, fps: 10 };
 
 type Stats = {
   sent: { audio: { bytesSent: number } | null; video: { bytesSent: number } | null };
@@ -353,7 +387,7 @@ async function roomFigures(
       await u.login();
       users.push(u);
     }
-    const meet = await fillRoom(ms, users, mode);
+    const meet = await fillRoom(ms, users, mode, ROOM_CAPTURE);
     for (const u of users) for (const o of users) if (o !== u) await u.fn('CRVideo_SetVideoTileSize', o.UID, 320, 180);
     await sleep(4000); // let bitrates and layers settle
     const pid = ms.plane.workerPidOf(meet.ID);
@@ -380,7 +414,11 @@ async function roomFigures(
       }
     });
     for (const u of users) await u.fn('CRVideo_ExitMeeting');
-    await until('room media closed', async () => ((await ms.plane.stats()).totals.routers === 0 ? true : null));
+    await until(
+      'room media closed',
+      async () => ((await ms.plane.stats()).totals.routers === 0 ? true : null),
+      120_000,
+    );
     fps.sort((x, y) => x - y);
     return {
       members: n,
@@ -404,7 +442,12 @@ async function roomFigures(
  * Figures at the receiver, which gets the sender's media as the SFU got it (video retransmissions and
  * FEC recover what they can).
  */
-async function lossFigures(browser: Browser, loss: number, fecDtx: boolean): Promise<Record<string, number>> {
+async function lossFigures(
+  browser: Browser,
+  loss: number,
+  fecDtx: boolean,
+  mic: 'tone' | 'speech',
+): Promise<Record<string, number | string>> {
   const port = await freeUdpPort(['127.0.0.1', '127.0.0.2']);
   const ms = await startMediaServer({
     numWorkers: 1,
@@ -444,14 +487,17 @@ async function lossFigures(browser: Browser, loss: number, fecDtx: boolean): Pro
     const videoPackets = d('packetsReceived', 'video') + d('packetsLost', 'video');
     for (const u of users) await u.fn('CRVideo_ExitMeeting');
     await until('room media closed', async () => ((await ms.plane.stats()).totals.routers === 0 ? true : null));
+    const concealed = d('concealedSamples', 'audio');
+    const silent = d('silentConcealedSamples', 'audio');
+    const samples = Math.max(1, d('totalSamplesReceived', 'audio'));
     return {
+      mic,
       fecDtx: fecDtx ? 1 : 0,
       droppedPercent: round((100 * dropped) / Math.max(1, relayed)),
       audioLossPercent: round((100 * d('packetsLost', 'audio')) / Math.max(1, audioPackets)),
-      concealedPercent: round(
-        (100 * d('concealedSamples', 'audio')) / Math.max(1, d('totalSamplesReceived', 'audio')),
-        2,
-      ),
+      concealedPercent: round((100 * concealed) / samples, 2),
+      // Concealment that was heard: not the comfort noise of silences (DTX) the receiver fills in.
+      audibleConcealedPercent: round((100 * (concealed - silent)) / samples, 2),
       concealmentEvents: d('concealmentEvents', 'audio'),
       fecPacketsRecovered: d('fecPacketsReceived', 'audio'),
       videoLossPercent: round((100 * d('packetsLost', 'video')) / Math.max(1, videoPackets)),
@@ -485,8 +531,9 @@ function printTables(result: Record<string, unknown>): void {
     | undefined;
   if (ff) {
     console.log('\nfirst decoded remote frame after AcceptCall (caller side), target p50 < 150 ms, p90 < 200 ms');
-    for (const mode of MODES) {
+    for (const mode of FRAME_MODES) {
       const f = ff[mode];
+      if (!f) continue;
       const st = f.p50Steps;
       console.log(
         `  ${mode.padEnd(5)}  p50 ${f.p50} ms  p90 ${f.p90} ms  min ${f.min}  max ${f.max}  (${f.runs} calls)  p50 steps: caller told accepted ${st.callerToldAccepted} · callee entered ${st.calleeEntered} · caller entered ${st.callerEntered} · stream ${st.callerGotStream} · frame ${st.firstFrame}`,
@@ -495,22 +542,28 @@ function printTables(result: Record<string, unknown>): void {
   }
   const room = result.room as { rows: Record<string, number | string>[] } | undefined;
   if (room)
-    table(`a ${ROOM}-member room, every member sending mic + camera, tiles 320x180 (today: no simulcast)`, room.rows, [
-      ['mode ', 'mode'],
-      ['sent kB/s/member', 'sentKBpsPerMember'],
-      ['recv kB/s/member', 'receivedKBpsPerMember'],
-      ['worker CPU %', 'workerCpuPercent'],
-      ['fps/tile mean', 'fpsPerTileMean'],
-      ['fps/tile p10', 'fpsPerTileP10'],
-      ['recv height', 'receivedHeightMean'],
-    ]);
-  const loss = result.loss as { rows: Record<string, number>[] } | undefined;
+    table(
+      `a ${ROOM}-member room, every member sending mic + camera (${ROOM_CAPTURE.width}x${ROOM_CAPTURE.height} at ${ROOM_CAPTURE.fps} fps), tiles 320x180 (today: no simulcast)`,
+      room.rows,
+      [
+        ['mode ', 'mode'],
+        ['sent kB/s/member', 'sentKBpsPerMember'],
+        ['recv kB/s/member', 'receivedKBpsPerMember'],
+        ['worker CPU %', 'workerCpuPercent'],
+        ['fps/tile mean', 'fpsPerTileMean'],
+        ['fps/tile p10', 'fpsPerTileP10'],
+        ['recv height', 'receivedHeightMean'],
+      ],
+    );
+  const loss = result.loss as { rows: Record<string, number | string>[] } | undefined;
   if (loss)
     table(`a call with ${LOSS} % of the sender's packets dropped (receiver side, ${WINDOW_S} s)`, loss.rows, [
+      ['mic   ', 'mic'],
       ['FEC+DTX', 'fecDtx'],
       ['dropped %', 'droppedPercent'],
       ['audio loss %', 'audioLossPercent'],
       ['concealed %', 'concealedPercent'],
+      ['audible concealed %', 'audibleConcealedPercent'],
       ['conceal events', 'concealmentEvents'],
       ['FEC recovered', 'fecPacketsRecovered'],
       ['video loss %', 'videoLossPercent'],
@@ -569,11 +622,11 @@ async function main(): Promise<void> {
           await a.login();
           await b.login();
           // One warm-up call per mode (first getUserMedia and codec start-up in this browser), not counted.
-          for (const mode of MODES) await firstFrameRun(ms, a, b, mode);
-          const runs: Record<Mode, Record<string, number>[]> = { today: [], new: [], svc: [] };
-          const failed: Record<Mode, number> = { today: 0, new: 0, svc: 0 };
+          for (const mode of FRAME_MODES) await firstFrameRun(ms, a, b, mode);
+          const runs: Record<Mode, Record<string, number>[]> = { today: [], new: [], svc: [], vp8: [] };
+          const failed: Record<Mode, number> = { today: 0, new: 0, svc: 0, vp8: 0 };
           for (let i = 0; i < RUNS; i++) {
-            for (const mode of MODES) {
+            for (const mode of FRAME_MODES) {
               // A call whose frame never came (a stalled machine) is counted, not fatal.
               const r = await firstFrameRun(ms, a, b, mode).catch((err: unknown) => {
                 failed[mode]++;
@@ -588,6 +641,7 @@ async function main(): Promise<void> {
             today: summary(runs.today),
             new: summary(runs.new),
             svc: summary(runs.svc),
+            vp8: summary(runs.vp8),
             targetMs: { p50: 150, p90: 200 },
           };
         } finally {
@@ -614,13 +668,32 @@ async function main(): Promise<void> {
             );
           }
         }
-        return { windowS: WINDOW_S, tile: '320x180', rows };
+        return { windowS: WINDOW_S, tile: '320x180', capture: ROOM_CAPTURE, rows };
       });
     if (ONLY.has('loss') && LOSS > 0)
-      await section(result, 'loss', async () => ({
-        lossPercent: LOSS,
-        rows: [await lossFigures(browser, LOSS, false), await lossFigures(browser, LOSS, true)],
-      }));
+      await section(result, 'loss', async () => {
+        // A second browser whose fake mic plays a synthesised speech-like signal (scripts/speechWav.ts):
+        // Opus codes the default beep in CELT mode, which has no in-band FEC.
+        const dir = mkdtempSync(join(tmpdir(), 'crvideo-speech-'));
+        const closeDir = track(async () => rmSync(dir, { recursive: true, force: true }));
+        const wav = join(dir, 'speech.wav');
+        writeWav(wav, speechLikePcm());
+        const launch = config.use?.launchOptions ?? {};
+        const speech = await chromium.launch({
+          ...launch,
+          args: [...(launch.args ?? []), `--use-file-for-fake-audio-capture=${wav}`],
+        });
+        const closeSpeech = track(() => speech.close());
+        try {
+          const rows: Record<string, number | string>[] = [];
+          for (const fec of [false, true]) rows.push(await lossFigures(speech, LOSS, fec, 'speech'));
+          for (const fec of [false, true]) rows.push(await lossFigures(browser, LOSS, fec, 'tone'));
+          return { lossPercent: LOSS, rows };
+        } finally {
+          await closeSpeech();
+          await closeDir();
+        }
+      });
     if (ONLY.has('sizes') && SIZES.length > 0)
       await section(result, 'worker', async () => {
         const rooms: Record<string, number>[] = [];

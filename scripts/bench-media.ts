@@ -4,12 +4,14 @@
 // Opus FEC/DTX); "new" its defaults (ring-time preparation, camera preview opened on ring, VP8 simulcast
 // with tile-sized layers); "svc" new with VP9 SVC cameras (CRVideo_SetMediaOptions({ svc: true })).
 //   1. time from the callee's CRVideo_AcceptCall to the caller's first decoded frame of the callee's
-//      camera: p50 / p90 over --runs calls per mode (default 20), interleaved, with the stages;
-//   2. a room of --room members (default 9, one Chromium page each) sending mic + camera, each showing the
-//      others as 320 × 180 thumbnails: bytes/s each member sends and receives, worker CPU %, frames/s
-//      received per tile, per mode;
+//      camera: p50 / p90 over --runs calls per mode (default 20), interleaved, with the stages; besides
+//      today / new / svc, "vp8" (new with one VP8 stream instead of simulcast) as the reference;
+//   2. a room of --room members (default 9, one Chromium page each, joined one after the other with
+//      retries) sending mic + a 320 × 180 camera at 10 fps, each showing the others as 320 × 180
+//      thumbnails: bytes/s each member sends and receives, worker CPU %, frames/s received per tile;
 //   3. a call whose packets into the SFU lose --loss % (default 10; a lossy UDP relay, scripts/lossyUdpProxy.ts):
-//      audio concealment and video freezes at the receiver, Opus in-band FEC + DTX off vs on;
+//      audio concealment and video freezes at the receiver, Opus in-band FEC + DTX off vs on, with a
+//      synthesised speech-like fake mic (scripts/speechWav.ts) and with Chromium's default beep;
 //   4. optionally (--sizes 2,4,8) the older worker CPU/RSS table per room size.
 // --quick: 5 calls per mode, a 4-member room, 5 s windows. --only frame,room,loss,sizes picks sections.
 // Prints JSON, then short tables. Everything it starts is closed at the end, on failure and on Ctrl+C.
@@ -317,7 +319,20 @@ async function fillRoom(ms: MediaServer, users: User[], mode: Mode, capture?: Ro
       `${u.UID}'s mic and camera produced`,
       async () => ((await roomNow())?.producers ?? 0) >= 2 * (i + 1) || null,
       120_000,
-    );
+    ).catch(async (err: unknown) => {
+      // What the page was told last, to see where it stopped.
+      const noisy = new Set(['CRVideo_MicEnergyUpdate', 'CRVideo_NotifyActiveSpeaker', 'CRVideo_NetStateChanged']);
+      const last = (await u.events())
+        .filter((e) => !noisy.has(e.name))
+        .slice(-10)
+        .map((e) => `${e.name}(${JSON.stringify(e.args).slice(0, 80)})`);
+      const sent = await stats(u).then(
+        (s) => JSON.stringify(s.sent),
+        (e: unknown) => String(e),
+      );
+      const room = JSON.stringify(await roomNow());
+      throw new Error(`${String(err)}; room ${room}; ${u.UID} sends ${sent}; its last callbacks: ${last.join(' ')}`);
+    });
   }
   const n = users.length;
   const want = n * (n - 1) * 2;

@@ -253,7 +253,7 @@ export class Cluster implements SessionsCluster {
       routes = data.routes ? deserializeRoutes(data.routes) : null;
     } catch (err) {
       if (CRVideoError.codeOf(err) === SdkErr.CONNECTIONLOST) throw err;
-      // Its node died with what the session held there: it is over. Its calls and room on the other nodes
+      // Its node died (or restarted) with what the session held there: it is over. Its calls and room on the other nodes
       // end now (their peers hear of it), and the client signs in again (12) and reconciles its calls.
       this.#log.warn({ from: rec.node, UID: rec.UID }, 'session of a dead node: ended, the client signs in again');
       this.#redis((r) => r.del(keys.session(token)));
@@ -289,7 +289,11 @@ export class Cluster implements SessionsCluster {
     if (!parsed.success) throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'bad handover');
     const a = parsed.data;
     const s = this.#d.sessions.byToken(a.token);
-    if (!s || s.ended) throw new CRVideoError(SdkErr.CONNECTIONLOST, 'session ended');
+    if (!s || s.ended) {
+      if (this.#d.sessions.endedRecently(a.token)) throw new CRVideoError(SdkErr.CONNECTIONLOST, 'session ended');
+      // Never held by this process (it restarted under the same node ID): the session died with the old one.
+      throw new CRVideoError(SdkErr.NOT_LOGIN, 'session unknown');
+    }
     const ws = s.socket;
     const handover = s.becomeRemote(this.#route(from), a.lastSeq);
     ws?.terminate();

@@ -73,7 +73,14 @@ export const SessionRecord = z.object({
 export type SessionRecord = z.infer<typeof SessionRecord>;
 
 /** What a node says of itself every heartbeat. */
-export const NodeInfo = z.object({ hostsRooms: z.boolean(), rooms: Count, sessions: Count, at: z.number() });
+export const NodeInfo = z.object({
+  /** Random per process start: a node restarted under the same ID is a new node (its old sessions are gone). */
+  boot: z.string().max(64),
+  hostsRooms: z.boolean(),
+  rooms: Count,
+  sessions: Count,
+  at: z.number(),
+});
 export type NodeInfo = z.infer<typeof NodeInfo>;
 
 /** `exec`: run request `type` for the session `dev` of the asking node. */

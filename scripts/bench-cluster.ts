@@ -8,7 +8,7 @@
 // --quick: a short smoke run. --rate R paces the pairs to R cycles/s in all (default: as fast as they go).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -107,6 +107,8 @@ interface Run {
   redisOpsPerCycle: number | null;
   redisTopCommandsPerCycle: Record<string, number> | null;
   clientLoopDelayP99Ms: number;
+  /** The machine's 1-minute load average at the end of the run (other work on it skews every figure). */
+  loadAverage: number;
 }
 
 interface Target {
@@ -252,7 +254,7 @@ async function measure(mode: string, nodes: number, t: Target): Promise<Run> {
     if (redis0 && redis1) {
       const per = Object.entries(redis1.byCommand)
         .map(([cmd, calls]) => [cmd, (calls - (redis0.byCommand[cmd] ?? 0)) / cycles] as const)
-        .filter(([cmd, x]) => x > 0 && cmd !== 'info')
+        .filter(([cmd, x]) => x >= 0.005 && cmd !== 'info')
         .sort((x, y) => y[1] - x[1])
         .slice(0, 6);
       redisTop = Object.fromEntries(per.map(([cmd, x]) => [cmd, round(x)]));
@@ -277,6 +279,7 @@ async function measure(mode: string, nodes: number, t: Target): Promise<Run> {
       redisOpsPerCycle: redis0 && redis1 ? round((redis1.total - redis0.total - 2) / cycles) : null,
       redisTopCommandsPerCycle: redisTop,
       clientLoopDelayP99Ms: round(lag.percentile(99) / 1e6, 1),
+      loadAverage: round(loadavg()[0] ?? 0, 1),
     };
   } finally {
     for (const { c } of clients) c.CRVideo_Logout();
@@ -372,8 +375,9 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({ started, users: USERS, pairs: PAIRS, seconds: SECONDS, rate: RATE || 'unpaced', runs }, null, 2),
   );
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}`;
   console.log(
-    `\ncluster benchmark, ${started.slice(0, 16)}Z: ${USERS} users, ${PAIRS} pairs calling for ${SECONDS} s (${RATE ? `paced at ${RATE}/s` : 'unpaced'})\n`,
+    `\ncluster benchmark, ${started.slice(0, 16)}Z on ${machine}: ${USERS} users, ${PAIRS} pairs calling for ${SECONDS} s (${RATE ? `paced at ${RATE}/s` : 'unpaced'})\n`,
   );
   console.log(table(runs));
   for (const r of runs) {
@@ -382,6 +386,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(`  load generator event-loop delay p99: ${runs.map((r) => `${r.clientLoopDelayP99Ms} ms`).join(', ')}`);
+  console.log(`  machine load average at the end of each run: ${runs.map((r) => r.loadAverage).join(', ')}`);
 }
 
 try {

@@ -372,10 +372,9 @@ async function main(): Promise<void> {
     console.error(`bench:cluster: ${n} node(s) behind haproxy…`);
     runs.push(await clusterRun(n));
   }
-  console.log(
-    JSON.stringify({ started, users: USERS, pairs: PAIRS, seconds: SECONDS, rate: RATE || 'unpaced', runs }, null, 2),
-  );
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}`;
+  const settings = { users: USERS, pairs: PAIRS, seconds: SECONDS, rate: RATE || 'unpaced' };
+  console.log(JSON.stringify({ started, machine, ...settings, runs }, null, 2));
   console.log(
     `\ncluster benchmark, ${started.slice(0, 16)}Z on ${machine}: ${USERS} users, ${PAIRS} pairs calling for ${SECONDS} s (${RATE ? `paced at ${RATE}/s` : 'unpaced'})\n`,
   );

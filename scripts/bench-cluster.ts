@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import type { MeetObj } from '../protocol/index.js';
 import { type CRVideoClient, md5Hex } from '../sdk/index.js';
 import { startCluster, type TestCluster, trackedWebSocket } from '../server/testing/cluster.js';
@@ -84,6 +85,18 @@ async function redisCounters(url: string): Promise<{ total: number; byCommand: R
     return { total, byCommand };
   } finally {
     r.disconnect();
+  }
+}
+
+/** How many tables the nodes created in PostgreSQL's public schema. */
+async function pgTables(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'");
+    return Number(r.rows[0]?.n ?? 0);
+  } finally {
+    await c.end();
   }
 }
 
@@ -332,15 +345,15 @@ async function clusterRun(nodes: number): Promise<Run> {
   try {
     cluster = await startCluster({ nodes, postgres: !values['no-postgres'], entry: 'dist', app: APP });
     const c = cluster;
-    return await measure(
-      `${nodes} node${nodes > 1 ? 's' : ''} + haproxy + Redis${c.pg ? ' + PostgreSQL' : ''}`,
-      nodes,
-      {
-        url: c.balancer.url,
-        pids: Object.fromEntries(c.nodes.map((n) => [n.nodeId, n.pid])),
-        redisUrl: c.redis.url,
-      },
-    );
+    const run = await measure(`${nodes} node${nodes > 1 ? 's' : ''} + haproxy + Redis`, nodes, {
+      url: c.balancer.url,
+      pids: Object.fromEntries(c.nodes.map((n) => [n.nodeId, n.pid])),
+      redisUrl: c.redis.url,
+    });
+    // The nodes got --postgres; say whether they really stored anything there.
+    if (c.pg)
+      run.mode += (await pgTables(c.pg.url)) > 0 ? ' + PostgreSQL' : ' (--postgres given, nothing stored there)';
+    return run;
   } finally {
     await running.stop();
     running.stop = null;

@@ -2,9 +2,8 @@
 // each other in a room pinned to a third node. Real redis-server, three real servers each with its own
 // mediasoup workers; the room's media requests are relayed to the third node and both browsers' transports
 // connect to that node's WebRtcServer.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { expect, test } from '@playwright/test';
+import { startRedis, type TestRedis } from '../server/testing/cluster.js';
 import {
   expectAudioFlowing,
   expectVideoFlowing,
@@ -15,26 +14,13 @@ import {
   until,
 } from './mediaHarness.js';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-let redis: ChildProcess | null = null;
+let redis: TestRedis | null = null;
 const nodes: MediaServer[] = [];
 const users: User[] = [];
 
 test.beforeAll(async () => {
-  const port = await freePort();
-  redis = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await sleep(300);
-  const redisUrl = `redis://127.0.0.1:${port}`;
+  redis = await startRedis();
+  const redisUrl = redis.url;
   const plan = [
     { nodeId: 'sig-a', hostsRooms: false, rtc: 43000 },
     { nodeId: 'sig-b', hostsRooms: false, rtc: 43100 },
@@ -54,7 +40,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   for (const u of users.splice(0)) await u.close();
   for (const n of nodes.splice(0)) await n.close();
-  redis?.kill('SIGKILL');
+  await redis?.stop();
 });
 
 test('two users on two nodes see and hear each other in a room pinned to a third node', async ({ browser }) => {

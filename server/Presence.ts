@@ -197,7 +197,8 @@ export class Presence {
    */
   setDND(appID: string, UID: string, DND: number, at = Date.now()): void {
     const u = this.#user(appID, UID);
-    if (at < u.dndAt) return;
+    // Older than what this node knows, or the same change heard again (cluster mode): nothing to tell.
+    if (at < u.dndAt || (at === u.dndAt && DND === u.DND)) return;
     u.DND = DND;
     u.dndAt = at;
     for (const s of u.sessions) if (s.remoteNode === null) s.notify('dndChanged', { DNDStatus: DND });

@@ -6,6 +6,7 @@ import {
   check,
   GRACE_MARGIN_MS,
   isNotificationName,
+  isRequestType,
   type LiveCall,
   type NotificationName,
   notificationSchemas,
@@ -23,8 +24,26 @@ import { type RemoteRoute, Session, type SessionHandover, type SessionLimits } f
 import type { Sessions, SessionsCluster } from '../Sessions.js';
 import type { Store } from '../Store.js';
 import { ClusterBus, keys } from './ClusterBus.js';
-import { type BusMessage, ContributionSchema, Device, SessionRecord } from './messages.js';
+import {
+  type BusMessage,
+  ContributionSchema,
+  type Device,
+  ExecArgs,
+  HandoverArgs,
+  HandoverReply,
+  idsOf,
+  LiveCallsArgs,
+  LiveCallsReply,
+  type SerializedRoutes,
+  SessionRecord,
+} from './messages.js';
 import type { ClusterOptions } from './options.js';
+
+/** How long a resume waits for the session's old node to hand it over before taking it for dead. */
+const HANDOVER_TIMEOUT_MS = 1500;
+
+/** Users per presence broadcast (a burst of logins goes out in several messages of this size). */
+const PRESENCE_BATCH = 500;
 
 /** Requests that run on another node when the room or call they are about lives there. */
 const RELAYED: ReadonlySet<string> = new Set<RequestType>([
@@ -117,12 +136,13 @@ export class Cluster implements SessionsCluster {
 
   constructor(o: ClusterOptions, d: ClusterDeps) {
     this.#o = {
-      hostsRooms: true,
-      heartbeatMs: 1000,
-      nodeTimeoutMs: 3000,
-      relayTimeoutMs: 5000,
-      ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
-    } as Required<ClusterOptions>;
+      redisUrl: o.redisUrl,
+      nodeId: o.nodeId,
+      hostsRooms: o.hostsRooms ?? true,
+      heartbeatMs: o.heartbeatMs ?? 1000,
+      nodeTimeoutMs: o.nodeTimeoutMs ?? 3000,
+      relayTimeoutMs: o.relayTimeoutMs ?? 5000,
+    };
     this.nodeId = o.nodeId;
     this.#d = d;
     this.#log = d.log.child({ mod: 'Cluster', node: o.nodeId });
@@ -224,21 +244,25 @@ export class Cluster implements SessionsCluster {
     const text = await this.bus.cmd.get(keys.session(token));
     const rec = text === null ? null : parseWith(SessionRecord, text);
     if (!rec || rec.node === this.nodeId) throw new CRVideoError(SdkErr.NOT_LOGIN, 'session unknown');
-    let handover: SessionHandover | null = null;
+    let handover: SessionHandover;
     let routes: Routes | null = null;
-    if (this.bus.isAlive(rec.node)) {
-      try {
-        const data = (await this.bus.request(rec.node, 'handover', { token, lastSeq }, 1500)) as {
-          handover: SessionHandover;
-          routes: SerializedRoutes | null;
-        };
-        handover = data.handover;
-        routes = data.routes ? deserializeRoutes(data.routes) : null;
-      } catch (err) {
-        // Ended there: the client must sign in again. Unreachable: the node died; resume from Redis.
-        if (CRVideoError.codeOf(err) === SdkErr.CONNECTIONLOST) throw err;
-        this.#log.warn({ from: rec.node, err: (err as Error).message }, 'session taken over without its replay state');
-      }
+    try {
+      const reply = HandoverReply.safeParse(
+        await this.bus.request(rec.node, 'handover', { token, lastSeq }, HANDOVER_TIMEOUT_MS),
+      );
+      if (!reply.success) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'malformed handover');
+      const data = reply.data;
+      handover = data.handover;
+      routes = data.routes ? deserializeRoutes(data.routes) : null;
+    } catch (err) {
+      if (CRVideoError.codeOf(err) === SdkErr.CONNECTIONLOST) throw err;
+      // Its node died (or restarted) with what the session held there: it is over. Its calls and room on the other nodes
+      // end now (their peers hear of it), and the client signs in again (12) and reconciles its calls.
+      this.#log.warn({ from: rec.node, UID: rec.UID }, 'session of a dead node: ended, the client signs in again');
+      this.#redis((r) => r.del(keys.session(token)));
+      this.bus.broadcast({ t: 'ended', sid: rec.sid, linkLost: true });
+      this.#endProxy(rec.sid, true);
+      throw new CRVideoError(SdkErr.NOT_LOGIN, 'session lost with its node; sign in again');
     }
     const existing = this.#proxies.get(rec.sid);
     this.#proxies.delete(rec.sid);
@@ -264,11 +288,15 @@ export class Cluster implements SessionsCluster {
 
   /** Another node asks for a session of this node that resumed there. */
   #handover(from: string, args: unknown): { handover: SessionHandover; routes: SerializedRoutes | null } {
-    const a = args as { token?: unknown; lastSeq?: unknown };
-    if (typeof a?.token !== 'string' || typeof a.lastSeq !== 'number')
-      throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'bad handover');
+    const parsed = HandoverArgs.safeParse(args);
+    if (!parsed.success) throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'bad handover');
+    const a = parsed.data;
     const s = this.#d.sessions.byToken(a.token);
-    if (!s || s.ended) throw new CRVideoError(SdkErr.CONNECTIONLOST, 'session ended');
+    if (!s || s.ended) {
+      if (this.#d.sessions.endedRecently(a.token)) throw new CRVideoError(SdkErr.CONNECTIONLOST, 'session ended');
+      // Never held by this process (it restarted under the same node ID): the session died with the old one.
+      throw new CRVideoError(SdkErr.NOT_LOGIN, 'session unknown');
+    }
     const ws = s.socket;
     const handover = s.becomeRemote(this.#route(from), a.lastSeq);
     ws?.terminate();
@@ -341,7 +369,8 @@ export class Cluster implements SessionsCluster {
   #flush(): void {
     this.#flushing = null;
     const users: { appID: string; UID: string; c: Contribution | null }[] = [];
-    const r = this.bus.up ? this.bus.cmd.pipeline() : null;
+    const set: string[] = [];
+    const gone: string[] = [];
     for (const key of this.#dirty) {
       const [appID = '', UID = ''] = key.split('\u0000');
       const c = this.#d.presence.contribution(appID, UID);
@@ -349,18 +378,24 @@ export class Cluster implements SessionsCluster {
       if ((this.#published.get(key) ?? '') === json) continue;
       if (c) {
         this.#published.set(key, json);
-        r?.hset(keys.presence(this.nodeId), key, json);
+        set.push(key, json);
       } else {
         this.#published.delete(key);
-        r?.hdel(keys.presence(this.nodeId), key);
+        gone.push(key);
       }
       users.push({ appID, UID, c });
     }
     this.#dirty.clear();
-    if (users.length === 0 || !r) return;
+    // Written while Redis is away: re-published in full when it is back (#republish).
+    if (users.length === 0 || !this.bus.up) return;
+    // One round trip: the hash of this node's shares and the broadcast of what changed.
+    const r = this.bus.cmd.pipeline();
+    if (set.length > 0) r.hset(keys.presence(this.nodeId), ...set);
+    if (gone.length > 0) r.hdel(keys.presence(this.nodeId), ...gone);
+    for (let i = 0; i < users.length; i += PRESENCE_BATCH)
+      this.bus.broadcastIn(r, { t: 'pres', node: this.nodeId, users: users.slice(i, i + PRESENCE_BATCH) });
     this.bus.roundTrips++;
     r.exec().catch((err: Error) => this.#log.warn({ err: err.message }, 'presence write failed'));
-    this.bus.broadcast({ t: 'pres', node: this.nodeId, users });
   }
 
   /** Applies node `node`'s share of a user: its devices become proxies here, its counters add to the status. */
@@ -487,7 +522,7 @@ export class Cluster implements SessionsCluster {
 
   /** Follows the calls and room a local session has on other nodes, from what they tell it. */
   #track(s: Session, from: string, name: NotificationName, data: unknown): void {
-    const d = data as { callID?: string; meetID?: number };
+    const d = idsOf(data);
     const r = this.#routesFor(s);
     switch (name) {
       case 'callIn':
@@ -536,26 +571,25 @@ export class Cluster implements SessionsCluster {
 
   /** A request relayed from another node: run it for the proxy of the asking session. */
   async #exec(from: string, args: unknown): Promise<unknown> {
-    const a = args as { dev?: unknown; type?: unknown; payload?: unknown };
-    const dev = Device.safeParse(a?.dev);
-    if (!dev.success || typeof a.type !== 'string' || !RELAYED.has(a.type) || !this.#executor)
+    const a = ExecArgs.safeParse(args);
+    const type = a.success ? a.data.type : '';
+    if (!a.success || !isRequestType(type) || !RELAYED.has(type) || !this.#executor)
       throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'bad relayed request');
-    const s = this.#proxyFor(dev.data, from);
-    const type = a.type as RequestType;
-    await this.#prefetch(a.payload);
-    return this.#executor(s, type, a.payload);
+    const s = this.#proxyFor(a.data.dev, from);
+    await this.#prefetch(a.data.payload);
+    return this.#executor(s, type, a.data.payload);
   }
 
   /** Rooms and users the local store has not seen (made or signed in on other nodes) are read from PostgreSQL. */
   async #prefetch(payload: unknown): Promise<void> {
-    const p = (payload ?? {}) as { meetID?: unknown };
+    const p = idsOf(payload);
     if (typeof p.meetID === 'number' && !this.#d.store.getRoom(p.meetID)) await this.#d.shared?.loadRoom?.(p.meetID);
   }
 
   #liveCalls(args: unknown): { calls: LiveCall[] } {
-    const dev = Device.safeParse((args as { dev?: unknown })?.dev);
-    if (!dev.success) throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'bad liveCalls');
-    const p = this.#proxies.get(dev.data.sid);
+    const a = LiveCallsArgs.safeParse(args);
+    if (!a.success) throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'bad liveCalls');
+    const p = this.#proxies.get(a.data.dev.sid);
     return { calls: p ? this.#d.calls.liveFor(p) : [] };
   }
 
@@ -564,7 +598,7 @@ export class Cluster implements SessionsCluster {
   /** The node a request of local session `s` must run on, or null for this one. */
   async routeOf(s: Session, type: RequestType, payload: unknown): Promise<string | null> {
     if (!RELAYED.has(type)) return null;
-    const p = (payload ?? {}) as { meetID?: unknown; callID?: unknown };
+    const p = idsOf(payload);
     const r = this.#routes.get(s.id);
     let node: string | null = null;
     switch (type) {
@@ -609,7 +643,7 @@ export class Cluster implements SessionsCluster {
 
   /** Notes where the calls and room of local session `s` live after a request relayed to `node` succeeded. */
   #followed(s: Session, node: string, type: RequestType, payload: unknown): void {
-    const p = (payload ?? {}) as { meetID?: number; callID?: string };
+    const p = idsOf(payload);
     const r = this.#routesFor(s);
     switch (type) {
       case 'enterMeeting':
@@ -646,10 +680,10 @@ export class Cluster implements SessionsCluster {
     const out: LiveCall[] = [];
     for (const node of nodes) {
       if (node === this.nodeId) continue;
-      const data = (await this.bus.request(node, 'liveCalls', { dev }, this.#o.relayTimeoutMs).catch(() => null)) as {
-        calls?: LiveCall[];
-      } | null;
-      out.push(...(data?.calls ?? []));
+      const reply = LiveCallsReply.safeParse(
+        await this.bus.request(node, 'liveCalls', { dev }, this.#o.relayTimeoutMs).catch(() => null),
+      );
+      if (reply.success) out.push(...reply.data.calls);
     }
     return out;
   }
@@ -777,12 +811,6 @@ function parseWith<T>(
     return null;
   }
 }
-
-type SerializedRoutes = {
-  room: Routes['room'];
-  media: string | null;
-  calls: [string, { node: string; role: 'caller' | 'callee'; state: 'ringing' | 'accepted' }][];
-};
 
 function serializeRoutes(r: Routes): SerializedRoutes {
   return { room: r.room, media: r.media, calls: [...r.calls] };

@@ -1,11 +1,10 @@
 // Cross-node behaviour of cluster mode with in-process nodes on one real Redis: every row of issue 14's
 // "What must work across nodes" that needs no process kill (server/cluster/failures.test.ts has those).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { SdkErr } from '../../protocol/index.js';
 import { CutProxy } from '../testing/CutProxy.js';
+import { startRedis, type TestRedis } from '../testing/cluster.js';
 import {
   callAndAccept,
   closeClients,
@@ -19,45 +18,8 @@ import {
   type TestServer,
 } from '../testing/fixtures.js';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const proc: ChildProcess = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(true));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
-    });
-    if (up) break;
-    await sleep(50);
-  }
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once('exit', () => resolve());
-        proc.kill('SIGKILL');
-      }),
-  };
-}
-
 describe('cluster: three nodes on one Redis', () => {
-  let redis: Awaited<ReturnType<typeof startRedis>>;
+  let redis: TestRedis;
   let nodes: TestServer[] = [];
   let A: TestServer;
   let B: TestServer;
@@ -249,5 +211,120 @@ describe('cluster: three nodes on one Redis', () => {
     const hung = next(b, 'CRVideo_NotifyCallHungup');
     a.CRVideo_HangupCall(callID);
     assert.equal((await hung)[0], callID);
+  });
+});
+
+describe('cluster: several devices per user across nodes, and hostile messages between nodes', () => {
+  let redis: TestRedis;
+  let nodes: TestServer[] = [];
+
+  before(async () => {
+    redis = await startRedis();
+    nodes = [];
+    for (const nodeId of ['m1', 'm2', 'm3']) {
+      nodes.push(
+        await startTestServer({
+          multiDevice: true,
+          cluster: { redisUrl: redis.url, nodeId, heartbeatMs: 200, nodeTimeoutMs: 800 },
+        }),
+      );
+    }
+    await sleep(500);
+  });
+  after(async () => {
+    for (const n of nodes) await n.dispose();
+    await redis.stop();
+  });
+  afterEach(async () => {
+    closeClients();
+    await sleep(100);
+  });
+
+  test('multiDevice: every device on every node rings; the first answer wins; the others are told', async () => {
+    const [m1, m2, m3] = nodes as [TestServer, TestServer, TestServer];
+    const caller = await login(m1, 'mdcaller');
+    const phone = await login(m2, 'md');
+    const laptop = await login(m3, 'md');
+    await sleep(150);
+    const meet = await createRoom(caller);
+    const rings = [next(phone, 'CRVideo_NotifyCallIn'), next(laptop, 'CRVideo_NotifyCallIn')];
+    const callID = caller.CRVideo_Call('md', meet);
+    await Promise.all(rings);
+    const laptopTold = next(laptop, 'CRVideo_NotifyCallHungup');
+    const accepted = next(caller, 'CRVideo_NotifyCallAccepted');
+    phone.CRVideo_AcceptCall(callID, meet);
+    assert.equal((await accepted)[0], callID);
+    assert.equal((await laptopTold)[0], callID);
+    // The laptop answering late is refused: the call is no longer ringing.
+    const late = next(laptop, 'CRVideo_AcceptCallFail');
+    laptop.CRVideo_AcceptCall(callID, meet);
+    assert.equal((await late)[1], SdkErr.INVALID_CALLID);
+  });
+
+  test('call waiting across nodes: a device that turned it on rings while in a call elsewhere', async () => {
+    const [m1, m2, m3] = nodes as [TestServer, TestServer, TestServer];
+    const first = await login(m1, 'cw-first');
+    const second = await login(m3, 'cw-second');
+    const waiter = await login(m2, 'cw-waiter', undefined, { params: { callWaiting: true } });
+    await sleep(150);
+    await callAndAccept(first, waiter, 'cw-waiter');
+    await sleep(150);
+    const meet = await createRoom(second);
+    const rings = next(waiter, 'CRVideo_NotifyCallIn');
+    const callID = second.CRVideo_Call('cw-waiter', meet);
+    assert.equal((await rings)[0], callID);
+  });
+
+  test('garbage, malformed and forged messages on the cluster channels are dropped; the nodes go on', async () => {
+    const [m1, m2] = nodes as [TestServer, TestServer];
+    const { Redis } = await import('ioredis');
+    const evil = new Redis(redis.url);
+    try {
+      const junk = [
+        'not json',
+        '{"t":"req","id":"x"}',
+        JSON.stringify({ t: 'ntf', from: 'm2', sid: 'x'.repeat(500), name: 'callIn', data: {} }),
+        JSON.stringify({ t: 'ntf', from: 'm2', sid: 'nobody', name: 'lineOff', data: { sdkErr: 'x' } }),
+        JSON.stringify({
+          t: 'req',
+          id: 1,
+          from: 'evil',
+          method: 'exec',
+          args: { dev: {}, type: 'login', payload: {} },
+        }),
+        JSON.stringify({
+          t: 'req',
+          id: 2,
+          from: 'evil',
+          method: 'exec',
+          args: {
+            dev: { sid: 's', appID: 'test-app', UID: 'u', nickname: 'n', callWaiting: false },
+            type: 'login',
+            payload: {},
+          },
+        }),
+        JSON.stringify({ t: 'req', id: 3, from: 'evil', method: 'handover', args: { token: 5 } }),
+        JSON.stringify({
+          t: 'pres',
+          node: 'evil',
+          users: [{ appID: 'test-app', UID: 'ghost', c: { nickname: 'g', devices: 'x' } }],
+        }),
+        JSON.stringify({ t: 'kick', sid: 'no-such-session', why: 'x', lineOff: 10 }),
+        JSON.stringify({ t: 'moved', sid: 's', node: '../../etc' }),
+        `{"t":"pres","node":"evil","users":${'['.repeat(5000)}`,
+      ];
+      for (const j of junk) {
+        await evil.publish('crv:all', j);
+        await evil.publish('crv:n:m1', j);
+      }
+      await sleep(300);
+      // Both nodes still serve a call between them.
+      const a = await login(m1, 'after-junk-a');
+      const b = await login(m2, 'after-junk-b');
+      await sleep(150);
+      await callAndAccept(a, b, 'after-junk-b');
+    } finally {
+      evil.disconnect();
+    }
   });
 });

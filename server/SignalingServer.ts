@@ -36,6 +36,7 @@ import type { Session } from './Session.js';
 import type { LoginResult, Sessions } from './Sessions.js';
 import type { Store } from './Store.js';
 import { sendBounded } from './sendBounded.js';
+import type { SharedStore } from './store/index.js';
 import type { UpgradeGuard } from './UpgradeGuard.js';
 
 /** Path of the signaling WebSocket. */
@@ -96,6 +97,8 @@ export interface SignalingDeps {
   transport?: TransportLimits;
   /** Origin / Host / per-address checks on the upgrade (none: every upgrade to /ws is accepted). */
   guard?: UpgradeGuard;
+  /** Cluster mode: PostgreSQL, where call records of every node are read. */
+  sharedStore?: SharedStore | null;
 }
 
 /** Login failures that count against the throttle: wrong credentials, not server trouble. */
@@ -254,6 +257,9 @@ export class SignalingServer {
           );
         }
         const rows = Math.min(limit, l.callRecordsMaxDepth - offset);
+        const shared = this.#deps.sharedStore;
+        if (shared)
+          return shared.callRecordsFor(s.appID, s.UID, { limit: rows, offset }).then((records) => ({ records }));
         return { records: store.callRecordsFor(s.appID, s.UID, { limit: rows, offset }) };
       }),
       getLiveCalls: signedIn((_c, s) => ({ calls: calls.liveFor(s) })),

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { type CallOutcome, type CallRecord, type MeetObj, SdkErr } from '../protocol/index.js';
 import { Checkpointer } from './Checkpointer.js';
 import type { DiskGuard } from './limits/DiskGuard.js';
+import { Outbox } from './store/Outbox.js';
 
 export interface AppRow {
   appID: string;
@@ -81,6 +82,22 @@ export interface StoreOptions {
   walSizeLimitBytes?: number;
   /** How often the background checkpoint runs (default 1000 ms). */
   checkpointEveryMs?: number;
+  /**
+   * Cluster mode with PostgreSQL: every write other nodes must see (users, rooms, call records) also
+   * appends a row to the `outbox` table in the same transaction, for `PgReplicator` to send.
+   */
+  outbox?: boolean;
+}
+
+/** A call record as it goes to PostgreSQL: the whole row. */
+export interface SharedCallRow extends CallRow {
+  attempts: number;
+}
+
+/** A user as it goes to PostgreSQL. */
+export interface SharedUserRow extends UserRow {
+  firstLoginAt: number;
+  lastLoginAt: number;
 }
 
 const RECORD_COLUMNS =
@@ -95,12 +112,20 @@ export class Store {
   readonly #checkpointer: Checkpointer;
   readonly #stmts = new Map<string, Stmt>();
   readonly #guard: DiskGuard | undefined;
+  /** The outbox to PostgreSQL (cluster mode), or null. */
+  readonly outbox: Outbox | null;
   #closed = false;
 
-  private constructor(db: Database.Database, checkpointer: Checkpointer, guard: DiskGuard | undefined) {
+  private constructor(
+    db: Database.Database,
+    checkpointer: Checkpointer,
+    guard: DiskGuard | undefined,
+    outbox: boolean,
+  ) {
     this.#db = db;
     this.#checkpointer = checkpointer;
     this.#guard = guard;
+    this.outbox = outbox ? new Outbox(db) : null;
   }
 
   static open(dataDir: string, opts: StoreOptions = {}): Store {
@@ -122,7 +147,28 @@ export class Store {
       db,
       new Checkpointer(file, { walLimitBytes: walLimit, everyMs: opts.checkpointEveryMs }),
       opts.guard,
+      opts.outbox === true,
     );
+  }
+
+  /** Runs `fn` in one transaction with its outbox rows when the outbox is on; as before otherwise. */
+  #shared<T>(fn: () => T): T {
+    return this.outbox ? this.#db.transaction(fn)() : fn();
+  }
+
+  #shareUser(appID: string, UID: string): void {
+    const row = this.#stmt(
+      'SELECT appID, UID, nickname, firstLoginAt, lastLoginAt FROM users WHERE appID = ? AND UID = ?',
+    ).get(appID, UID) as SharedUserRow | undefined;
+    if (row) this.outbox?.push('user', JSON.stringify(['u', appID, UID]), row);
+  }
+
+  #shareCall(appID: string, callID: string): void {
+    const row = this.#stmt(`SELECT appID, ${RECORD_COLUMNS} FROM call_records WHERE appID = ? AND callID = ?`).get(
+      appID,
+      callID,
+    ) as SharedCallRow | undefined;
+    if (row) this.outbox?.push('call', JSON.stringify(['c', appID, callID]), row);
   }
 
   #stmt(sql: string): Stmt {
@@ -169,6 +215,14 @@ export class Store {
   }
 
   recordLogin(appID: string, UID: string, nickname: string): void {
+    if (!this.outbox) return this.#recordLogin(appID, UID, nickname);
+    this.#shared(() => {
+      this.#recordLogin(appID, UID, nickname);
+      this.#shareUser(appID, UID);
+    });
+  }
+
+  #recordLogin(appID: string, UID: string, nickname: string): void {
     const now = Date.now();
     if (this.#guard) {
       const known = this.#stmt('UPDATE users SET nickname = ?, lastLoginAt = ? WHERE appID = ? AND UID = ?').run(
@@ -189,15 +243,25 @@ export class Store {
   // ---- rooms ----
   insertRoom(appID: string, meet: MeetObj): void {
     this.#guard?.assertRoom('the room');
-    this.#stmt('INSERT INTO rooms (meetID, appID, subject, pswd, creator, startTime) VALUES (?, ?, ?, ?, ?, ?)').run(
-      meet.ID,
-      appID,
-      meet.subject,
-      meet.pswd,
-      meet.creator,
-      meet.startTime,
-    );
-    this.grantRoom(meet.ID, meet.creator);
+    this.#shared(() => {
+      this.#stmt('INSERT INTO rooms (meetID, appID, subject, pswd, creator, startTime) VALUES (?, ?, ?, ?, ?, ?)').run(
+        meet.ID,
+        appID,
+        meet.subject,
+        meet.pswd,
+        meet.creator,
+        meet.startTime,
+      );
+      this.outbox?.push('room', null, {
+        meetID: meet.ID,
+        appID,
+        subject: meet.subject,
+        pswd: meet.pswd,
+        creator: meet.creator,
+        startTime: meet.startTime,
+      });
+      this.grantRoom(meet.ID, meet.creator);
+    });
   }
 
   roomExists(meetID: number): boolean {
@@ -216,11 +280,18 @@ export class Store {
     this.#db.transaction(() => {
       this.#stmt('DELETE FROM rooms WHERE meetID = ?').run(meetID);
       this.#stmt('DELETE FROM room_access WHERE meetID = ?').run(meetID);
+      this.outbox?.push('roomDelete', null, { meetID });
     })();
   }
 
   grantRoom(meetID: number, UID: string): void {
-    this.#stmt('INSERT OR IGNORE INTO room_access (meetID, UID) VALUES (?, ?)').run(meetID, UID);
+    this.#shared(() => {
+      const added = this.#stmt('INSERT OR IGNORE INTO room_access (meetID, UID) VALUES (?, ?)').run(
+        meetID,
+        UID,
+      ).changes;
+      if (added > 0) this.outbox?.push('grant', null, { meetID, UID });
+    });
   }
 
   mayEnter(meetID: number, UID: string): boolean {
@@ -230,13 +301,28 @@ export class Store {
   // ---- call records ----
   insertCall(row: CallRow): void {
     this.#guard?.assertRoom('the call record');
-    this.#stmt(
-      `INSERT INTO call_records (callID, appID, callerID, calleeID, meetID, usrExtDat, ringAt, answerAt, endAt, outcome, sdkErr)
-       VALUES (@callID, @appID, @callerID, @calleeID, @meetID, @usrExtDat, @ringAt, @answerAt, @endAt, @outcome, @sdkErr)`,
-    ).run(row);
+    this.#shared(() => {
+      this.#stmt(
+        `INSERT INTO call_records (callID, appID, callerID, calleeID, meetID, usrExtDat, ringAt, answerAt, endAt, outcome, sdkErr)
+         VALUES (@callID, @appID, @callerID, @calleeID, @meetID, @usrExtDat, @ringAt, @answerAt, @endAt, @outcome, @sdkErr)`,
+      ).run(row);
+      this.#shareCall(row.appID, row.callID);
+    });
   }
 
   updateCall(
+    appID: string,
+    callID: string,
+    patch: { answerAt?: number; endAt?: number; outcome: CallOutcome; sdkErr?: number },
+  ): void {
+    if (!this.outbox) return this.#updateCall(appID, callID, patch);
+    this.#shared(() => {
+      this.#updateCall(appID, callID, patch);
+      this.#shareCall(appID, callID);
+    });
+  }
+
+  #updateCall(
     appID: string,
     callID: string,
     patch: { answerAt?: number; endAt?: number; outcome: CallOutcome; sdkErr?: number },
@@ -260,12 +346,15 @@ export class Store {
    * so repeated failed calls neither fill the disk nor push anyone's real history out of view.
    */
   insertFailedCall(row: CallRow, mergeMs: number): void {
-    const merged = this.#stmt(
-      `UPDATE call_records SET attempts = attempts + 1, ringAt = @ringAt, endAt = @ringAt, usrExtDat = @usrExtDat,
+    this.#shared(() => this.#insertFailedCall(row, mergeMs));
+  }
+
+  #insertFailedCall(row: CallRow, mergeMs: number): void {
+    const sql = `UPDATE call_records SET attempts = attempts + 1, ringAt = @ringAt, endAt = @ringAt, usrExtDat = @usrExtDat,
        meetID = @meetID WHERE rowid = (SELECT rowid FROM call_records INDEXED BY call_records_caller WHERE appID = @appID
        AND callerID = @callerID AND ringAt >= @since AND calleeID = @calleeID ORDER BY ringAt DESC LIMIT 1)
-       AND outcome = 'failed' AND sdkErr = @sdkErr`,
-    ).run({
+       AND outcome = 'failed' AND sdkErr = @sdkErr`;
+    const args = {
       appID: row.appID,
       callerID: row.callerID,
       calleeID: row.calleeID,
@@ -274,7 +363,15 @@ export class Store {
       since: row.ringAt - mergeMs,
       usrExtDat: row.usrExtDat,
       meetID: row.meetID,
-    }).changes;
+    };
+    let merged: number;
+    if (this.outbox) {
+      const rows = this.#stmt(`${sql} RETURNING callID`).all(args) as { callID: string }[];
+      for (const r of rows) this.#shareCall(row.appID, r.callID);
+      merged = rows.length;
+    } else {
+      merged = this.#stmt(sql).run(args).changes;
+    }
     if (merged === 0) this.insertCall(row);
   }
 
@@ -298,6 +395,20 @@ export class Store {
 
   /** After a restart no call is live any more: close the records the last run left open. */
   closeDanglingCalls(now: number): number {
+    if (this.outbox) {
+      return this.#shared(() => {
+        const rows = [
+          ...(this.#stmt(
+            `UPDATE call_records SET endAt = ?, outcome = 'answered' WHERE outcome = 'ongoing' RETURNING appID, callID`,
+          ).all(now) as { appID: string; callID: string }[]),
+          ...(this.#stmt(
+            `UPDATE call_records SET endAt = ?, outcome = 'failed', sdkErr = ? WHERE outcome = 'ringing' RETURNING appID, callID`,
+          ).all(now, SdkErr.SERVER_EXCEPTION) as { appID: string; callID: string }[]),
+        ];
+        for (const r of rows) this.#shareCall(r.appID, r.callID);
+        return rows.length;
+      });
+    }
     const a = this.#stmt(`UPDATE call_records SET endAt = ?, outcome = 'answered' WHERE outcome = 'ongoing'`).run(
       now,
     ).changes;

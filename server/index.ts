@@ -18,6 +18,7 @@ import { Rooms } from './Rooms.js';
 import { Sessions } from './Sessions.js';
 import { SignalingServer } from './SignalingServer.js';
 import { type AppRow, Store } from './Store.js';
+import { openSharedStore, type SharedStore } from './store/index.js';
 import { UpgradeGuard } from './UpgradeGuard.js';
 
 export type { AccountRow } from './auth/AccountStore.js';
@@ -30,6 +31,7 @@ export type { RoomMediaPlane } from './MediaHooks.js';
 export type { MediaPlaneOptions, MediaPlaneStats } from './media/MediaPlane.js';
 export type { IceServer, TurnOptions } from './media/TurnCredentials.js';
 export type { AppRow } from './Store.js';
+export type { SharedStore } from './store/index.js';
 
 export interface RunningServer {
   /** `http://host:port` (the WebSocket is at `ws://host:port/ws`), `https://` / `wss://` with `tls`. */
@@ -46,6 +48,8 @@ export interface RunningServer {
   readonly accounts: ServerAccounts;
   /** How users prove who they are on this server. */
   readonly userAuth: UserAuthMode;
+  /** PostgreSQL and its replicator, with `store.postgresUrl` (tests read its stats). */
+  readonly sharedStore?: SharedStore;
   /** Swaps the TLS certificate and key (the CLI calls it on SIGHUP); live connections keep theirs. */
   reloadTls(tls: { cert: string; key: string }): void;
   /** Live counts, for tests and benchmarks. */
@@ -87,9 +91,20 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   const store = Store.open(dataDir, {
     guard: new DiskGuard(dataDir, limitSettings.minFreeDiskBytes, logger),
     walSizeLimitBytes: limitSettings.walSizeLimitBytes,
+    outbox: o.store?.postgresUrl !== undefined,
   });
   const closed = store.closeDanglingCalls(Date.now());
   if (closed > 0) logger.info({ records: closed }, 'closed call records left open by the last run');
+  // Cluster mode: PostgreSQL gets every shared write through the store's outbox (write-behind).
+  let sharedStore: SharedStore | undefined;
+  if (o.store?.postgresUrl !== undefined) {
+    try {
+      sharedStore = await openSharedStore(o.store.postgresUrl, store, logger);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
 
   for (const app of options.apps ?? []) store.upsertApp(app);
   let devApp: AppRow | null = null;
@@ -117,6 +132,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     );
   } catch (err) {
     accountStore.close();
+    await sharedStore?.close();
     await store.close();
     throw err;
   }
@@ -127,6 +143,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
       media = await createMediaPlane(o.media ?? {}, logger);
     } catch (err) {
       accountStore.close();
+      await sharedStore?.close();
       await store.close();
       throw err;
     }
@@ -168,6 +185,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     await media?.close();
     userAuth.close();
     accountStore.close();
+    await sharedStore?.close();
     await store.close();
     throw new Error(`TLS certificate or key unusable: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
@@ -196,6 +214,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     limits,
     transport: transportLimits,
     guard,
+    sharedStore: sharedStore ?? null,
   });
 
   await new Promise<void>((resolveListen, reject) => {
@@ -219,6 +238,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     media,
     logger,
     userAuth: o.userAuth,
+    ...(sharedStore ? { sharedStore } : {}),
     accounts: {
       add: (a) => userAuth.add(a),
       disable: (appID, UID) => userAuth.disable(appID, UID),
@@ -250,6 +270,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
         await media?.close();
         userAuth.close();
         accountStore.close();
+        await sharedStore?.close();
         await store.close();
         logger.info({ url }, 'server closed');
       })();

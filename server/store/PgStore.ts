@@ -143,7 +143,8 @@ export class PgStore {
     } catch (err) {
       if (!isUnavailable(err)) {
         await pool.end().catch(() => undefined);
-        throw new Error(`PostgreSQL refused us: ${reason(err)}`, { cause: err });
+        const cause = err instanceof CRVideoError && err.cause !== undefined ? err.cause : err;
+        throw new Error(`PostgreSQL refused us: ${reason(cause)}`, { cause: err });
       }
       log.warn({ err: reason(err) }, 'PostgreSQL unreachable at start; the schema is made when it answers');
     }

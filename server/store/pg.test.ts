@@ -16,7 +16,7 @@ import { type RunningServer, startServer } from '../index.js';
 import { Store } from '../Store.js';
 import { callAndAccept, closeClients, login, next, TEST_APP } from '../testing/fixtures.js';
 import { openSharedStore, PgStore } from './index.js';
-import { startTestPostgres, type TestPostgres } from './testPg.js';
+import { freePort, startTestPostgres, type TestPostgres } from './testPg.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -108,6 +108,8 @@ describe('PostgreSQL store (cluster mode)', () => {
     const alice = await login(a, 'alice');
     const bob = await login(a, 'bob');
     const call = await callCycle(alice, bob, 'bob');
+    // On its own node the call is listed at once, before PostgreSQL has it (write-behind).
+    assert.equal((await records(alice)).filter((r) => r.callID === call.callID).length, 1);
     await a.sharedStore?.replicator.flushed();
 
     const rows = await query<{ outcome: string; caller_id: string; answer_at: string | null }>(
@@ -256,20 +258,23 @@ describe('PostgreSQL store (cluster mode)', () => {
     const shared = await openSharedStore(url, store, log.logger);
     try {
       let t = 1_700_000_000_000;
-      const row = (callID: string, extra: Partial<CallRecord> = {}) => ({
-        appID: 'app',
-        callID,
-        callerID: 'alice',
-        calleeID: 'bob',
-        meetID: 7,
-        usrExtDat: '',
-        ringAt: (t += 1000),
-        answerAt: null,
-        endAt: t + 500,
-        outcome: 'rejected' as const,
-        sdkErr: 606,
-        ...extra,
-      });
+      const row = (callID: string, extra: Partial<CallRecord> = {}) => {
+        t += 1000;
+        return {
+          appID: 'app',
+          callID,
+          callerID: 'alice',
+          calleeID: 'bob',
+          meetID: 7,
+          usrExtDat: '',
+          ringAt: t,
+          answerAt: null,
+          endAt: t + 500,
+          outcome: 'rejected' as const,
+          sdkErr: 606,
+          ...extra,
+        };
+      };
       // One batch: good, out of range for PostgreSQL's bigint, NUL in the app's data, good; plus garbage
       // written straight into the outbox.
       store.insertCall(row('good-1'));
@@ -306,6 +311,35 @@ describe('PostgreSQL store (cluster mode)', () => {
         .map((r) => ({ ...r, usrExtDat: r.usrExtDat.replace('\u0000', '\uFFFD') }));
       assert.equal(fromPg.length, 4);
       assert.deepEqual(fromPg, fromSqlite);
+    } finally {
+      await shared.close();
+      await store.close();
+    }
+  });
+
+  test('over its bound the outbox logs an error again and again and keeps every row', async () => {
+    // Nothing listens on this port: PostgreSQL is unreachable from the start, and the store still opens.
+    const closed = await freePort();
+    const store = Store.open(tempDir(), { outbox: true });
+    const log = captureLog();
+    const shared = await openSharedStore(`postgres://postgres@127.0.0.1:${closed}/x`, store, log.logger, {
+      replicator: { maxQueued: 5, boundLogMs: 50, retryMaxMs: 100 },
+    });
+    try {
+      for (let i = 0; i < 12; i++) store.recordLogin('app', `user-${i}`, `n${i}`);
+      await waitFor('two over-the-bound errors', () => log.count('outbox over its bound') >= 2);
+      const line = JSON.parse(log.lines.find((l) => l.includes('outbox over its bound')) ?? '{}') as {
+        queued?: number;
+        level?: number;
+      };
+      assert.equal(line.queued, 12);
+      assert.equal(line.level, 50, 'logged as an error');
+      assert.equal(log.count('PostgreSQL unreachable at start'), 1);
+      assert.equal(log.count('PostgreSQL unreachable: rows queue'), 1);
+      assert.deepEqual(
+        { queued: shared.replicator.stats().queued, connected: shared.replicator.stats().connected },
+        { queued: 12, connected: false },
+      );
     } finally {
       await shared.close();
       await store.close();

@@ -288,9 +288,10 @@ export class Store {
 
   deleteRoom(meetID: number): void {
     this.#db.transaction(() => {
+      const room = this.outbox ? this.#roomIdentity(meetID) : undefined;
       this.#stmt('DELETE FROM rooms WHERE meetID = ?').run(meetID);
       this.#stmt('DELETE FROM room_access WHERE meetID = ?').run(meetID);
-      this.outbox?.push('roomDelete', null, { meetID });
+      if (room) this.outbox?.push('roomDelete', null, room);
     })();
   }
 
@@ -300,8 +301,16 @@ export class Store {
         meetID,
         UID,
       ).changes;
-      if (added > 0) this.outbox?.push('grant', null, { meetID, UID });
+      const room = added > 0 && this.outbox ? this.#roomIdentity(meetID) : undefined;
+      if (room) this.outbox?.push('grant', null, { ...room, UID });
     });
+  }
+
+  /** What tells this room from another one under the same ID (IDs are drawn at random per node). */
+  #roomIdentity(meetID: number): { meetID: number; appID: string; creator: string; startTime: number } | undefined {
+    return this.#stmt('SELECT meetID, appID, creator, startTime FROM rooms WHERE meetID = ?').get(meetID) as
+      | { meetID: number; appID: string; creator: string; startTime: number }
+      | undefined;
   }
 
   mayEnter(meetID: number, UID: string): boolean {

@@ -38,8 +38,16 @@ type Op =
   | { seq: number; kind: 'user'; row: SharedUserRow }
   | { seq: number; kind: 'call'; row: SharedCallRow }
   | { seq: number; kind: 'room'; row: RoomBody }
-  | { seq: number; kind: 'roomDelete'; row: { meetID: number } }
-  | { seq: number; kind: 'grant'; row: { meetID: number; UID: string } };
+  | { seq: number; kind: 'roomDelete'; row: RoomIdentity }
+  | { seq: number; kind: 'grant'; row: RoomIdentity & { UID: string } };
+
+/** A room's ID with what tells it from another room that drew the same ID on another node. */
+interface RoomIdentity {
+  meetID: number;
+  appID: string;
+  creator: string;
+  startTime: number;
+}
 
 interface RoomBody {
   meetID: number;
@@ -223,7 +231,6 @@ export class PgReplicator {
         if (!isRowFault(err)) throw err;
         // PostgreSQL refused something in the batch: again, row by row, to find and park the culprits.
         this.#failedBatches++;
-        await client.query('ROLLBACK').catch(() => undefined);
         bad = await write(client, ops, true);
       }
       client.release();
@@ -337,10 +344,12 @@ function decode(r: OutboxRow): Op | string {
         return { seq: r.seq, kind: 'room', row: b as unknown as RoomBody };
       break;
     case 'roomDelete':
-      if (num('meetID')) return { seq: r.seq, kind: 'roomDelete', row: b as { meetID: number } };
+      if (num('meetID') && str('appID') && str('creator') && num('startTime'))
+        return { seq: r.seq, kind: 'roomDelete', row: b as unknown as RoomIdentity };
       break;
     case 'grant':
-      if (num('meetID') && str('UID')) return { seq: r.seq, kind: 'grant', row: b as { meetID: number; UID: string } };
+      if (num('meetID') && str('appID') && str('creator') && num('startTime') && str('UID'))
+        return { seq: r.seq, kind: 'grant', row: b as unknown as RoomIdentity & { UID: string } };
       break;
     default:
       return `unknown kind ${String(r.kind).slice(0, 40)}`;
@@ -356,7 +365,8 @@ function decode(r: OutboxRow): Op | string {
  */
 async function write(client: pg.PoolClient, ops: Op[], isolate: boolean): Promise<Map<number, string>> {
   const bad = new Map<number, string>();
-  const steps: { seqs: number[]; sql: string; args: unknown[] }[] = [];
+  /** `mustHit`: the statement must return a row, or the row is refused (a meetID taken by another room). */
+  const steps: { seqs: number[]; sql: string; args: unknown[]; mustHit?: string }[] = [];
   const users = new Map<string, { seq: number; row: SharedUserRow }>();
   const calls = new Map<string, { seq: number; row: SharedCallRow }>();
   for (const op of ops) {
@@ -411,35 +421,53 @@ async function write(client: pg.PoolClient, ops: Op[], isolate: boolean): Promis
       const r = op.row;
       steps.push({
         seqs: [op.seq],
+        // A resent row finds itself and changes nothing; another room under the same ID is never overwritten.
         sql: `INSERT INTO rooms (meet_id, app_id, subject, pswd, creator, start_time) VALUES ($1, $2, $3, $4, $5, $6)
-              ON CONFLICT (meet_id) DO UPDATE SET app_id = excluded.app_id, subject = excluded.subject,
-              pswd = excluded.pswd, creator = excluded.creator, start_time = excluded.start_time`,
+              ON CONFLICT (meet_id) DO UPDATE SET subject = excluded.subject, pswd = excluded.pswd
+              WHERE rooms.app_id = excluded.app_id AND rooms.creator = excluded.creator
+                AND rooms.start_time = excluded.start_time
+              RETURNING 1`,
         args: [r.meetID, pgText(r.appID), pgText(r.subject), pgText(r.pswd), pgText(r.creator), r.startTime],
+        mustHit: `meetID ${r.meetID} belongs to another room`,
       });
     } else if (op.kind === 'grant') {
+      // Only into the room this node made (its row came first): never into another room of the same ID.
+      const r = op.row;
       steps.push({
         seqs: [op.seq],
-        sql: 'INSERT INTO room_access (meet_id, uid) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-        args: [op.row.meetID, pgText(op.row.UID)],
+        sql: `WITH room AS (SELECT meet_id FROM rooms WHERE meet_id = $1 AND app_id = $2 AND creator = $3
+                AND start_time = $4),
+              ins AS (INSERT INTO room_access (meet_id, uid) SELECT meet_id, $5 FROM room ON CONFLICT DO NOTHING)
+              SELECT 1 FROM room`,
+        args: [r.meetID, pgText(r.appID), pgText(r.creator), r.startTime, pgText(r.UID)],
+        mustHit: `no room ${r.meetID} of ${r.creator} to grant entry to`,
       });
     } else if (op.kind === 'roomDelete') {
+      const r = op.row;
       steps.push({
         seqs: [op.seq],
-        sql: 'WITH a AS (DELETE FROM room_access WHERE meet_id = $1) DELETE FROM rooms WHERE meet_id = $1',
-        args: [op.row.meetID],
+        sql: `WITH d AS (DELETE FROM rooms WHERE meet_id = $1 AND app_id = $2 AND creator = $3 AND start_time = $4
+                RETURNING meet_id)
+              DELETE FROM room_access WHERE meet_id IN (SELECT meet_id FROM d)`,
+        args: [r.meetID, pgText(r.appID), pgText(r.creator), r.startTime],
       });
     }
   }
+  const run = async (s: (typeof steps)[number]) => {
+    const r = await client.query(s.sql, s.args);
+    // 23505 (unique violation): what PostgreSQL itself would say, so the row is treated as refused.
+    if (s.mustHit && r.rows.length === 0) throw Object.assign(new Error(s.mustHit), { code: '23505' });
+  };
   await client.query('BEGIN');
   try {
     for (const s of steps) {
       if (!isolate) {
-        await client.query(s.sql, s.args);
+        await run(s);
         continue;
       }
       await client.query('SAVEPOINT row');
       try {
-        await client.query(s.sql, s.args);
+        await run(s);
         await client.query('RELEASE SAVEPOINT row');
       } catch (err) {
         if (!isRowFault(err)) throw err;

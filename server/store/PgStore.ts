@@ -137,6 +137,11 @@ export class PgStore {
     });
     // An idle connection cut by the server (restart, network) is reported here; the pool drops it.
     pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection lost'));
+    // A connection cut while checked out between two queries emits on the client itself; the query
+    // in flight (if any) fails on its own. Without a listener that event would end the process.
+    pool.on('connect', (client) => {
+      client.on('error', (err) => log.debug({ err: err.message }, 'PostgreSQL connection lost'));
+    });
     const store = new PgStore(pool, log);
     try {
       await store.ready();

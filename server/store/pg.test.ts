@@ -317,6 +317,53 @@ describe('PostgreSQL store (cluster mode)', () => {
     }
   });
 
+  test('rooms: made, granted and deleted in PostgreSQL; a room of another node under the same ID is left alone', async () => {
+    const url = await pgc.createDatabase();
+    const store = Store.open(tempDir(), { outbox: true });
+    const log = captureLog();
+    const shared = await openSharedStore(url, store, log.logger);
+    const meet = (ID: number, creator: string, startTime: number) => ({
+      ID,
+      pswd: '',
+      subject: `room ${ID}`,
+      pubMeetUrl: '',
+      creator,
+      memberCount: 0,
+      startTime,
+    });
+    try {
+      // Another node drew ID 99 first.
+      await query(
+        url,
+        `INSERT INTO rooms VALUES (99, 'app', 'theirs', '', 'mallory', 1); INSERT INTO room_access VALUES (99, 'mallory')`,
+      );
+      store.insertRoom('app', meet(99, 'alice', 2));
+      store.grantRoom(99, 'bob');
+      store.insertRoom('app', meet(100, 'alice', 3));
+      store.grantRoom(100, 'bob');
+      store.grantRoom(100, 'bob'); // already allowed: nothing new to send
+      await waitFor('the outbox to empty', () => shared.replicator.stats().queued === 0);
+
+      assert.deepEqual(await shared.pg.getRoom(99), {
+        row: { appID: 'app', ID: 99, subject: 'theirs', pswd: '', creator: 'mallory', startTime: 1 },
+        grants: ['mallory'],
+      });
+      assert.equal(shared.replicator.stats().parked, 3, 'the clashing room and its two grants');
+      assert.equal(log.count('belongs to another room'), 1);
+      assert.deepEqual((await shared.pg.getRoom(100))?.grants, ['alice', 'bob']);
+
+      store.deleteRoom(100);
+      store.deleteRoom(99); // ours was never in PostgreSQL: theirs stays
+      await shared.replicator.flushed();
+      assert.equal(await shared.pg.getRoom(100), undefined);
+      assert.deepEqual(await query(url, 'SELECT uid FROM room_access WHERE meet_id = 100'), []);
+      assert.equal((await shared.pg.getRoom(99))?.row.creator, 'mallory');
+    } finally {
+      await shared.close();
+      await store.close();
+    }
+  });
+
   test('over its bound the outbox logs an error again and again and keeps every row', async () => {
     // Nothing listens on this port: PostgreSQL is unreachable from the start, and the store still opens.
     const closed = await freePort();

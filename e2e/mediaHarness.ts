@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { build } from 'esbuild';
+import type { ClusterOptions } from '../server/cluster/options.js';
 import type { RunningServer } from '../server/index.js';
 import { startServer } from '../server/index.js';
 import type { MediaPlane, MediaPlaneOptions } from '../server/media/MediaPlane.js';
@@ -79,7 +80,7 @@ export interface MediaServer {
 /** Bundles the browser SDK from the sources and starts a real server with a real media plane. */
 export async function startMediaServer(
   media: MediaPlaneOptions = {},
-  serverOptions: { callTimeoutMs?: number; turn?: TurnOptions } = {},
+  serverOptions: { callTimeoutMs?: number; turn?: TurnOptions; cluster?: ClusterOptions } = {},
   /** More files served beside the app page (path → content). */
   files: Record<string, string> = {},
 ): Promise<MediaServer> {

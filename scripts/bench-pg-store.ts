@@ -1,5 +1,5 @@
 // What the PostgreSQL store of cluster mode costs and how fast it catches up, against a real PostgreSQL
-// in a temp dir (server/store/testPg.ts):
+// in a temp dir (server/testing/testPostgres.ts):
 //   1. SQLite write time of a call's record (insert, answered, ended) without and with the outbox;
 //   2. rows/s the replicator writes to PostgreSQL while calls are being recorded (live);
 //   3. catch-up after an outage: N call records queued while PostgreSQL was down, time to drain them.

@@ -162,10 +162,11 @@ export class Calls extends EnhancedEventEmitter<CallsEvents> {
     if (this.#calls.has(this.#key(s.appID, callID)))
       throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'callID already used');
     const meet = this.#rooms.meetObjFor(s, meetID);
-    if (!this.#store.getUser(s.appID, calleeUID)) {
+    const callee = this.#presence.peek(s.appID, calleeUID);
+    // Someone online exists (in a cluster they may have signed in on another node only).
+    if (!(callee && callee.sessions.size > 0) && !this.#store.getUser(s.appID, calleeUID)) {
       this.#fail(s, callID, calleeUID, meetID, usrExtDat, SdkErr.ERR_USER_NOT_FOUND, 'no such user');
     }
-    const callee = this.#presence.peek(s.appID, calleeUID);
     if (!callee || callee.sessions.size === 0) {
       this.#fail(s, callID, calleeUID, meetID, usrExtDat, SdkErr.ERR_OFFLINE, 'callee offline');
     }
@@ -178,6 +179,9 @@ export class Calls extends EnhancedEventEmitter<CallsEvents> {
     // A ringing callee is busy. One in an accepted call is busy too (CloudRoom), unless a device of theirs
     // turned call waiting on: then it rings there.
     const waiting = [...callee.sessions].some((d) => d.callWaiting);
+    // In a call that lives on another node of the cluster: busy too, unless call waiting is on.
+    if (callee.remoteInCall > 0 && !waiting)
+      this.#fail(s, callID, calleeUID, meetID, usrExtDat, SdkErr.ERR_BUSY, 'callee busy');
     for (const c of this.#userCalls(s.appID, calleeUID)) {
       if (c.state === 'ringing' || !waiting)
         this.#fail(s, callID, calleeUID, meetID, usrExtDat, SdkErr.ERR_BUSY, 'callee busy');

@@ -10,6 +10,23 @@ export interface LiveUserView {
   readonly nickname: string;
   readonly sessions: ReadonlySet<Session>;
   readonly DND: number;
+  /** Calls this user takes part in that live on other nodes of the cluster. */
+  readonly remoteInCall: number;
+}
+
+/**
+ * One node's share of a user's state (cluster mode): its devices of the user, and the rooms and calls of
+ * the user it hosts. Every node publishes its own; each sums them all.
+ */
+export interface Contribution {
+  nickname: string;
+  /** Session ids and settings of the user's devices on that node. */
+  devices: { sid: string; callWaiting: boolean }[];
+  inRoom: number;
+  inCall: number;
+  DND: number;
+  /** When DND was last set (the newest wins across nodes). */
+  dndAt: number;
 }
 
 /**
@@ -24,6 +41,11 @@ interface LiveUser extends LiveUserView {
   inRoom: number;
   /** Calls (ringing or accepted) this user takes part in. */
   inCall: number;
+  /** Counters of the calls and rooms of this user that live on other nodes, per node. */
+  readonly remote: Map<string, { inRoom: number; inCall: number }>;
+  remoteInCall: number;
+  remoteInRoom: number;
+  dndAt: number;
   /** Last status published to subscribers. */
   published: 0 | 1 | 2 | 3;
   /** When subscribers last heard about this user, and the pending send of its latest state. */
@@ -70,6 +92,7 @@ export class Presence {
   /** Status notifications not sent yet: per subscriber, the latest serialised status of each user that changed. */
   readonly #outgoing = new Map<Session, Map<string, JsonOf<UserStatus>>>();
   #draining: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  #localChange: ((appID: string, UID: string) => void) | null = null;
 
   constructor(store: Store, log: Logger, opts: PresenceOptions = { coalesceMs: 100 }) {
     this.#store = store;
@@ -122,6 +145,10 @@ export class Presence {
         DND: 0,
         inRoom: 0,
         inCall: 0,
+        remote: new Map(),
+        remoteInCall: 0,
+        remoteInRoom: 0,
+        dndAt: 0,
         published: 0,
         sentAt: 0,
         flush: null,
@@ -138,8 +165,8 @@ export class Presence {
 
   static #statusOf(u: LiveUser): 0 | 1 | 2 | 3 {
     if (u.sessions.size === 0) return 0;
-    if (u.inRoom > 0) return 3;
-    if (u.inCall > 0) return 2;
+    if (u.inRoom + u.remoteInRoom > 0) return 3;
+    if (u.inCall + u.remoteInCall > 0) return 2;
     return 1;
   }
 
@@ -164,12 +191,58 @@ export class Presence {
     this.#touch(u);
   }
 
-  /** Sets a user's DND; every device of theirs hears of it (`dndChanged`), subscribers of the new status. */
-  setDND(appID: string, UID: string, DND: number): void {
+  /**
+   * Sets a user's DND; every device of theirs on this node hears of it (`dndChanged`; in a cluster the
+   * other nodes tell theirs), subscribers of the new status. `at`: when it was set (cluster order).
+   */
+  setDND(appID: string, UID: string, DND: number, at = Date.now()): void {
     const u = this.#user(appID, UID);
+    // Older than what this node knows, or the same change heard again (cluster mode): nothing to tell.
+    if (at < u.dndAt || (at === u.dndAt && DND === u.DND)) return;
     u.DND = DND;
-    for (const s of u.sessions) s.notify('dndChanged', { DNDStatus: DND });
+    u.dndAt = at;
+    for (const s of u.sessions) if (s.remoteNode === null) s.notify('dndChanged', { DNDStatus: DND });
     this.#touch(u, true);
+  }
+
+  /** Another node's counters of this user's calls and rooms (cluster mode); null: it has none any more. */
+  setRemoteCounts(node: string, appID: string, UID: string, counts: { inRoom: number; inCall: number } | null): void {
+    const u = this.#user(appID, UID);
+    if (counts && (counts.inRoom > 0 || counts.inCall > 0)) u.remote.set(node, counts);
+    else if (!u.remote.delete(node)) return this.#forgetIfIdle(u);
+    u.remoteInCall = 0;
+    u.remoteInRoom = 0;
+    for (const c of u.remote.values()) {
+      u.remoteInCall += c.inCall;
+      u.remoteInRoom += c.inRoom;
+    }
+    this.#touch(u);
+  }
+
+  /** Forgets the counters a node held (cluster mode: that node died). */
+  dropNode(node: string): void {
+    for (const app of this.#apps.values())
+      for (const u of [...app.users.values()]) if (u.remote.has(node)) this.setRemoteCounts(node, u.appID, u.UID, null);
+  }
+
+  /** This node's share of a user's state (cluster mode), null when it has none. */
+  contribution(appID: string, UID: string): Contribution | null {
+    const u = this.#apps.get(appID)?.users.get(UID);
+    if (!u) return null;
+    const devices: Contribution['devices'] = [];
+    for (const s of u.sessions) if (s.remoteNode === null) devices.push({ sid: s.id, callWaiting: s.callWaiting });
+    if (devices.length === 0 && u.inRoom === 0 && u.inCall === 0) return null;
+    return { nickname: u.nickname, devices, inRoom: u.inRoom, inCall: u.inCall, DND: u.DND, dndAt: u.dndAt };
+  }
+
+  /** Every user this node knows (cluster mode: their shares are re-published after a Redis restart). */
+  *users(): Iterable<{ appID: string; UID: string }> {
+    for (const app of this.#apps.values()) for (const u of app.users.values()) yield { appID: u.appID, UID: u.UID };
+  }
+
+  /** Called with each user whose share on this node may have changed (cluster mode publishes it). */
+  onLocalChange(listener: ((appID: string, UID: string) => void) | null): void {
+    this.#localChange = listener;
   }
 
   subscribe(s: Session, on: boolean): void {
@@ -180,6 +253,7 @@ export class Presence {
 
   /** Recomputes a user's status and tells the app's subscribers when it (or, with `force`, anything) changed. */
   #touch(u: LiveUser, force = false): void {
+    this.#localChange?.(u.appID, u.UID);
     const status = Presence.#statusOf(u);
     if (!force && status === u.published) return;
     u.published = status;
@@ -239,7 +313,7 @@ export class Presence {
   /** Forget idle offline users so memory follows the online population, not history. */
   #forgetIfIdle(u: LiveUser): void {
     if (u.flush) return; // the pending send forgets it; a new entry for the UID must not race it
-    if (Presence.#statusOf(u) === 0 && u.inCall === 0 && u.inRoom === 0 && u.DND === 0) {
+    if (Presence.#statusOf(u) === 0 && u.inCall === 0 && u.inRoom === 0 && u.DND === 0 && u.remote.size === 0) {
       const users = this.#apps.get(u.appID)?.users;
       if (users?.get(u.UID) === u) users.delete(u.UID);
     }

@@ -91,11 +91,13 @@ export class Rooms extends EnhancedEventEmitter<RoomsEvents> {
     return this.meetObj(s.appID, meetID);
   }
 
-  create(s: Session, subject: string): MeetObj {
-    let ID = 0;
+  /** A new room; `claimedID`: an ID already reserved for it (cluster mode: unique across nodes). */
+  create(s: Session, subject: string, claimedID?: number): MeetObj {
+    let ID = claimedID ?? 0;
     // Random 8-digit IDs, as CloudRoom's (apps check for 8 digits); not guessable in sequence.
-    do ID = randomInt(10_000_000, 100_000_000);
-    while (this.#store.roomExists(ID));
+    if (claimedID === undefined)
+      do ID = randomInt(10_000_000, 100_000_000);
+      while (this.#store.roomExists(ID));
     const meet: MeetObj = {
       ID,
       pswd: '',

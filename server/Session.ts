@@ -28,6 +28,24 @@ export interface SessionLimits {
 
 const UNBOUNDED: SessionLimits = { replayBytes: 512 * 1024, answeredBytes: 256 * 1024, sendBufferBytes: 4 << 20 };
 
+/**
+ * Where a session that lives on another node of the cluster is reached: its notifications are handed to
+ * `deliver`, which sends them to that node (server/cluster/Cluster.ts).
+ */
+export interface RemoteRoute {
+  readonly node: string;
+  deliver(s: Session, name: NotificationName, data: unknown): void;
+}
+
+/** What a session hands over when it moves to another node (a resume there): replay state and settings. */
+export interface SessionHandover {
+  seq: number;
+  /** Notifications after the client's last seen one, as sent. */
+  frames: { seq: number; text: string }[];
+  callWaiting: boolean;
+  nickname: string;
+}
+
 /** A remembered answer: which request it answered (`key`) and its wire text. */
 interface Answered {
   key: string;
@@ -42,8 +60,12 @@ export type RequestIdCheck = { kind: 'new' } | { kind: 'retry'; text: string } |
  * socket is gone are queued (with sequence numbers) and replayed on resume.
  */
 export class Session {
-  readonly id = randomUUID();
-  readonly resumeToken = randomBytes(24).toString('base64url');
+  readonly id: string;
+  readonly resumeToken: string;
+  /** Set while this session lives on another node: this object then stands for it here (a proxy). */
+  #remote: RemoteRoute | null = null;
+  /** When the session's token expires (null: signed in with the app secret; no expiry). */
+  tokenExpMs: number | null = null;
   readonly appID: string;
   readonly UID: string;
   readonly log: Logger;
@@ -60,7 +82,17 @@ export class Session {
   #answeredBytes = 0;
   readonly #limits: SessionLimits;
 
-  constructor(appID: string, UID: string, nickname: string, log: Logger, limits: SessionLimits = UNBOUNDED) {
+  constructor(
+    appID: string,
+    UID: string,
+    nickname: string,
+    log: Logger,
+    limits: SessionLimits = UNBOUNDED,
+    ids?: { id: string; resumeToken: string; remote?: RemoteRoute },
+  ) {
+    this.id = ids?.id ?? randomUUID();
+    this.resumeToken = ids?.resumeToken ?? randomBytes(24).toString('base64url');
+    this.#remote = ids?.remote ?? null;
     this.#limits = limits;
     this.appID = appID;
     this.UID = UID;
@@ -131,9 +163,42 @@ export class Session {
     return this.#socket !== null;
   }
 
+  /** The node this session lives on when that is another node (cluster mode), else null. */
+  get remoteNode(): string | null {
+    return this.#remote?.node ?? null;
+  }
+
+  /** The session moved to another node (a resume there): from now on this object forwards to it. */
+  becomeRemote(route: RemoteRoute, lastSeq: number): SessionHandover {
+    const frames = this.#outbox.filter((f) => f.seq > lastSeq);
+    const handover = { seq: this.#seq, frames, callWaiting: this.#callWaiting, nickname: this.#nickname };
+    this.stopGrace();
+    this.setTokenTimers([]);
+    this.#socket = null;
+    this.#outbox.length = 0;
+    this.#outboxBytes = 0;
+    this.#remote = route;
+    return handover;
+  }
+
+  /** A session that lived elsewhere now lives here (resumed on this node): its replay state comes along. */
+  becomeLocal(h: SessionHandover | null, lastSeq: number): void {
+    this.#remote = null;
+    this.#seq = Math.max(h?.seq ?? 0, lastSeq);
+    if (h) {
+      this.#callWaiting = h.callWaiting;
+      this.#nickname = h.nickname;
+      for (const f of h.frames) {
+        this.#outbox.push(f);
+        this.#outboxBytes += f.text.length;
+      }
+    }
+  }
+
   /** Sends notification `name`; its data must be that notification's shape in protocol/ (checked by the compiler). */
   notify<N extends NotificationName>(name: N, data: NotificationData<N>): void {
     if (this.#ended) return;
+    if (this.#remote) return this.#remote.deliver(this, name, data);
     const frame: NotificationFrame = { t: 'ntf', seq: ++this.#seq, name, data };
     this.#queue(frame.seq, JSON.stringify(frame));
   }
@@ -144,6 +209,7 @@ export class Session {
    */
   notifyJSON<N extends NotificationName>(name: N, dataJSON: JsonOf<NotificationData<N>>): void {
     if (this.ended) return;
+    if (this.#remote) return this.#remote.deliver(this, name, JSON.parse(dataJSON));
     const seq = ++this.#seq;
     this.#queue(seq, `{"t":"ntf","seq":${seq},"name":${JSON.stringify(name)},"data":${dataJSON}}`);
   }

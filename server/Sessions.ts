@@ -11,6 +11,16 @@ import type { Rooms } from './Rooms.js';
 import { Session, type SessionLimits } from './Session.js';
 import type { AppRow, Store } from './Store.js';
 
+/** What Sessions tells the cluster (cluster mode): sessions opened and ended here, kicks of remote ones. */
+export interface SessionsCluster {
+  /** Throws (a clear sdkErr) when new sessions cannot be shared now (Redis unreachable). */
+  assertUp(): void;
+  opened(s: Session, tokenExpMs: number | null): void;
+  ended(s: Session, linkLost: boolean): void;
+  /** Ends a session that lives on another node (`lineOff` tells it why). */
+  kick(s: Session, why: string, lineOff: number): void;
+}
+
 export interface SessionsOptions {
   /** How long a session outlives its socket. */
   graceMs: number;
@@ -37,6 +47,7 @@ const ENDED_MEMORY_MS = 15 * 60_000;
 /** Logged-in devices: login, resume after a drop, kick, token expiry, grace period, logout. */
 export class Sessions {
   readonly #byToken = new Map<string, Session>();
+  readonly #byId = new Map<string, Session>();
   /** Resume tokens of sessions that ended → when; oldest first. */
   readonly #ended = new Map<string, number>();
   readonly #apps: Map<string, AppRow>;
@@ -47,6 +58,7 @@ export class Sessions {
   readonly #opts: SessionsOptions;
   readonly #log: Logger;
   readonly #userAuth: UserAuth | null;
+  #cluster: SessionsCluster | null = null;
 
   constructor(
     apps: Map<string, AppRow>,
@@ -66,6 +78,45 @@ export class Sessions {
     this.#calls = calls;
     this.#opts = opts;
     this.#log = log.child({ mod: 'Sessions' });
+  }
+
+  /** Cluster mode: sessions are shared with the other nodes. */
+  joinCluster(cluster: SessionsCluster): void {
+    this.#cluster = cluster;
+  }
+
+  /** A live session of this node by its id (cluster mode: notifications and kicks from other nodes). */
+  byId(sid: string): Session | undefined {
+    return this.#byId.get(sid);
+  }
+
+  /** A live session of this node by its resume token. */
+  byToken(token: string): Session | undefined {
+    return this.#byToken.get(token);
+  }
+
+  /**
+   * A session that lived on another node resumed here (cluster mode): it is this node's from now on.
+   * `s` already holds its replay state; its token timers start again.
+   */
+  adopt(s: Session, tokenExpMs: number | null): void {
+    this.#byToken.set(s.resumeToken, s);
+    this.#byId.set(s.id, s);
+    this.#presence.addSession(s);
+    this.#armToken(s, tokenExpMs);
+    this.#cluster?.opened(s, tokenExpMs);
+  }
+
+  /** A session of this node moved to another node (resumed there): forgotten here without ending it. */
+  released(s: Session): void {
+    this.#byToken.delete(s.resumeToken);
+    this.#byId.delete(s.id);
+    this.#presence.removeSession(s);
+  }
+
+  /** Every live session of this node. */
+  all(): Iterable<Session> {
+    return this.#byToken.values();
   }
 
   get size(): number {
@@ -121,7 +172,13 @@ export class Sessions {
   /** Ends every session of a user (disabled: LineOff 17). */
   endUser(appID: string, UID: string, why: string, lineOff: number): void {
     const live = this.#presence.peek(appID, UID);
-    for (const s of [...(live?.sessions ?? [])]) this.end(s, why, lineOff);
+    for (const s of [...(live?.sessions ?? [])]) this.#endAnywhere(s, why, lineOff);
+  }
+
+  /** Ends a session of this node, or asks the node it lives on to (cluster mode). */
+  #endAnywhere(s: Session, why: string, lineOff: number): void {
+    if (s.remoteNode !== null) this.#cluster?.kick(s, why, lineOff);
+    else this.end(s, why, lineOff);
   }
 
   async loginByToken(token: string, UID: string, nickname: string): Promise<LoginResult> {
@@ -145,15 +202,18 @@ export class Sessions {
   }
 
   #open(app: AppRow, UID: string, nickname: string, tokenExpMs: number | null): LoginResult {
+    this.#cluster?.assertUp();
     const live = this.#presence.peek(app.appID, UID);
     if (!this.#opts.multiDevice && live) {
-      for (const old of [...live.sessions]) this.end(old, 'kicked by a new login', SdkErr.USER_BEEN_KICKOUT);
+      for (const old of [...live.sessions]) this.#endAnywhere(old, 'kicked by a new login', SdkErr.USER_BEEN_KICKOUT);
     }
     this.#store.recordLogin(app.appID, UID, nickname || UID);
     const s = new Session(app.appID, UID, nickname || UID, this.#log, this.#opts.limits);
     this.#byToken.set(s.resumeToken, s);
+    this.#byId.set(s.id, s);
     this.#presence.addSession(s);
     this.#armToken(s, tokenExpMs);
+    this.#cluster?.opened(s, tokenExpMs);
     s.log.info({ appID: app.appID, token: tokenExpMs !== null }, 'logged in');
     return {
       session: s,
@@ -162,6 +222,7 @@ export class Sessions {
   }
 
   #armToken(s: Session, expMs: number | null): void {
+    s.tokenExpMs = expMs;
     if (expMs === null) return s.setTokenTimers([]);
     // Timers that survive any expiry a JWT can carry (plain setTimeout fires at once past ~24.8 days).
     const warn = setTimeoutAt(
@@ -229,10 +290,12 @@ export class Sessions {
     if (lineOff !== undefined) s.notify('lineOff', { sdkErr: lineOff });
     const ws = s.close();
     this.#byToken.delete(s.resumeToken);
+    this.#byId.delete(s.id);
     this.#rememberEnded(s.resumeToken);
     this.#calls.sessionEnded(s, opts.linkLost === true || opts.abrupt === true);
     this.#rooms.exit(s);
     this.#presence.removeSession(s);
+    this.#cluster?.ended(s, opts.linkLost === true || opts.abrupt === true);
     // 4000 tells the SDK the session is over (do not resume); an abrupt end (server shutdown) lets it reconnect.
     if (ws) opts.abrupt ? ws.terminate() : ws.close(4000, why.slice(0, 100));
     s.log.info({ why, lineOff }, 'session ended');

@@ -21,6 +21,7 @@ import {
 import { peekTokenAppID } from './Auth.js';
 import type { UserAuth } from './auth/UserAuth.js';
 import type { Calls } from './Calls.js';
+import type { Cluster } from './cluster/Cluster.js';
 import { contained } from './contain.js';
 import type { Limits } from './limits/Limits.js';
 import { addressKey } from './limits/LoginThrottle.js';
@@ -99,6 +100,8 @@ export interface SignalingDeps {
   guard?: UpgradeGuard;
   /** Cluster mode: PostgreSQL, where call records of every node are read. */
   sharedStore?: SharedStore | null;
+  /** Cluster mode: requests about rooms and calls of other nodes are relayed there. */
+  cluster?: Cluster | null;
 }
 
 /** Login failures that count against the throttle: wrong credentials, not server trouble. */
@@ -169,9 +172,14 @@ export class SignalingServer {
         this.#login(conn, peekTokenAppID(p.token) ?? '?', p.UID, () =>
           sessions.loginByToken(p.token, p.UID, p.nickname),
         ),
-      resume: (conn, p) => {
+      resume: async (conn, p) => {
         if (conn.session) throw new CRVideoError(SdkErr.LOGINSTATE_ERROR, 'already logged in on this line');
-        conn.session = sessions.resume(p.sessionToken, p.lastSeq, conn.ws);
+        const cluster = this.#deps.cluster;
+        conn.session =
+          cluster && !sessions.byToken(p.sessionToken)
+            ? // Not a session of this node: it may have lived on another (the balancer sent the socket here).
+              await cluster.takeOver(p.sessionToken, p.lastSeq, conn.ws)
+            : sessions.resume(p.sessionToken, p.lastSeq, conn.ws);
         this.#clearLoginDeadline(conn);
         return { graceMs: sessions.graceMs };
       },
@@ -185,10 +193,12 @@ export class SignalingServer {
       updateToken: signedIn((_c, s, p) => sessions.updateToken(s, p.token)),
       createMeeting: signedIn(async (_c, s, p) => {
         await limits.meetingCreate(s);
-        return { meetObj: rooms.create(s, p.subject) };
+        const claimed = await this.#deps.cluster?.claimRoomId();
+        return { meetObj: rooms.create(s, p.subject, claimed) };
       }),
       destroyMeeting: signedIn((_c, s, p) => {
         rooms.destroy(s, p.meetID);
+        this.#deps.cluster?.roomDestroyed(p.meetID);
         return {};
       }),
       enterMeeting: signedIn(async (_c, s, p) => {
@@ -201,6 +211,8 @@ export class SignalingServer {
       }),
       call: signedIn(async (_c, s, p) => {
         await limits.call(s, p.calledUID, () => calls.outgoingCount(s.appID, s.UID));
+        // Cluster mode: a callee who signed in on another node only is copied here first (603, not 605).
+        await this.#deps.cluster?.knowUser(s.appID, p.calledUID);
         try {
           calls.call(s, p.callID, p.calledUID, p.meetID, p.usrExtDat);
         } catch (err) {
@@ -231,10 +243,12 @@ export class SignalingServer {
         s.log.info({ DND: p.DNDStatus }, 'DND set');
         return {};
       }),
-      getUserStatus: signedIn((_c, s, p) => {
+      getUserStatus: signedIn(async (_c, s, p) => {
         if (p.UID === undefined) {
           return presence.online(s.appID, p.page ?? 1, Math.min(p.limit ?? l.userStatusPageSize, l.userStatusPageSize));
         }
+        // Cluster mode: someone who signed in on another node only is copied here first.
+        await this.#deps.cluster?.knowUser(s.appID, p.UID);
         const one = presence.one(s.appID, p.UID);
         if (!one) throw new CRVideoError(SdkErr.ERR_USER_NOT_FOUND, 'no such user');
         return { statuses: [one] };
@@ -262,7 +276,10 @@ export class SignalingServer {
           return shared.callRecordsFor(s.appID, s.UID, { limit: rows, offset }).then((records) => ({ records }));
         return { records: store.callRecordsFor(s.appID, s.UID, { limit: rows, offset }) };
       }),
-      getLiveCalls: signedIn((_c, s) => ({ calls: calls.liveFor(s) })),
+      getLiveCalls: signedIn(async (_c, s) => {
+        const remote = (await this.#deps.cluster?.remoteLiveCalls(s)) ?? [];
+        return { calls: [...calls.liveFor(s), ...remote] };
+      }),
       setCallWaiting: signedIn((_c, s, p) => {
         s.setCallWaiting(p.on);
         s.log.info({ callWaiting: p.on }, 'call waiting set');
@@ -559,7 +576,14 @@ export class SignalingServer {
       );
     }
     try {
-      const data = await this.#handlers[type](conn, payload.data);
+      const s = conn.session;
+      const cluster = this.#deps.cluster;
+      // Cluster mode: a request about a room or call pinned to another node runs there.
+      const node = s && cluster ? await cluster.routeOf(s, type, payload.data) : null;
+      const data =
+        node && s && cluster
+          ? await cluster.relay(node, s, type, payload.data)
+          : await this.#handlers[type](conn, payload.data);
       this.#reply(conn, { t: 'rsp', id, err: SdkErr.NOERR, data }, key);
       const leaving = conn.endAfterReply;
       if (leaving) {
@@ -574,6 +598,28 @@ export class SignalingServer {
       this.#log.error({ err, type, id, UID: conn.session?.UID, remote: conn.remote }, 'request failed');
       this.#reply(conn, { t: 'rsp', id, err: SdkErr.INNER_ERR, msg: 'internal error' }, key);
     }
+  }
+
+  /**
+   * Runs a request another node relayed (cluster mode) for `s`, the proxy of its session: checked against
+   * its schema like a client's, handled like one.
+   */
+  async execute<T extends RequestType>(s: Session, type: T, raw: unknown): Promise<ResponseData<T>> {
+    const payload = check(requestSchemas[type], raw ?? {});
+    if (!payload.ok) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `bad ${type}: ${payload.why}`);
+    const conn: Conn = {
+      // A relayed request has no socket here: the handlers of relayed types read only the session.
+      ws: RELAYED_SOCKET,
+      address: `node:${s.remoteNode ?? '?'}`,
+      session: s,
+      chain: Promise.resolve(),
+      alive: true,
+      pingDue: Number.POSITIVE_INFINITY,
+      inFlight: 0,
+      loginTimer: null,
+      remote: `node:${s.remoteNode ?? '?'}`,
+    };
+    return this.#handlers[type](conn, payload.data);
   }
 
   /** `login` / `loginByToken`: throttled per address and account, then the session is bound to this socket. */
@@ -643,6 +689,13 @@ export class SignalingServer {
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
 }
+
+/** Stands for the socket of a relayed request (cluster mode); handlers of relayed requests never use it. */
+const RELAYED_SOCKET = new Proxy({} as WebSocket, {
+  get() {
+    throw new Error('a relayed request has no socket on this node');
+  },
+});
 
 /** The `id` of a parsed frame, whatever its shape (undefined when it has none). */
 function idField(json: unknown): unknown {

@@ -250,7 +250,35 @@ export class Store {
     ).run(appID, UID, nickname, now, now);
   }
 
+  /**
+   * Cluster mode: a user known from PostgreSQL (signed in on another node only), copied here so the
+   * synchronous checks see them. Not a login of this node: nothing goes to the outbox.
+   */
+  importUser(row: SharedUserRow): void {
+    this.#stmt(
+      'INSERT OR IGNORE INTO users (appID, UID, nickname, firstLoginAt, lastLoginAt) VALUES (?, ?, ?, ?, ?)',
+    ).run(row.appID, row.UID, row.nickname, row.firstLoginAt, row.lastLoginAt);
+  }
+
   // ---- rooms ----
+  /**
+   * Cluster mode: a room another node made, with who may enter it, copied from PostgreSQL. The room
+   * stays that node's: nothing goes to the outbox. A local room of the same ID is kept.
+   */
+  importRoom(
+    row: { appID: string; ID: number; subject: string; pswd: string; creator: string; startTime: number },
+    grants: readonly string[],
+  ): void {
+    this.#db.transaction(() => {
+      const added = this.#stmt(
+        'INSERT OR IGNORE INTO rooms (meetID, appID, subject, pswd, creator, startTime) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(row.ID, row.appID, row.subject, row.pswd, row.creator, row.startTime).changes;
+      if (added === 0) return;
+      for (const UID of grants)
+        this.#stmt('INSERT OR IGNORE INTO room_access (meetID, UID) VALUES (?, ?)').run(row.ID, UID);
+    })();
+  }
+
   insertRoom(appID: string, meet: MeetObj): void {
     this.#guard?.assertRoom('the room');
     this.#shared(() => {

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { clusterSettings } from './cluster/cliOptions.js';
 import { type MediaPlaneOptions, type ServerLimits, startServer, type TransportLimits } from './index.js';
 
 const HELP = `crvideo-phone server
@@ -33,6 +34,12 @@ const HELP = `crvideo-phone server
   --source-maps           serve the web app's source maps (CRVIDEO_SOURCE_MAPS=1)
   --limit NAME=VALUE      one limit, e.g. socketsPerAddress=1000 (repeatable)
   --limits JSON           limits to change, e.g. '{"minFreeDiskBytes":0}' (CRVIDEO_LIMITS; README "Limits and protections")
+
+ Several nodes (README "Running several nodes"):
+  --redis URL             Redis shared by the nodes, redis://host:port  (CRVIDEO_REDIS_URL; with --node-id)
+  --node-id ID            this node's name: letters, digits, - _, <= 32  (CRVIDEO_NODE_ID; with --redis)
+  --postgres URL          PostgreSQL store, postgres://user@host:port/db (CRVIDEO_POSTGRES_URL; default SQLite in --data)
+  --no-rooms              pin no rooms (no mediasoup routers) to this node (CRVIDEO_ROOMS=0)
 `;
 
 const { values } = parseArgs({
@@ -64,6 +71,10 @@ const { values } = parseArgs({
     'source-maps': { type: 'boolean' },
     limits: { type: 'string' },
     limit: { type: 'string', multiple: true },
+    redis: { type: 'string' },
+    'node-id': { type: 'string' },
+    postgres: { type: 'string' },
+    'no-rooms': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -131,7 +142,15 @@ if (turnUrls.length > 0 && !turnSecret) {
   process.exit(2);
 }
 
+const clustering = clusterSettings(values, env);
+if (!clustering.ok) {
+  process.stderr.write(`${clustering.message}\n`);
+  process.exit(2);
+}
+
 const server = await startServer({
+  ...(clustering.cluster ? { cluster: clustering.cluster } : {}),
+  ...(clustering.store ? { store: clustering.store } : {}),
   tls: readTls(),
   trustProxy: values['trust-proxy'] ?? env.CRVIDEO_TRUST_PROXY === '1',
   ...(turnUrls.length > 0 && turnSecret ? { turn: { urls: turnUrls, secret: turnSecret } } : {}),
@@ -156,6 +175,7 @@ const app = server.devApp ?? server.apps[0];
 process.stdout.write(
   `\nCRVideo Phone server: ${server.url}\n  web app:  ${server.url}/\n  SDK:      ${server.url}/sdk/crvideo.js\n` +
     (app ? `  app ID:   ${app.appID}\n  secret:   ${app.appSecret}\n` : '') +
+    (clustering.cluster ? `  node:     ${clustering.cluster.nodeId} (cluster mode)\n` : '') +
     `  sign-in:  ${userAuth === 'accounts' ? 'user accounts (npm run users)' : userAuth}\n` +
     (await devUserLine()) +
     '\n',

@@ -6,6 +6,7 @@ import { newSecret } from './Auth.js';
 import { type AccountRow, AccountStore } from './auth/AccountStore.js';
 import { UserAuth, type UserAuthMode } from './auth/UserAuth.js';
 import { Calls } from './Calls.js';
+import type { Cluster } from './cluster/Cluster.js';
 import { DEFAULT_LIMITS, DEFAULTS, DEV_APP_ID, type ServerOptions } from './config.js';
 import { createHttpServer, defaultStaticRoutes } from './HttpServer.js';
 import { DiskGuard } from './limits/DiskGuard.js';
@@ -52,6 +53,8 @@ export interface RunningServer {
   readonly sharedStore?: SharedStore;
   /** Swaps the TLS certificate and key (the CLI calls it on SIGHUP); live connections keep theirs. */
   reloadTls(tls: { cert: string; key: string }): void;
+  /** Cluster mode: this node's part of the cluster (null for a server on its own). */
+  readonly cluster: Cluster | null;
   /** Live counts, for tests and benchmarks. */
   /** `pacedSockets`: sockets not read at this moment because they are over their request budget. */
   stats(): { sessions: number; sockets: number; calls: number; rooms: number; pacedSockets: number };
@@ -191,6 +194,22 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
       cause: err,
     });
   }
+  let cluster: Cluster | null = null;
+  if (o.cluster) {
+    // Loaded lazily: a server on its own never loads the Redis client.
+    const { Cluster } = await import('./cluster/Cluster.js');
+    cluster = new Cluster(o.cluster, {
+      presence,
+      sessions,
+      calls,
+      rooms,
+      store,
+      log: logger,
+      graceMs: o.graceMs,
+      sessionLimits: transportLimits,
+      ...(sharedStore ? { shared: sharedStore } : {}),
+    });
+  }
   const guard = new UpgradeGuard({
     allowedOrigins: o.allowedOrigins,
     allowedHosts: o.allowedHosts,
@@ -215,7 +234,22 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     transport: transportLimits,
     guard,
     sharedStore: sharedStore ?? null,
+    cluster,
   });
+  if (cluster) {
+    try {
+      await cluster.start((s, type, payload) => signaling.execute(s, type, payload));
+    } catch (err) {
+      await signaling.close();
+      http.closeAllConnections();
+      await media?.close();
+      userAuth.close();
+      accountStore.close();
+      await sharedStore?.close();
+      await store.close();
+      throw err;
+    }
+  }
 
   await new Promise<void>((resolveListen, reject) => {
     http.once('error', reject);
@@ -237,6 +271,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     devApp,
     media,
     logger,
+    cluster,
     userAuth: o.userAuth,
     ...(sharedStore ? { sharedStore } : {}),
     accounts: {
@@ -260,6 +295,8 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     }),
     close() {
       closing ??= (async () => {
+        // First leave the cluster: the sessions closed below stay resumable on the other nodes.
+        await cluster?.close();
         sessions.closeAll();
         calls.closeAll();
         presence.close();

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { type CallRecord, CRVideoError, SdkErr } from '../../protocol/index.js';
-import type { UserRow } from '../Store.js';
+import type { SharedUserRow } from '../Store.js';
 
 /** Creating the schema takes this advisory lock, so nodes starting together do not race on it. */
 const SCHEMA_LOCK = 0x43525644; // "CRVD"
@@ -202,10 +202,11 @@ export class PgStore {
     }
   }
 
-  async getUser(appID: string, UID: string): Promise<UserRow | undefined> {
-    const rows = await this.#query<UserRow>(
+  async getUser(appID: string, UID: string): Promise<SharedUserRow | undefined> {
+    const rows = await this.#query<SharedUserRow>(
       'reading a user',
-      'SELECT app_id AS "appID", uid AS "UID", nickname FROM users WHERE app_id = $1 AND uid = $2',
+      `SELECT app_id AS "appID", uid AS "UID", nickname, first_login_at AS "firstLoginAt", last_login_at AS "lastLoginAt"
+       FROM users WHERE app_id = $1 AND uid = $2`,
       [appID, UID],
     );
     return rows[0];

@@ -17,6 +17,13 @@ export interface SharedStore {
    * yet sent; this node's records only (with a log line) while PostgreSQL is unreachable.
    */
   callRecordsFor(appID: string, UID: string, page: { limit: number; offset: number }): Promise<CallRecord[]>;
+  /**
+   * A user who signed in on another node only, copied from PostgreSQL into this node's store; false when
+   * PostgreSQL does not know them or cannot be reached (logged). For the cluster core (`SharedReads`).
+   */
+  loadUser(appID: string, UID: string): Promise<boolean>;
+  /** A room made on another node, with who may enter it, copied into this node's store; false as above. */
+  loadRoom(meetID: number): Promise<boolean>;
   /** Stops the replicator (sending what it can first) and ends the pool. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -70,6 +77,28 @@ export async function openSharedStore(
       return [...byID.values()]
         .sort((a, b) => b.ringAt - a.ringAt || (a.callID < b.callID ? -1 : a.callID > b.callID ? 1 : 0))
         .slice(page.offset, n);
+    },
+    async loadUser(appID, UID) {
+      try {
+        const row = await pgStore.getUser(appID, UID);
+        if (!row) return false;
+        store.importUser(row);
+        return true;
+      } catch (err) {
+        log.warn({ appID, UID, err: reason(err) }, 'user not read from PostgreSQL');
+        return false;
+      }
+    },
+    async loadRoom(meetID) {
+      try {
+        const room = await pgStore.getRoom(meetID);
+        if (!room) return false;
+        store.importRoom(room.row, room.grants);
+        return true;
+      } catch (err) {
+        log.warn({ meetID, err: reason(err) }, 'room not read from PostgreSQL');
+        return false;
+      }
     },
     close() {
       closing ??= (async () => {

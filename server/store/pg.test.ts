@@ -2,7 +2,6 @@
 // records written once and read from another node, an outage with calls going on, a node killed with rows
 // still queued, and rows PostgreSQL refuses.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +14,9 @@ import type { CRVideoClient } from '../../sdk/index.js';
 import { type RunningServer, startServer } from '../index.js';
 import { Store } from '../Store.js';
 import { callAndAccept, closeClients, login, next, TEST_APP } from '../testing/fixtures.js';
+import { type ServerProcess, spawnServer } from '../testing/serverProcess.js';
 import { openSharedStore, PgStore } from './index.js';
 import { freePort, startTestPostgres, type TestPostgres } from './testPg.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
 
 function captureLog(): { logger: Logger; lines: string[]; count(msg: string): number } {
   const lines: string[] = [];
@@ -190,24 +188,15 @@ describe('PostgreSQL store (cluster mode)', () => {
     const url = await pgc.createDatabase();
     const dataDir = tempDir();
     await pgc.stop();
-    let child: ReturnType<typeof spawn> | null = null;
+    let child: ServerProcess['child'] | null = null;
     let callIDs: string[];
     let liveCallID: string;
     try {
-      child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/store/testNode.ts'), dataDir, url], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const nodeUrl = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child?.stdout?.on('data', (d: Buffer) => {
-          out += d.toString();
-          const m = /url (\S+)\n/.exec(out);
-          if (m?.[1]) resolve(m[1]);
-        });
-        child?.once('exit', (code) => reject(new Error(`node exited (${code})`)));
-      });
-      const node = { url: nodeUrl };
+      // The CLI, as `npm run server -- --postgres URL` runs it, started while PostgreSQL is down.
+      const app = `${TEST_APP.appID}:${TEST_APP.appSecret}`;
+      const proc = await spawnServer(['--data', dataDir, '--app', app, '--postgres', url, '--no-media']);
+      child = proc.child;
+      const node = { url: proc.url };
       const alice = await login(node, 'alice');
       const bob = await login(node, 'bob');
       callIDs = [(await callCycle(alice, bob, 'bob')).callID, (await callCycle(bob, alice, 'alice')).callID];
@@ -217,8 +206,9 @@ describe('PostgreSQL store (cluster mode)', () => {
       const queued = (db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
       db.close();
       assert.ok(queued >= 3, `rows queued before the kill: ${queued}`);
+      const exited = new Promise((r) => child?.once('exit', r));
       child.kill('SIGKILL');
-      await new Promise((r) => child?.once('exit', r));
+      await exited;
       child = null;
       closeClients();
     } finally {

@@ -13,11 +13,21 @@ export interface ServerProcess {
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
+export interface SpawnOptions {
+  /** Receives everything the server prints after its banner (its pino log lines); without it that is dropped. */
+  onOutput?: (text: string) => void;
+}
+
 /**
  * Starts the server CLI with `args` on a free port and resolves once it printed its URL.
  * `entry: 'dist'` runs the built `dist/server/cli.js` (benchmarks), `'source'` runs server/cli.ts through tsx.
+ * A later `--port` or `--user-auth` in `args` wins over the defaults (port 0, no user check).
  */
-export async function spawnServer(args: string[], entry: 'dist' | 'source' = 'source'): Promise<ServerProcess> {
+export async function spawnServer(
+  args: string[],
+  entry: 'dist' | 'source' = 'source',
+  opts: SpawnOptions = {},
+): Promise<ServerProcess> {
   const cli = entry === 'dist' ? [join(ROOT, 'dist/server/cli.js')] : ['--import', 'tsx', join(ROOT, 'server/cli.ts')];
   const child = spawn(process.execPath, [...cli, '--port', '0', '--user-auth', 'none', ...args], {
     cwd: ROOT,
@@ -37,6 +47,8 @@ export async function spawnServer(args: string[], entry: 'dist' | 'source' = 'so
   // Its later output is read and dropped: kept, a chatty server would grow this process (and scanning
   // it slow the reads, so the server's synchronous log writes would wait on a full pipe).
   child.stdout.removeAllListeners('data');
+  const { onOutput } = opts;
+  if (onOutput) child.stdout.on('data', (d: Buffer) => onOutput(d.toString()));
   child.stdout.resume();
   return { child, url, banner: out };
 }

@@ -210,6 +210,17 @@ export class PgReplicator {
   async #sendBatch(): Promise<'sent' | 'empty' | 'down'> {
     const rows = this.#outbox.batch(this.#o.batchSize);
     if (rows.length === 0) {
+      // Nothing to send, but not known to be reachable (start, or an outage): look, so `connected` says so.
+      if (!this.#connected) {
+        try {
+          await this.#pg.ready();
+          (await this.#pg.pool.connect()).release();
+          this.#back();
+        } catch (err) {
+          this.#down(err);
+          return 'down';
+        }
+      }
       this.#caughtUp();
       return 'empty';
     }

@@ -185,9 +185,11 @@ export class PgReplicator {
     if (this.#closing || this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      this.#running ??= this.#drain().finally(() => {
-        this.#running = null;
-      });
+      this.#running ??= this.#drain()
+        .catch((err: unknown) => this.#log.error({ err: reason(err) }, 'outbox drain failed'))
+        .finally(() => {
+          this.#running = null;
+        });
     }, ms);
   }
 
@@ -305,7 +307,13 @@ export class PgReplicator {
   }
 
   #checkBound(): void {
-    const queued = this.#outbox.queued;
+    let queued: number;
+    try {
+      queued = this.#outbox.queued;
+    } catch (err) {
+      this.#log.error({ err: reason(err) }, 'outbox unreadable');
+      return;
+    }
     if (queued > this.#o.maxQueued) {
       this.#log.error(
         { queued, max: this.#o.maxQueued, connected: this.#connected },

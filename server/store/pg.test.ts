@@ -410,6 +410,39 @@ describe('PostgreSQL store (cluster mode)', () => {
     await assert.rejects(PgStore.open(pgc.url('no_such_db'), silent), /PostgreSQL refused us: 3D000/);
   });
 
+  test('with the outbox, a record written three times waits as one row: its newest state', async () => {
+    const store = Store.open(tempDir(), { outbox: true });
+    try {
+      const row = {
+        appID: 'app',
+        callID: 'c1',
+        callerID: 'a',
+        calleeID: 'b',
+        meetID: 1,
+        usrExtDat: '',
+        ringAt: 1,
+        answerAt: null,
+        endAt: null,
+        outcome: 'ringing' as const,
+        sdkErr: 0,
+      };
+      store.insertCall(row);
+      store.updateCall('app', 'c1', { answerAt: 2, outcome: 'ongoing' });
+      store.updateCall('app', 'c1', { endAt: 3, outcome: 'answered' });
+      const queued = store.outbox?.batch(10) ?? [];
+      assert.equal(queued.length, 1);
+      assert.deepEqual(JSON.parse(queued[0]?.body ?? '{}'), {
+        ...row,
+        answerAt: 2,
+        endAt: 3,
+        outcome: 'answered',
+        attempts: 1,
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
   test('without the outbox option the store writes no outbox', async () => {
     const dir = tempDir();
     const store = Store.open(dir);

@@ -102,7 +102,9 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   let sharedStore: SharedStore | undefined;
   if (o.store?.postgresUrl !== undefined) {
     try {
-      sharedStore = await openSharedStore(o.store.postgresUrl, store, logger);
+      sharedStore = await openSharedStore(o.store.postgresUrl, store, logger, {
+        replicator: o.store.outboxLimit !== undefined ? { maxQueued: o.store.outboxLimit } : {},
+      });
     } catch (err) {
       await store.close();
       throw err;

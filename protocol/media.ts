@@ -285,3 +285,17 @@ export type MediaNotificationData<N extends MediaNotificationName> = z.infer<(ty
 /** The media request schemas typed per key (a generic look-up keeps the payload type of its key). */
 export const mediaRequestSchemas: { readonly [T in MediaRequestType]: z.ZodMiniType<MediaRequestPayload<T>> } =
   mediaRequests;
+
+/** The media notification schemas typed per key (a generic look-up keeps the data type of its name). */
+export const mediaNotificationSchemas: {
+  readonly [N in MediaNotificationName]: z.ZodMiniType<MediaNotificationData<N>>;
+} = mediaNotifications;
+
+/**
+ * One handler per media notification, each given that notification's data (and `ctx`, e.g. the room it
+ * arrived in). A table of this type must name every media notification, spelt as here: a missing,
+ * misspelt or extra name, or a handler reading another notification's data, does not compile.
+ */
+export type MediaNotificationHandlers<Ctx = void> = {
+  readonly [N in MediaNotificationName]: (data: MediaNotificationData<N>, ctx: Ctx) => void;
+};

@@ -26,16 +26,26 @@ const EDGE_FILES = [
   'server/MediaHooks.ts',
   'server/media/MediaPlane.ts',
   'server/media/MediaRoom.ts',
+  // cluster mode: messages between nodes are built, sent, received and relayed here
+  'server/cluster/Cluster.ts',
+  'server/cluster/ClusterBus.ts',
+  'server/cluster/messages.ts',
   'sdk/Line.ts',
   'sdk/RequestCorrelator.ts',
   'sdk/CRVideoClient.ts',
   'sdk/bridge/rendererGlobals.ts',
   'sdk/media/MediasoupEngine.ts',
+  // MediasoupEngine split by concept (issue 11): its casts are counted wherever they went.
+  'sdk/media/MediaSender.ts',
+  'sdk/media/MediaReceiver.ts',
+  'sdk/media/MediaNotifications.ts',
+  'sdk/media/mediasoupTypes.ts',
+  'sdk/media/roomStats.ts',
 ];
 
 /** Fields of Presence's live user (`LiveUser`). */
 const PRESENCE_FIELDS = new Set(['inRoom', 'inCall', 'DND', 'published', 'sentAt', 'flush']);
-const SERVER_DIRS = ['server', 'server/media', 'server/auth', 'server/limits'];
+const SERVER_DIRS = ['server', 'server/media', 'server/auth', 'server/limits', 'server/cluster'];
 
 function parse(rel) {
   const path = join(root, rel);

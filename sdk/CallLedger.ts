@@ -1,4 +1,4 @@
-import type { MeetObj } from '../protocol/index.js';
+import { type MeetObj, SdkErr } from '../protocol/index.js';
 import type { CallbackName } from './api.js';
 
 /** A call as the app believes in it, learnt from the callbacks it was given. */
@@ -30,6 +30,31 @@ export type GhostEnd =
 
 /** Ended calls remembered so a late server notice of the same call is not told twice. */
 const SETTLED_MEMORY = 1024;
+/** Ended calls the state model shows (newest last): enough for every call one update can end. */
+const ENDED_MEMORY = 16;
+
+/**
+ * How a call ended, named after the callback that ended it towards the app:
+ *  - failed: CRVideo_CallFail, it could not be placed (sdkErr says why);
+ *  - rejected: CRVideo_NotifyCallRejected, the callee refused, was busy or did not answer, or the line
+ *    lost it while it rang;
+ *  - peerHungUp: CRVideo_NotifyCallHungup, the other party hung up (or the line lost the call);
+ *  - hungUp: CRVideo_HangupCallSuccess, this device hung up or cancelled its own ringing call;
+ *  - declined: CRVideo_RejectCallSuccess, this device refused the ring.
+ */
+export const CALL_END_REASONS = ['failed', 'rejected', 'peerHungUp', 'hungUp', 'declined'] as const;
+export type CallEndReason = (typeof CALL_END_REASONS)[number];
+
+/** One call that ended, with why. */
+export interface EndedCall {
+  readonly callID: string;
+  readonly role: 'caller' | 'callee';
+  readonly peerUID: string;
+  readonly meetID: number | null;
+  readonly reason: CallEndReason;
+  /** The sdkErr the ending callback carried (NOERR for a plain hang-up). */
+  readonly sdkErr: number;
+}
 
 /**
  * The calls (and rings) the app believes in, kept from the callbacks the SDK fires, so that after a
@@ -42,6 +67,7 @@ export class CallLedger {
   readonly #calls = new Map<string, BelievedCall>();
   readonly #settled = new Set<string>();
   readonly #dialed = new Map<string, Dialed>();
+  #ended: EndedCall[] = [];
 
   /** The app asked to place this call (CRVideo_Call): who and which room, for when CallSuccess comes. */
   dialing(callID: string, peerUID: string, meetID: number, usrExtDat: string): void {
@@ -58,6 +84,7 @@ export class CallLedger {
   reset(): void {
     this.#calls.clear();
     this.#dialed.clear();
+    this.#ended = [];
   }
 
   /** Feeds one fired callback (every one the SDK fires passes here). */
@@ -68,6 +95,7 @@ export class CallLedger {
         this.#calls.clear();
         this.#settled.clear();
         this.#dialed.clear();
+        this.#ended = [];
         return;
       case 'CRVideo_CallSuccess': {
         if (!callID) return;
@@ -115,28 +143,58 @@ export class CallLedger {
         // notice of it from the server still reaches the app.
         if (callID) this.#calls.delete(callID);
         return;
-      case 'CRVideo_CallFail':
-        if (callID) this.#dialed.delete(callID);
-        if (callID) this.#forget(callID);
+      case 'CRVideo_CallFail': {
+        if (!callID) return;
+        const d = this.#dialed.get(callID);
+        this.#dialed.delete(callID);
+        // A call that failed before CallSuccess was only dialled: it ends as what the app asked for.
+        if (d && !this.#calls.has(callID))
+          this.#recordEnd({ callID, role: 'caller', peerUID: d.peerUID, meetID: d.meetID }, 'failed', args[1]);
+        this.#forget(callID, 'failed', args[1]);
         return;
+      }
       case 'CRVideo_NotifyCallRejected':
+        if (callID) this.#forget(callID, 'rejected', args[1]);
+        return;
       case 'CRVideo_NotifyCallHungup':
+        if (callID) this.#forget(callID, 'peerHungUp', args[2]);
+        return;
       case 'CRVideo_HangupCallSuccess':
+        if (callID) this.#forget(callID, 'hungUp');
+        return;
       case 'CRVideo_RejectCallSuccess':
-        if (callID) this.#forget(callID);
+        if (callID) this.#forget(callID, 'declined');
         return;
       default:
         return;
     }
   }
 
-  #forget(callID: string): void {
-    if (!this.#calls.delete(callID)) return;
+  #forget(callID: string, reason: CallEndReason, sdkErr?: unknown): void {
+    const c = this.#calls.get(callID);
+    if (!c) return;
+    this.#calls.delete(callID);
+    this.#recordEnd(c, reason, sdkErr);
     this.#settled.add(callID);
     if (this.#settled.size > SETTLED_MEMORY) {
       const oldest = this.#settled.values().next().value;
       if (oldest !== undefined) this.#settled.delete(oldest);
     }
+  }
+
+  #recordEnd(
+    c: Pick<BelievedCall, 'callID' | 'role' | 'peerUID' | 'meetID'>,
+    reason: CallEndReason,
+    sdkErr: unknown,
+  ): void {
+    const { callID, role, peerUID, meetID } = c;
+    const code = typeof sdkErr === 'number' ? sdkErr : SdkErr.NOERR;
+    this.#ended = [...this.#ended, { callID, role, peerUID, meetID, reason, sdkErr: code }].slice(-ENDED_MEMORY);
+  }
+
+  /** The last calls that ended (newest last), each with why. */
+  get ended(): readonly EndedCall[] {
+    return this.#ended;
   }
 
   /** The calls the app believes in. */

@@ -2,6 +2,7 @@
 // screen reads from it, step by step through a call, DND, a room and a sign-out.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { SdkErr } from '../protocol/index.js';
 import {
   callAndAccept,
   closeClients,
@@ -148,8 +149,55 @@ describe('client state model', () => {
       userStatus: 0,
       presence: 'offline',
       calls: [],
+      ended: [],
       room: null,
     });
+  });
+
+  test('how a call ended: failed, refused / declined, hung up / the peer hung up, each with its sdkErr', async () => {
+    const ivan = await login(server, 'ivan1');
+    const judy = await login(server, 'judy1');
+    const meet = await createRoom(ivan);
+    const endOf = (c: CRVideoClient, callID: string) => c.$core.state.snapshot.ended.find((e) => e.callID === callID);
+
+    const fail = next(ivan, 'CRVideo_CallFail');
+    const nobodyID = ivan.CRVideo_Call('nobody1', meet);
+    const [, failCode] = await fail;
+    await stateWhere(ivan, 'the failed call is ended', (s) => s.ended.some((e) => e.callID === nobodyID));
+    assert.deepEqual(endOf(ivan, nobodyID), {
+      callID: nobodyID,
+      direction: 'out',
+      peerUID: 'nobody1',
+      meetID: meet.ID,
+      reason: 'failed',
+      sdkErr: failCode,
+    });
+    assert.ok(failCode === SdkErr.ERR_USER_NOT_FOUND || failCode === SdkErr.ERR_OFFLINE, `sdkErr ${failCode}`);
+
+    const { callID: refusedID } = await ring(ivan, judy, 'judy1', meet);
+    judy.CRVideo_RejectCall(refusedID, '');
+    const refused = await stateWhere(ivan, 'refused', (s) => s.ended.some((e) => e.callID === refusedID));
+    assert.deepEqual(
+      { reason: endOf(ivan, refusedID)?.reason, sdkErr: endOf(ivan, refusedID)?.sdkErr, calls: refused.calls },
+      { reason: 'rejected', sdkErr: SdkErr.ERR_REFUSE, calls: [] },
+    );
+    await stateWhere(judy, 'declined', (s) => s.ended.some((e) => e.callID === refusedID));
+    assert.deepEqual(
+      { reason: endOf(judy, refusedID)?.reason, direction: endOf(judy, refusedID)?.direction },
+      { reason: 'declined', direction: 'in' },
+    );
+
+    const { callID } = await callAndAccept(ivan, judy, 'judy1', meet);
+    judy.CRVideo_HungupCall(callID, '');
+    await stateWhere(ivan, 'the peer hung up', (s) => s.ended.some((e) => e.callID === callID));
+    await stateWhere(judy, 'hung up', (s) => s.ended.some((e) => e.callID === callID));
+    assert.equal(endOf(ivan, callID)?.reason, 'peerHungUp');
+    assert.equal(endOf(judy, callID)?.reason, 'hungUp');
+    assert.deepEqual(
+      ivan.$core.state.snapshot.ended.map((e) => e.reason),
+      ['failed', 'rejected', 'peerHungUp'],
+      'newest last',
+    );
   });
 });
 

@@ -1,6 +1,9 @@
 import type { MeetObj, UserStatus } from '../protocol/index.js';
 import type { CallbackName, CRVideoCallbacks } from './api.js';
-import type { CallLedger } from './CallLedger.js';
+import type { CallEndReason, CallLedger } from './CallLedger.js';
+
+export type { CallEndReason } from './CallLedger.js';
+
 import type { Roster } from './Roster.js';
 import { TypedEmitter } from './TypedEmitter.js';
 
@@ -21,6 +24,18 @@ export interface CallState {
   readonly meetObj: MeetObj | null;
   /** The caller's note. */
   readonly usrExtDat: string;
+}
+
+/** One call that ended on this device, and why (the model keeps the last few, newest last). */
+export interface EndedCallState {
+  readonly callID: string;
+  readonly direction: 'out' | 'in';
+  readonly peerUID: string;
+  /** The call's room (the room the caller made for it), null when not known. */
+  readonly meetID: number | null;
+  readonly reason: CallEndReason;
+  /** The sdkErr the end carried (0 for a plain hang-up; e.g. 605 for a call to nobody). */
+  readonly sdkErr: number;
 }
 
 /** One member of the room we sit in. */
@@ -51,6 +66,11 @@ export interface ClientSnapshot {
   readonly userStatus: 0 | 1 | 2 | 3;
   readonly presence: Presence;
   readonly calls: CallState[];
+  /**
+   * The last calls that ended here (at most 16, newest last), each with its reason: a subscriber learns
+   * that and how a call ended from the model instead of from the callbacks that end calls.
+   */
+  readonly ended: EndedCallState[];
   readonly room: RoomState | null;
 }
 
@@ -61,6 +81,7 @@ export const SIGNED_OUT: ClientSnapshot = Object.freeze({
   userStatus: 0,
   presence: 'offline',
   calls: [],
+  ended: [],
   room: null,
 });
 
@@ -207,6 +228,14 @@ export class ClientState extends TypedEmitter<ClientStateEvents> implements Clie
       meetObj: c.meetObj,
       usrExtDat: c.usrExtDat,
     }));
+    const ended: EndedCallState[] = this.#in.ledger.ended.map((c) => ({
+      callID: c.callID,
+      direction: c.role === 'caller' ? 'out' : 'in',
+      peerUID: c.peerUID,
+      meetID: c.meetID,
+      reason: c.reason,
+      sdkErr: c.sdkErr,
+    }));
     const room: RoomState | null =
       meetID === null
         ? null
@@ -234,6 +263,7 @@ export class ClientState extends TypedEmitter<ClientStateEvents> implements Clie
       userStatus,
       presence,
       calls,
+      ended,
       room,
     };
   }

@@ -39,7 +39,7 @@ export class RequestCorrelator {
     if (!p) return;
     this.#pending.delete(id);
     clearTimeout(p.timer);
-    if (err === 0) p.resolve(data ?? {});
+    if (err === SdkErr.NOERR) p.resolve(data ?? {});
     else p.reject(new CRVideoError(err, msg));
   }
 

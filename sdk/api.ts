@@ -75,6 +75,8 @@ export interface CRVideoCallbacks {
   CRVideo_NotifyReconnecting: [reconnecting: boolean];
   /** The loudest member of the room changed. */
   CRVideo_NotifyActiveSpeaker: [UID: string];
+  /** The simulcast / SVC layer received of a member's video changed (-1: none for now). */
+  CRVideo_NotifyVideoLayer: [UID: string, spatialLayer: number, temporalLayer: number];
   /** Opening the own mic (808–810) or camera (8001 / 8002 / 8007) failed; its status went to 1. */
   CRVideo_NotifyDeviceError: [sdkErr: number, device: 'mic' | 'camera'];
   /** One member's audio (the SDK plays it itself): our per-member stream, beside CloudRoom's mix. */
@@ -145,6 +147,7 @@ export const CALLBACK_NAMES = [
   'CRVideo_NotifyDNDStatus',
   'CRVideo_NotifyReconnecting',
   'CRVideo_NotifyActiveSpeaker',
+  'CRVideo_NotifyVideoLayer',
   'CRVideo_NotifyDeviceError',
   'CRVideo_NotifyCallOut',
   'CRVideo_NotifySessionRestored',

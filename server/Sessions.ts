@@ -90,6 +90,12 @@ export class Sessions {
     return this.#byId.get(sid);
   }
 
+  /** Whether session `token` ended here lately (a resume of it is told 207, not 12). */
+  endedRecently(token: string): boolean {
+    const at = this.#ended.get(token);
+    return at !== undefined && Date.now() - at < ENDED_MEMORY_MS;
+  }
+
   /** A live session of this node by its resume token. */
   byToken(token: string): Session | undefined {
     return this.#byToken.get(token);

@@ -1,4 +1,5 @@
 import { CRVideoError, type MeetObj } from '../../protocol/index.js';
+import type { ClientSnapshot } from '../../sdk/ClientState.js';
 import { newCallID } from '../../sdk/CRVideoClient.js';
 import type { CoreHost } from './CoreHost.js';
 import type { CallLink } from './DeepLink.js';
@@ -25,7 +26,8 @@ export interface DialerOptions {
 /**
  * Places calls for `crvideo://call/UID` links: creates a room, calls the user into it under a fresh
  * callID and tells the page (`CRVideo_NotifyCallOut`), whose CallSuccess / CallFail and the callee's
- * answer then follow as usual. A link that arrives signed out waits for the next sign-in.
+ * answer then follow as usual. A link that arrives signed out waits for the next sign-in. How the call
+ * went (accepted, or ended and why) it reads from the SDK's state model (`host.state`).
  */
 export class Dialer extends Emitter<DialerEvents> {
   readonly #o: DialerOptions;
@@ -48,12 +50,8 @@ export class Dialer extends Emitter<DialerEvents> {
         this.#pending = null;
         void this.#place(link);
       }),
-      options.host.on('callback', (name, args) => {
-        if (name === 'CRVideo_CallFail' || name === 'CRVideo_NotifyCallRejected') this.#dropRoom(args[0]);
-        else if (name === 'CRVideo_NotifyCallAccepted' || name === 'CRVideo_HangupCallSuccess') {
-          this.#rooms.delete(String(args[0]));
-        }
-      }),
+      // How the call went comes from the SDK's state model: accepted, or ended with a reason.
+      options.host.state.subscribe((now) => this.#follow(now)),
     );
   }
 
@@ -100,10 +98,24 @@ export class Dialer extends Emitter<DialerEvents> {
     }
   }
 
-  #dropRoom(callID: unknown): void {
-    const meetID = this.#rooms.get(String(callID));
+  /**
+   * A link call that went ahead (accepted, or hung up by us) keeps its room; one that failed or was
+   * refused (busy, no answer, offline) has its room destroyed again.
+   */
+  #follow(now: ClientSnapshot): void {
+    if (this.#rooms.size === 0) return;
+    for (const c of now.calls) if (c.state === 'accepted') this.#rooms.delete(c.callID);
+    for (const e of now.ended) {
+      if (!this.#rooms.has(e.callID)) continue;
+      if (e.reason === 'failed' || e.reason === 'rejected') this.#dropRoom(e.callID);
+      else this.#rooms.delete(e.callID);
+    }
+  }
+
+  #dropRoom(callID: string): void {
+    const meetID = this.#rooms.get(callID);
     if (meetID === undefined) return;
-    this.#rooms.delete(String(callID));
+    this.#rooms.delete(callID);
     this.#o.host.request('CRVideo_DestroyMeeting', [meetID]).then(
       () => this.safeEmit('roomDestroyed', meetID),
       (err: unknown) => log(`room ${meetID} not destroyed: sdkErr ${CRVideoError.codeOf(err)}`),

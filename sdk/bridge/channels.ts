@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import '../../protocol/issues.js';
 import { MeetObj, UserStatusValue } from '../../protocol/schemas.js';
+import { CALL_END_REASONS } from '../CallLedger.js';
 import { BRIDGED_FUNCTION_NAMES } from './functions.js';
 
 export { type ChannelName, Channels } from './channelNames.js';
@@ -72,6 +73,15 @@ const CallStateSchema = z.object({
   usrExtDat: z.string().check(z.maxLength(8192)),
 });
 
+const EndedCallSchema = z.object({
+  callID: z.string().check(z.maxLength(64)),
+  direction: z.enum(['out', 'in']),
+  peerUID: Short,
+  meetID: z.nullable(z.int()),
+  reason: z.enum(CALL_END_REASONS),
+  sdkErr: z.int(),
+});
+
 /** The SDK's client-side state model as it crosses IPC (sdk/ClientState.ts's ClientSnapshot). */
 export const ClientSnapshotSchema = z
   .object({
@@ -81,6 +91,7 @@ export const ClientSnapshotSchema = z
     userStatus: UserStatusValue,
     presence: z.enum(['online', 'busy', 'dnd', 'offline']),
     calls: z.array(CallStateSchema).check(z.maxLength(64)),
+    ended: z.array(EndedCallSchema).check(z.maxLength(16)),
     room: z.nullable(
       z.object({
         meetID: z.int(),

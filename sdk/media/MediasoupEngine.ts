@@ -1,32 +1,15 @@
-import { Device, type types } from 'mediasoup-client';
-import {
-  issueText,
-  type MediaNotificationData,
-  type MediaNotificationName,
-  type MediaStatus,
-  mediaNotifications,
-  SdkErr,
-} from '../../protocol/index.js';
+import { type MediaNotificationHandlers, type MediaStatus, SdkErr } from '../../protocol/index.js';
 import type { CRVideoDevice, SDKParams } from '../api.js';
 import { h5DeviceErrorCode } from './deviceErrors.js';
-import { EnergyMeter } from './EnergyMeter.js';
 import { H5Devices } from './H5Devices.js';
 import { type CaptureSettings, type LocalKind, LocalMedia } from './LocalMedia.js';
 import type { MediaContext, MediaEngine, MediaEngineFactory } from './MediaEngine.js';
-import { MicEnergy } from './MicEnergy.js';
-import {
-  candidatePairOf,
-  type InboundStats,
-  inboundOf,
-  type MediaStatsReport,
-  netScoreOf,
-  outboundOf,
-  qualityOf,
-} from './mediaStats.js';
-import { RemoteMembers } from './RemoteMembers.js';
+import { dispatchMediaNotification, mediaNotificationHandlers } from './MediaNotifications.js';
+import { MediaReceiver } from './MediaReceiver.js';
+import { MediaSender } from './MediaSender.js';
+import { type MediaStatsReport, netScoreOf } from './mediaStats.js';
 import { RoomSession } from './RoomSession.js';
-import { videoEncodings } from './simulcast.js';
-import { TileViews } from './TileViews.js';
+import { readRoomStats } from './roomStats.js';
 
 export type { MediaStatsReport } from './mediaStats.js';
 
@@ -53,57 +36,32 @@ const H5_CODE: Record<number, number> = {
 
 const STATUS_CALLBACK = { audio: 'CRVideo_AudioStatusChanged', video: 'CRVideo_VideoStatusChanged' } as const;
 
-function isMediaNotification(name: string): name is MediaNotificationName {
-  return Object.hasOwn(mediaNotifications, name);
-}
-
 /**
  * The SDK's media half in browsers (and the Electron renderer), on mediasoup-client: after
  * EnterMeeting3 it loads the device, makes one send and one receive transport, receives every other
- * member's tracks and publishes the own mic and camera when they are opened.
+ * member's tracks and publishes the own mic and camera when they are opened. The room's life (enter,
+ * ring-time preparation, leave), the own devices and the stats live here; sending and the transports in
+ * MediaSender, receiving in MediaReceiver, the server's media notifications in MediaNotifications.
  */
 export class MediasoupEngine implements MediaEngine {
   readonly #ctx: MediaContext;
   readonly #log: (msg: string, extra?: unknown) => void;
-  readonly #iceDisconnectedMs: number;
   readonly #local: LocalMedia;
-  readonly #remote: RemoteMembers;
-  readonly #tiles: TileViews;
-  readonly #serverEnergy = new MicEnergy();
-  #simulcast: boolean;
+  readonly #sender: MediaSender;
+  readonly #receiver: MediaReceiver;
+  readonly #handlers: MediaNotificationHandlers<RoomSession>;
   #prepareOnRing: boolean;
-  /** Opus in-band FEC and DTX (off only to measure what they bring). */
-  #opusFecDtx = true;
-  /** Cameras send VP9 SVC where the room and the browser have VP9 (else simulcast VP8). */
-  #svc = false;
   #room: RoomSession | null = null;
-  #device: { key: string; device: Device } | null = null;
-  #speaker = '';
   #closed = false;
   readonly h5: H5Devices;
-  readonly #energy: EnergyMeter;
-  /** CloudRoom's remote mix: every other member's audio in one stream (NotifyAudioStream aSide 1). */
-  #mix: { ctx: AudioContext; dest: MediaStreamAudioDestinationNode; told: boolean } | null = null;
-  #speakerPaused = false;
-  /** Bitrate cap of the camera from SDKParams.videoSendBW (bps; 0 = none). */
-  #sendCap = 0;
   #netScore = -1;
-  readonly #iceTransportPolicy: RTCIceTransportPolicy | undefined;
 
   constructor(ctx: MediaContext, options: MediasoupEngineOptions = {}) {
     this.#ctx = ctx;
     this.#log = options.log ?? ((msg, extra) => console.warn(`[CRVideo media] ${msg}`, extra ?? ''));
-    this.#iceDisconnectedMs = options.iceDisconnectedMs ?? 3000;
-    this.#simulcast = options.simulcast ?? true;
     this.#prepareOnRing = options.prepareOnRing ?? true;
-    this.#tiles = new TileViews((consumerId, view) => {
-      const room = this.#room;
-      if (!room || room.closed) return;
-      this.#ctx.request('media.setTileSize', { consumerId, ...view }).catch((err: unknown) => {
-        if (!room.closed) this.#log('could not tell the tile size', err);
-      });
-    });
-    this.#iceTransportPolicy = options.iceTransportPolicy;
+    const room = () => this.#room;
+    this.#receiver = new MediaReceiver({ ctx, room, log: this.#log });
     this.#local = new LocalMedia(
       {
         status: (kind, old, status) => this.#ownStatus(kind, old, status),
@@ -112,21 +70,32 @@ export class MediasoupEngine implements MediaEngine {
       },
       options.capture,
     );
-    this.#remote = new RemoteMembers({
-      status: (kind, UID, old, status) => this.#ctx.emit(STATUS_CALLBACK[kind], UID, old, status),
+    let h5: H5Devices | null = null;
+    this.#sender = new MediaSender({
+      ctx,
+      local: this.#local,
+      room,
+      h5: () => h5,
+      iceDisconnectedMs: options.iceDisconnectedMs ?? 3000,
+      iceTransportPolicy: options.iceTransportPolicy,
+      simulcast: options.simulcast ?? true,
       log: this.#log,
     });
-    this.#energy = new EnergyMeter((UID, old, level) => this.#ctx.emit('CRVideo_MicEnergyUpdate', UID, old, level));
-    this.h5 = new H5Devices(this.#local, {
-      camerasChanged: () => this.#ctx.emit('CRVideo_VideoDevChanged', this.#ctx.myUID()),
-      encoding: () => this.#applyEncoding(),
-      speakerPaused: (paused) => {
-        this.#speakerPaused = paused;
-        for (const el of this.#remote.players()) el.muted = paused;
+    this.#handlers = mediaNotificationHandlers({
+      receiver: this.#receiver,
+      prepareEnded: (r, meetID) => {
+        if (meetID === r.meetID && !r.entered) this.#leaveRoom();
       },
-      speaker: (deviceId) => this.#remote.setSink(deviceId),
       log: this.#log,
     });
+    h5 = new H5Devices(this.#local, {
+      camerasChanged: () => this.#ctx.emit('CRVideo_VideoDevChanged', this.#ctx.myUID()),
+      encoding: () => this.#sender.applyEncoding(),
+      speakerPaused: (paused) => this.#receiver.setSpeakerPaused(paused),
+      speaker: (deviceId) => this.#receiver.remote.setSink(deviceId),
+      log: this.#log,
+    });
+    this.h5 = h5;
     void this.h5.refresh();
   }
 
@@ -167,41 +136,7 @@ export class MediasoupEngine implements MediaEngine {
 
   setParams(params: SDKParams): void {
     const kbps = Number(params.videoSendBW);
-    if (Number.isFinite(kbps) && kbps > 0) {
-      this.#sendCap = kbps * 1000;
-      this.#applyEncoding();
-    }
-  }
-
-  /** The camera's encoder: bitrate cap (VideoCfg.maxbps, else SDKParams.videoSendBW) and frame rate. */
-  #applyEncoding(): void {
-    const p = this.#room?.producers.video;
-    if (!p || p.closed) return;
-    const cfg = this.h5.getVideoCfg();
-    const maxBitrate = cfg.maxbps || this.#sendCap;
-    const params: RTCRtpEncodingParameters = { maxFramerate: cfg.fps ?? 15 };
-    if (maxBitrate > 0) params.maxBitrate = maxBitrate;
-    p.setRtpEncodingParameters(params).catch((err: unknown) => this.#log('could not apply the video settings', err));
-  }
-
-  /** Adds a member's audio to the remote mix (NotifyAudioStream(1, stream), told once per room). */
-  #addToMix(stream: MediaStream): void {
-    const AC = globalThis.AudioContext;
-    if (!AC) return;
-    try {
-      if (!this.#mix) {
-        const ctx = new AC();
-        this.#mix = { ctx, dest: ctx.createMediaStreamDestination(), told: false };
-      }
-      this.#mix.ctx.createMediaStreamSource(stream).connect(this.#mix.dest);
-      if (this.#mix.ctx.state === 'suspended') void this.#mix.ctx.resume().catch(() => {});
-      if (!this.#mix.told) {
-        this.#mix.told = true;
-        this.#ctx.emit('CRVideo_NotifyAudioStream', 1, this.#mix.dest.stream);
-      }
-    } catch (err) {
-      this.#log('could not mix the remote audio', err);
-    }
+    if (Number.isFinite(kbps) && kbps > 0) this.#sender.setSendCap(kbps * 1000);
   }
 
   /** CloudRoom's network score from the transports' stats, told when it changes (every 2 s in a room). */
@@ -231,7 +166,7 @@ export class MediasoupEngine implements MediaEngine {
 
   /** UID of the loudest member right now ('' when nobody speaks). */
   get activeSpeaker(): string {
-    return this.#speaker;
+    return this.#receiver.activeSpeaker;
   }
 
   async enter(meetID: number, _members: string[]): Promise<void> {
@@ -290,19 +225,12 @@ export class MediasoupEngine implements MediaEngine {
     const held = room.heldStreams;
     room.heldStreams = [];
     for (const show of held) show();
-    for (const p of room.heldForRing) {
-      room.heldForRing.delete(p);
-      if (p.closed || !this.#local.track(p.kind as LocalKind)) continue;
-      p.resume();
-      this.#ctx.request('media.resumeProducer', { producerId: p.id }).catch((err: unknown) => {
-        if (live()) this.#log(`resuming the ${p.kind} producer failed`, err);
-      });
-    }
+    this.#sender.releaseHeld(room, live);
     const { peers } = await this.#ctx.request('media.ready', { rtpCapabilities: room.device?.rtpCapabilities ?? {} });
     if (!live()) return;
-    for (const p of peers) this.#remote.update(p);
+    for (const p of peers) this.#receiver.remote.update(p);
     room.ready = true;
-    this.#pushStatus(room);
+    this.#sender.pushStatus(room);
     // The network score (NetStateChanged) runs from the enter, also for a room prepared while ringing.
     room.later(1000, () => void this.#netTick(room));
   }
@@ -321,22 +249,12 @@ export class MediasoupEngine implements MediaEngine {
       preparing,
     ]);
     if (!live()) return false;
-    const device = await this.#loadDevice(rtpCapabilities as types.RtpCapabilities);
+    const device = await this.#sender.loadDevice(rtpCapabilities);
     if (!live()) return false;
     room.device = device;
-
-    const send = device.createSendTransport(this.#withRelay(s));
-    room.send = send;
-    this.#wire(room, send);
-    send.on('produce', ({ kind, rtpParameters, appData }, ok, fail) => {
-      this.#ctx
-        .request('media.produce', { transportId: send.id, kind, rtpParameters, paused: appData.heldForRing === true })
-        .then(({ id }) => ok({ id }), fail);
-    });
-    room.recv = device.createRecvTransport(this.#withRelay(r));
-    this.#wire(room, room.recv);
+    this.#sender.openTransports(room, device, s, r);
     // Publish what is already captured now: the others receive it while we finish setting up.
-    for (const kind of ['audio', 'video'] as const) if (this.#local.track(kind)) this.#publish(kind);
+    for (const kind of ['audio', 'video'] as const) if (this.#local.track(kind)) this.#sender.publish(kind);
 
     const { peers } = await this.#ctx.request('media.ready', { rtpCapabilities: device.rtpCapabilities });
     if (!live()) return false;
@@ -344,85 +262,17 @@ export class MediasoupEngine implements MediaEngine {
     if (!live()) return false;
     // Prepared only: the enter (#enterPrepared) asks for the members again once they can see us.
     if (!room.entered) return true;
-    for (const p of peers) this.#remote.update(p);
+    for (const p of peers) this.#receiver.remote.update(p);
     room.ready = true;
-    this.#pushStatus(room);
+    this.#sender.pushStatus(room);
     room.later(1000, () => void this.#netTick(room));
     return true;
-  }
-
-  /** Transport options with the server's TURN relays (and the relay-only policy, when asked for). */
-  #withRelay(o: unknown): types.TransportOptions {
-    const t = o as types.TransportOptions & { iceServers?: RTCIceServer[] };
-    return {
-      ...t,
-      ...(t.iceServers ? { iceServers: t.iceServers } : {}),
-      ...(this.#iceTransportPolicy ? { iceTransportPolicy: this.#iceTransportPolicy } : {}),
-    };
-  }
-
-  /** A Device loaded with these router capabilities (kept: every room offers the same codecs). */
-  async #loadDevice(caps: types.RtpCapabilities): Promise<Device> {
-    const key = JSON.stringify(caps);
-    if (this.#device?.key === key) return this.#device.device;
-    const device = await Device.factory();
-    await device.load({ routerRtpCapabilities: caps });
-    this.#device = { key, device };
-    return device;
-  }
-
-  /** connect + ICE supervision of a transport. */
-  #wire(room: RoomSession, t: types.Transport): void {
-    t.on('connect', ({ dtlsParameters }, ok, fail) => {
-      this.#ctx.request('media.connectTransport', { transportId: t.id, dtlsParameters }).then(() => ok(), fail);
-    });
-    t.on('connectionstatechange', (state) => {
-      if (room.closed) return;
-      if (state === 'failed') {
-        this.#log(`${t.direction} transport ICE failed; restarting ICE`);
-        this.#ctx.emit('CRVideo_PeerConnectionError', `${t.direction} media connection failed`);
-        void this.#restartIce(room, t);
-      } else if (state === 'disconnected') {
-        room.later(this.#iceDisconnectedMs, () => {
-          if (t.connectionState === 'disconnected') void this.#restartIce(room, t);
-        });
-      }
-    });
-  }
-
-  async #restartIce(room: RoomSession, t: types.Transport): Promise<boolean> {
-    if (room.closed || t.closed) return false;
-    let done = false;
-    try {
-      const { iceParameters, iceServers } = await this.#ctx.request('media.restartIce', { transportId: t.id });
-      // Fresh TURN credentials first: the old ones may have expired while the call went on.
-      if (iceServers) await t.updateIceServers({ iceServers });
-      if (room.closed || t.closed) return false;
-      await t.restartIce({ iceParameters: iceParameters as types.IceParameters });
-      done = true;
-    } catch (err) {
-      this.#log(`ICE restart of the ${t.direction} transport failed`, err);
-    }
-    // Check again a while later: a restart during a longer outage may need another one.
-    room.later(5000, () => {
-      if (!t.closed && (t.connectionState === 'failed' || t.connectionState === 'disconnected')) {
-        void this.#restartIce(room, t);
-      }
-    });
-    return done;
   }
 
   #ownStatus(kind: LocalKind, old: MediaStatus, status: MediaStatus): void {
     this.#ctx.emit(STATUS_CALLBACK[kind], this.#ctx.myUID(), old, status);
     const room = this.#room;
-    if (room?.ready && !room.closed) this.#pushStatus(room);
-  }
-
-  #pushStatus(room: RoomSession): void {
-    const payload = { audio: this.#local.status('audio'), video: this.#local.status('video') };
-    this.#ctx.request('media.setStatus', payload).catch((err: unknown) => {
-      if (!room.closed) this.#log('could not publish the mic / camera status', err);
-    });
+    if (room?.ready && !room.closed) this.#sender.pushStatus(room);
   }
 
   #ownTrack(kind: LocalKind, track: MediaStreamTrack | null): void {
@@ -430,225 +280,24 @@ export class MediasoupEngine implements MediaEngine {
     if (kind === 'video' && track)
       this.#ctx.emit('CRVideo_NotifyVideoStream', this.#ctx.myUID(), new MediaStream([track]));
     if (kind === 'audio') {
-      this.#energy.set(this.#ctx.myUID(), track);
+      this.#receiver.energy.set(this.#ctx.myUID(), track);
       if (track) this.#ctx.emit('CRVideo_NotifyAudioStream', 0, new MediaStream([track]));
     }
     // Labels are known once a capture opened: the synchronous device lists catch up.
     if (track) void this.h5.refresh();
-    this.#publish(kind);
+    this.#sender.publish(kind);
   }
 
-  /** Brings the producer of `kind` in line with the capture: produce, swap the track, pause or resume. */
-  #publish(kind: LocalKind): void {
-    const room = this.#room;
-    if (!room) return;
-    room.publishing[kind] = room.publishing[kind]
-      .then(() => this.#syncProducer(room, kind))
-      .catch((err: unknown) => {
-        if (!room.closed) this.#log(`publishing the ${kind === 'audio' ? 'mic' : 'camera'} failed`, err);
-      });
-  }
-
-  async #syncProducer(room: RoomSession, kind: LocalKind): Promise<void> {
-    if (room.closed || !room.send || !room.device) return;
-    const track = this.#local.track(kind);
-    const producer = room.producers[kind];
-    if (!track) {
-      if (producer && !producer.closed && !producer.paused) {
-        producer.pause();
-        await this.#ctx.request('media.pauseProducer', { producerId: producer.id });
-      }
-      // Stop the producer's copy too: the device is released only when no copy of its track lives.
-      if (producer && !producer.closed && producer.track) {
-        await producer.replaceTrack({ track: null });
-        room.sources.delete(producer);
-      }
-      return;
-    }
-    if (producer && !producer.closed) {
-      if (room.sources.get(producer) !== track) {
-        const copy = track.clone();
-        copy.enabled = !producer.paused;
-        await producer.replaceTrack({ track: copy });
-        room.sources.set(producer, track);
-      }
-      if (producer.paused && !room.heldForRing.has(producer)) {
-        producer.resume();
-        await this.#ctx.request('media.resumeProducer', { producerId: producer.id });
-      }
-      return;
-    }
-    if (!room.device.canProduce(kind)) {
-      this.#log(`this browser cannot send ${kind} with the room's codecs`);
-      return;
-    }
-    const held = !room.entered;
-    // The producer sends its own copy of the capture: held (paused) while the call rings, the copy is
-    // disabled, so only black frames / silence leave (nothing at all goes on to anyone: the server holds
-    // the producer paused too), while the app's preview of the capture keeps playing. Resuming at the
-    // answer only enables the copy: no renegotiation on the way to the first frame.
-    const copy = track.clone();
-    copy.enabled = !held;
-    const p = await room.send.produce({
-      track: copy,
-      stopTracks: true,
-      appData: { heldForRing: held },
-      ...(kind === 'audio'
-        ? { codecOptions: { opusDtx: this.#opusFecDtx, opusFec: this.#opusFecDtx } }
-        : videoEncodings(room.device, this.#simulcast, track.getSettings?.().height, this.#svc)),
-    });
-    if (room.closed) {
-      p.close();
-      return;
-    }
-    room.sources.set(p, track);
-    // Produced while the call rings: the transport is connected now; nothing is shown until the enter.
-    if (held && !room.entered) {
-      room.heldForRing.add(p);
-    } else if (held) {
-      p.resume();
-      this.#ctx.request('media.resumeProducer', { producerId: p.id }).catch(() => {});
-    }
-    room.producers[kind] = p;
-    p.on('transportclose', () => {
-      if (room.producers[kind] === p) room.producers[kind] = null;
-    });
-    if (kind === 'video') this.#applyEncoding();
-  }
-
+  /** A server media notification (from the line here, or over IPC): checked, then handled by its name. */
   onNotification(name: string, data: unknown): void {
     const room = this.#room;
     if (!room || room.closed) return;
-    if (!isMediaNotification(name)) return this.#log(`unknown media notification ${name}`);
-    const parsed = mediaNotifications[name].safeParse(data);
-    if (!parsed.success) return this.#log(`malformed ${name} dropped: ${issueText(parsed.error)}`);
-    if (name === 'media.newConsumer') {
-      const d = parsed.data as MediaNotificationData<'media.newConsumer'>;
-      const p = this.#consume(room, d)
-        .catch((err: unknown) => {
-          if (!room.closed) this.#log(`receiving ${d.kind} of ${d.UID} failed`, err);
-        })
-        .finally(() => room.consuming.delete(d.id));
-      room.consuming.set(d.id, p);
-      return;
-    }
-    room.inbox = room.inbox
-      .then(() => this.#handle(room, name, parsed.data))
-      .catch((err: unknown) => {
-        if (!room.closed) this.#log(`handling ${name} failed`, err);
-      });
-  }
-
-  async #handle(room: RoomSession, name: MediaNotificationName, data: unknown): Promise<void> {
-    if (room.closed) return;
-    switch (name) {
-      case 'media.newConsumer':
-        return;
-      case 'media.consumerClosed': {
-        const { id } = data as MediaNotificationData<'media.consumerClosed'>;
-        await room.consuming.get(id);
-        const c = room.consumers.get(id);
-        if (!c) return;
-        room.consumers.delete(id);
-        this.#tiles.removed(id);
-        c.consumer.close();
-        if (c.consumer.kind === 'audio') this.#remote.stopIfPlaying(c.UID, c.consumer.track);
-        return;
-      }
-      case 'media.status':
-        return this.#remote.update(data as MediaNotificationData<'media.status'>);
-      case 'media.peerLeft': {
-        const { UID, peerId } = data as MediaNotificationData<'media.peerLeft'>;
-        await Promise.all(room.consuming.values());
-        for (const [id, c] of room.consumers) {
-          if (c.peerId !== peerId) continue;
-          room.consumers.delete(id);
-          this.#tiles.removed(id);
-          c.consumer.close();
-        }
-        return this.#remote.left(UID, peerId);
-      }
-      case 'media.activeSpeaker': {
-        const { UID } = data as MediaNotificationData<'media.activeSpeaker'>;
-        if (UID === this.#speaker) return;
-        this.#speaker = UID;
-        this.#emitExt('CRVideo_NotifyActiveSpeaker', UID);
-        return;
-      }
-      case 'media.prepareEnded': {
-        if ((data as MediaNotificationData<'media.prepareEnded'>).meetID === room.meetID && !room.entered) {
-          this.#leaveRoom();
-        }
-        return;
-      }
-      case 'media.consumerLayers': {
-        const d = data as MediaNotificationData<'media.consumerLayers'>;
-        const c = room.consumers.get(d.id);
-        if (c) this.#emitExt('CRVideo_NotifyVideoLayer', c.UID, d.spatialLayer ?? -1, d.temporalLayer ?? -1);
-        return;
-      }
-      case 'media.audioLevels':
-        return this.#audioLevels((data as MediaNotificationData<'media.audioLevels'>).levels);
-      case 'media.consumerPaused':
-      case 'media.consumerResumed':
-        // The member's status (media.status) tells the app; the track simply stops and goes on.
-        return;
-    }
-  }
-
-  async #consume(room: RoomSession, d: MediaNotificationData<'media.newConsumer'>): Promise<void> {
-    const recv = room.recv;
-    if (!recv || recv.closed) return;
-    const consumer = await recv.consume({
-      id: d.id,
-      producerId: d.producerId,
-      kind: d.kind,
-      rtpParameters: d.rtpParameters as types.RtpParameters,
-      // Same stream id for a member's audio and video: the browser keeps them in lip sync.
-      streamId: d.peerId,
-    });
-    if (room.closed) {
-      consumer.close();
-      return;
-    }
-    room.consumers.set(d.id, { consumer, UID: d.UID, peerId: d.peerId });
-    // The tile's size (or that it is hidden) goes first, so the server resumes at the right layer.
-    if (d.kind === 'video') this.#tiles.added(d.id, d.UID);
-    // The server created it paused; resuming also asks the sender for a key frame.
-    this.#ctx.request('media.resumeConsumer', { consumerId: d.id }).catch((err: unknown) => {
-      if (!room.closed && !consumer.closed) this.#log(`resuming ${d.kind} of ${d.UID} failed`, err);
-    });
-    const show = () => {
-      if (room.closed || consumer.closed) return;
-      const stream = new MediaStream([consumer.track]);
-      if (d.kind === 'audio') {
-        this.#remote.play(d.UID, d.peerId, stream);
-        for (const el of this.#remote.players()) el.muted = this.#speakerPaused;
-        this.#energy.set(d.UID, consumer.track);
-        this.#addToMix(stream);
-        this.#ctx.emit('CRVideo_NotifyMemberAudioStream', d.UID, stream);
-      } else {
-        this.#ctx.emit('CRVideo_NotifyVideoStream', d.UID, stream);
-      }
-    };
-    // Received while the call still rings (the other party's prepared, paused media): the app hears of
-    // it once the room is entered.
-    if (room.entered) show();
-    else room.heldStreams.push(show);
-  }
-
-  /**
-   * The server's audio levels (its AudioLevelObserver). CRVideo_MicEnergyUpdate comes from the SDK's own
-   * meter of each track (EnergyMeter), which also works for the own mic outside a room; these levels
-   * only answer the extension below.
-   */
-  #audioLevels(levels: readonly { UID: string; volume: number }[]): void {
-    this.#serverEnergy.update(levels);
+    dispatchMediaNotification(this.#handlers, name, data, room, this.#log);
   }
 
   /** The member's voice level 0…10 as the server last measured it. */
   micEnergy(UID: string): number {
-    return this.#serverEnergy.level(UID);
+    return this.#receiver.micEnergy(UID);
   }
 
   /**
@@ -656,7 +305,7 @@ export class MediasoupEngine implements MediaEngine {
    * pixels; 0 × 0 = not shown, its video pauses). The server sends the simulcast layer that fits.
    */
   setTileSize(UID: string, width: number, height: number): void {
-    this.#tiles.setSize(String(UID), Number(width), Number(height));
+    this.#receiver.setTileSize(String(UID), Number(width), Number(height));
   }
 
   /**
@@ -667,9 +316,9 @@ export class MediasoupEngine implements MediaEngine {
   setOptions(
     o: { simulcast?: unknown; svc?: unknown; prepareOnRing?: unknown; opusFecDtx?: unknown } | null | undefined,
   ): void {
-    if (typeof o?.opusFecDtx === 'boolean') this.#opusFecDtx = o.opusFecDtx;
-    if (typeof o?.svc === 'boolean') this.#svc = o.svc;
-    if (typeof o?.simulcast === 'boolean') this.#simulcast = o.simulcast;
+    if (typeof o?.opusFecDtx === 'boolean') this.#sender.opusFecDtx = o.opusFecDtx;
+    if (typeof o?.svc === 'boolean') this.#sender.svc = o.svc;
+    if (typeof o?.simulcast === 'boolean') this.#sender.simulcast = o.simulcast;
     if (typeof o?.prepareOnRing === 'boolean') this.#prepareOnRing = o.prepareOnRing;
   }
 
@@ -678,7 +327,7 @@ export class MediasoupEngine implements MediaEngine {
     if (!room || room.closed) return;
     for (const t of [room.send, room.recv]) {
       if (t && !t.closed && (t.connectionState === 'failed' || t.connectionState === 'disconnected')) {
-        void this.#restartIce(room, t);
+        void this.#sender.restartIce(room, t);
       }
     }
   }
@@ -687,15 +336,8 @@ export class MediasoupEngine implements MediaEngine {
     const room = this.#room;
     this.#room = null;
     room?.close();
-    this.#tiles.clear();
-    this.#serverEnergy.clear();
-    this.#remote.clear();
-    this.#speaker = '';
-    this.#energy.clear();
+    this.#receiver.clear();
     this.#netScore = -1;
-    const mix = this.#mix;
-    this.#mix = null;
-    void mix?.ctx.close().catch(() => {});
   }
 
   exit(): void {
@@ -727,7 +369,7 @@ export class MediasoupEngine implements MediaEngine {
     const code = await this.#local.open(kind);
     if (slow) clearTimeout(slow);
     if (code !== SdkErr.NOERR) {
-      this.#emitExt('CRVideo_NotifyDeviceError', code, kind === 'audio' ? 'mic' : 'camera');
+      this.#ctx.emit('CRVideo_NotifyDeviceError', code, kind === 'audio' ? 'mic' : 'camera');
       const h5 = H5_CODE[code] ?? code;
       if (kind === 'audio') this.#ctx.emit('CRVideo_OpenMicFailed', h5, `the microphone could not open (${h5})`);
       else this.#ctx.emit('CRVideo_OpenVideoFailed', h5, `the camera could not open (${h5})`, this.h5.defaultVideo());
@@ -735,17 +377,12 @@ export class MediasoupEngine implements MediaEngine {
     return code;
   }
 
-  /** Fires an extension callback the core's API type may not list (a client without that holder ignores it). */
-  #emitExt(name: string, ...args: unknown[]): void {
-    (this.#ctx.emit as unknown as (n: string, ...a: unknown[]) => void)(name, ...args);
-  }
-
   /** Restarts ICE on both transports (done by itself when ICE fails); for a known network change. Resolves to how many. */
   async restartIce(): Promise<number> {
     const room = this.#room;
     if (!room || room.closed) return 0;
     const done = await Promise.all(
-      [room.send, room.recv].map((t) => (t && !t.closed ? this.#restartIce(room, t) : false)),
+      [room.send, room.recv].map((t) => (t && !t.closed ? this.#sender.restartIce(room, t) : false)),
     );
     return done.filter(Boolean).length;
   }
@@ -765,7 +402,7 @@ export class MediasoupEngine implements MediaEngine {
     try {
       const code = await this.#local.select(kind, deviceId);
       if (code !== SdkErr.NOERR || kind !== 'audiooutput') return code;
-      return await this.#remote.setSink(deviceId);
+      return await this.#receiver.remote.setSink(deviceId);
     } catch (err) {
       this.#log(`selecting ${kind} ${deviceId} failed`, err);
       return SdkErr.UNKNOWERR;
@@ -773,55 +410,19 @@ export class MediasoupEngine implements MediaEngine {
   }
 
   /** Extension `CRVideo_GetMediaStats`: connection health and per-member receive figures. */
-  async getStats(): Promise<MediaStatsReport> {
-    const room = this.#room;
-    const report: MediaStatsReport = {
-      meetID: room?.meetID ?? null,
-      connected: false,
-      rttMs: null,
-      availableOutgoingBitrate: null,
-      quality: 0,
-      sent: { audio: null, video: null },
-      members: {},
-    };
-    if (!room || room.closed || !room.send || !room.recv) return report;
-    report.connected = room.send.connectionState === 'connected' && room.recv.connectionState === 'connected';
-    try {
-      const pair = candidatePairOf(await room.send.getStats());
-      report.rttMs = pair.rttMs;
-      report.availableOutgoingBitrate = pair.outgoing;
-      if (report.rttMs === null) report.rttMs = candidatePairOf(await room.recv.getStats()).rttMs;
-      for (const kind of ['audio', 'video'] as const) {
-        const p = room.producers[kind];
-        if (p && !p.closed) report.sent[kind] = outboundOf(await p.getStats());
-      }
-      let lost = 0;
-      let got = 0;
-      for (const c of room.consumers.values()) {
-        const s: InboundStats | null = inboundOf(await c.consumer.getStats());
-        report.members[c.UID] ??= { audio: null, video: null };
-        const m = report.members[c.UID];
-        if (m) m[c.consumer.kind as LocalKind] = s;
-        lost += s?.packetsLost ?? 0;
-        got += s?.packetsReceived ?? 0;
-      }
-      if (report.connected) report.quality = qualityOf(got + lost > 0 ? lost / (got + lost) : 0, report.rttMs);
-    } catch (err) {
-      this.#log('reading media stats failed', err);
-    }
-    return report;
+  getStats(): Promise<MediaStatsReport> {
+    return readRoomStats(this.#room, this.#log);
   }
 
   /** Audio elements playing the other members (tests, debugging). */
   remotePlayers(): HTMLAudioElement[] {
-    return this.#remote.players();
+    return this.#receiver.remote.players();
   }
 
   close(): void {
     if (this.#closed) return;
     this.exit();
-    this.#tiles.close();
-    this.#energy.close();
+    this.#receiver.close();
     this.#closed = true;
   }
 }

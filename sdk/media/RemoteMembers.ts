@@ -1,4 +1,4 @@
-import type { MediaPeerInfo, MediaStatus } from '../../protocol/index.js';
+import { type MediaPeerInfo, type MediaStatus, SdkErr } from '../../protocol/index.js';
 
 export interface RemoteMembersEvents {
   /** A member's mic (`audio`) or camera (`video`) status changed. */
@@ -101,12 +101,12 @@ export class RemoteMembers {
     if (r && src instanceof MediaStream && src.getTracks().includes(track)) this.#stop(r);
   }
 
-  /** Routes every member's audio to speaker `deviceId` ('' = default); resolves to 0 or 5. */
+  /** Routes every member's audio to speaker `deviceId` ('' = default); resolves to NOERR, or MEETPARAM_ERR (5) when a player refused it. */
   async setSink(deviceId: string): Promise<number> {
     this.#sinkId = deviceId;
-    let code = 0;
+    let code: number = SdkErr.NOERR;
     for (const r of this.#members.values()) {
-      if (r.player && !(await this.#applySink(r.player, deviceId))) code = 5;
+      if (r.player && !(await this.#applySink(r.player, deviceId))) code = SdkErr.MEETPARAM_ERR;
     }
     return code;
   }

@@ -6,6 +6,7 @@ import {
   check,
   GRACE_MARGIN_MS,
   isNotificationName,
+  isRequestType,
   type LiveCall,
   type NotificationName,
   notificationSchemas,
@@ -23,7 +24,19 @@ import { type RemoteRoute, Session, type SessionHandover, type SessionLimits } f
 import type { Sessions, SessionsCluster } from '../Sessions.js';
 import type { Store } from '../Store.js';
 import { ClusterBus, keys } from './ClusterBus.js';
-import { type BusMessage, ContributionSchema, Device, SessionRecord } from './messages.js';
+import {
+  type BusMessage,
+  ContributionSchema,
+  type Device,
+  ExecArgs,
+  HandoverArgs,
+  HandoverReply,
+  idsOf,
+  LiveCallsArgs,
+  LiveCallsReply,
+  type SerializedRoutes,
+  SessionRecord,
+} from './messages.js';
 import type { ClusterOptions } from './options.js';
 
 /** How long a resume waits for the session's old node to hand it over before taking it for dead. */
@@ -120,12 +133,13 @@ export class Cluster implements SessionsCluster {
 
   constructor(o: ClusterOptions, d: ClusterDeps) {
     this.#o = {
-      hostsRooms: true,
-      heartbeatMs: 1000,
-      nodeTimeoutMs: 3000,
-      relayTimeoutMs: 5000,
-      ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
-    } as Required<ClusterOptions>;
+      redisUrl: o.redisUrl,
+      nodeId: o.nodeId,
+      hostsRooms: o.hostsRooms ?? true,
+      heartbeatMs: o.heartbeatMs ?? 1000,
+      nodeTimeoutMs: o.nodeTimeoutMs ?? 3000,
+      relayTimeoutMs: o.relayTimeoutMs ?? 5000,
+    };
     this.nodeId = o.nodeId;
     this.#d = d;
     this.#log = d.log.child({ mod: 'Cluster', node: o.nodeId });
@@ -230,15 +244,16 @@ export class Cluster implements SessionsCluster {
     let handover: SessionHandover;
     let routes: Routes | null = null;
     try {
-      const data = (await this.bus.request(rec.node, 'handover', { token, lastSeq }, HANDOVER_TIMEOUT_MS)) as {
-        handover: SessionHandover;
-        routes: SerializedRoutes | null;
-      };
+      const reply = HandoverReply.safeParse(
+        await this.bus.request(rec.node, 'handover', { token, lastSeq }, HANDOVER_TIMEOUT_MS),
+      );
+      if (!reply.success) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'malformed handover');
+      const data = reply.data;
       handover = data.handover;
       routes = data.routes ? deserializeRoutes(data.routes) : null;
     } catch (err) {
       if (CRVideoError.codeOf(err) === SdkErr.CONNECTIONLOST) throw err;
-      // Its node died with what the session held there: it is over. Its calls and room on the other nodes
+      // Its node died (or restarted) with what the session held there: it is over. Its calls and room on the other nodes
       // end now (their peers hear of it), and the client signs in again (12) and reconciles its calls.
       this.#log.warn({ from: rec.node, UID: rec.UID }, 'session of a dead node: ended, the client signs in again');
       this.#redis((r) => r.del(keys.session(token)));
@@ -270,11 +285,15 @@ export class Cluster implements SessionsCluster {
 
   /** Another node asks for a session of this node that resumed there. */
   #handover(from: string, args: unknown): { handover: SessionHandover; routes: SerializedRoutes | null } {
-    const a = args as { token?: unknown; lastSeq?: unknown };
-    if (typeof a?.token !== 'string' || typeof a.lastSeq !== 'number')
-      throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'bad handover');
+    const parsed = HandoverArgs.safeParse(args);
+    if (!parsed.success) throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'bad handover');
+    const a = parsed.data;
     const s = this.#d.sessions.byToken(a.token);
-    if (!s || s.ended) throw new CRVideoError(SdkErr.CONNECTIONLOST, 'session ended');
+    if (!s || s.ended) {
+      if (this.#d.sessions.endedRecently(a.token)) throw new CRVideoError(SdkErr.CONNECTIONLOST, 'session ended');
+      // Never held by this process (it restarted under the same node ID): the session died with the old one.
+      throw new CRVideoError(SdkErr.NOT_LOGIN, 'session unknown');
+    }
     const ws = s.socket;
     const handover = s.becomeRemote(this.#route(from), a.lastSeq);
     ws?.terminate();
@@ -493,7 +512,7 @@ export class Cluster implements SessionsCluster {
 
   /** Follows the calls and room a local session has on other nodes, from what they tell it. */
   #track(s: Session, from: string, name: NotificationName, data: unknown): void {
-    const d = data as { callID?: string; meetID?: number };
+    const d = idsOf(data);
     const r = this.#routesFor(s);
     switch (name) {
       case 'callIn':
@@ -542,26 +561,25 @@ export class Cluster implements SessionsCluster {
 
   /** A request relayed from another node: run it for the proxy of the asking session. */
   async #exec(from: string, args: unknown): Promise<unknown> {
-    const a = args as { dev?: unknown; type?: unknown; payload?: unknown };
-    const dev = Device.safeParse(a?.dev);
-    if (!dev.success || typeof a.type !== 'string' || !RELAYED.has(a.type) || !this.#executor)
+    const a = ExecArgs.safeParse(args);
+    const type = a.success ? a.data.type : '';
+    if (!a.success || !isRequestType(type) || !RELAYED.has(type) || !this.#executor)
       throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'bad relayed request');
-    const s = this.#proxyFor(dev.data, from);
-    const type = a.type as RequestType;
-    await this.#prefetch(a.payload);
-    return this.#executor(s, type, a.payload);
+    const s = this.#proxyFor(a.data.dev, from);
+    await this.#prefetch(a.data.payload);
+    return this.#executor(s, type, a.data.payload);
   }
 
   /** Rooms and users the local store has not seen (made or signed in on other nodes) are read from PostgreSQL. */
   async #prefetch(payload: unknown): Promise<void> {
-    const p = (payload ?? {}) as { meetID?: unknown };
+    const p = idsOf(payload);
     if (typeof p.meetID === 'number' && !this.#d.store.getRoom(p.meetID)) await this.#d.shared?.loadRoom?.(p.meetID);
   }
 
   #liveCalls(args: unknown): { calls: LiveCall[] } {
-    const dev = Device.safeParse((args as { dev?: unknown })?.dev);
-    if (!dev.success) throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'bad liveCalls');
-    const p = this.#proxies.get(dev.data.sid);
+    const a = LiveCallsArgs.safeParse(args);
+    if (!a.success) throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'bad liveCalls');
+    const p = this.#proxies.get(a.data.dev.sid);
     return { calls: p ? this.#d.calls.liveFor(p) : [] };
   }
 
@@ -570,7 +588,7 @@ export class Cluster implements SessionsCluster {
   /** The node a request of local session `s` must run on, or null for this one. */
   async routeOf(s: Session, type: RequestType, payload: unknown): Promise<string | null> {
     if (!RELAYED.has(type)) return null;
-    const p = (payload ?? {}) as { meetID?: unknown; callID?: unknown };
+    const p = idsOf(payload);
     const r = this.#routes.get(s.id);
     let node: string | null = null;
     switch (type) {
@@ -615,7 +633,7 @@ export class Cluster implements SessionsCluster {
 
   /** Notes where the calls and room of local session `s` live after a request relayed to `node` succeeded. */
   #followed(s: Session, node: string, type: RequestType, payload: unknown): void {
-    const p = (payload ?? {}) as { meetID?: number; callID?: string };
+    const p = idsOf(payload);
     const r = this.#routesFor(s);
     switch (type) {
       case 'enterMeeting':
@@ -652,10 +670,10 @@ export class Cluster implements SessionsCluster {
     const out: LiveCall[] = [];
     for (const node of nodes) {
       if (node === this.nodeId) continue;
-      const data = (await this.bus.request(node, 'liveCalls', { dev }, this.#o.relayTimeoutMs).catch(() => null)) as {
-        calls?: LiveCall[];
-      } | null;
-      out.push(...(data?.calls ?? []));
+      const reply = LiveCallsReply.safeParse(
+        await this.bus.request(node, 'liveCalls', { dev }, this.#o.relayTimeoutMs).catch(() => null),
+      );
+      if (reply.success) out.push(...reply.data.calls);
     }
     return out;
   }
@@ -783,12 +801,6 @@ function parseWith<T>(
     return null;
   }
 }
-
-type SerializedRoutes = {
-  room: Routes['room'];
-  media: string | null;
-  calls: [string, { node: string; role: 'caller' | 'callee'; state: 'ringing' | 'accepted' }][];
-};
 
 function serializeRoutes(r: Routes): SerializedRoutes {
   return { room: r.room, media: r.media, calls: [...r.calls] };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CRVideoError, SdkErr } from '../../protocol/index.js';
@@ -24,7 +25,7 @@ export interface ClusterBusOptions {
   heartbeatMs: number;
   nodeTimeoutMs: number;
   /** What this node says of itself each heartbeat. */
-  info: () => Omit<NodeInfo, 'at'>;
+  info: () => Omit<NodeInfo, 'at' | 'boot'>;
 }
 
 export type ClusterBusEvents = {
@@ -52,9 +53,10 @@ export class ClusterBus extends EnhancedEventEmitter<ClusterBusEvents> {
   readonly #log: Logger;
   readonly #pending = new Map<
     number,
-    { resolve: (data: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+    { node: string; resolve: (data: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
   >();
   #nextId = 1;
+  readonly #boot = randomUUID();
   /** Nodes seen alive, with what they last said. */
   readonly #alive = new Map<string, NodeInfo>();
   #beat: NodeJS.Timeout | null = null;
@@ -145,7 +147,7 @@ export class ClusterBus extends EnhancedEventEmitter<ClusterBusEvents> {
   async #beatOnce(): Promise<void> {
     if (!this.up) return;
     const me = this.#o.nodeId;
-    const info: NodeInfo = { ...this.#o.info(), at: Date.now() };
+    const info: NodeInfo = { ...this.#o.info(), boot: this.#boot, at: Date.now() };
     this.roundTrips += 2;
     const r = await this.cmd
       .multi()
@@ -153,7 +155,8 @@ export class ClusterBus extends EnhancedEventEmitter<ClusterBusEvents> {
       .sadd(keys.nodes, me)
       .smembers(keys.nodes)
       .exec();
-    const members = (r?.[2]?.[1] as string[] | undefined) ?? [];
+    const listed = r?.[2]?.[1];
+    const members = Array.isArray(listed) ? listed.filter((m): m is string => typeof m === 'string') : [];
     const beats = members.length > 0 ? await this.cmd.mget(...members.map(keys.heartbeat)) : [];
     // Judge the others only after a whole timeout of a good link: after a Redis restart every node
     // needs one heartbeat to write its key again.
@@ -165,6 +168,9 @@ export class ClusterBus extends EnhancedEventEmitter<ClusterBusEvents> {
       const parsed = safeJson(text, NodeInfo);
       if (!parsed) return;
       seen.add(node);
+      const before = this.#alive.get(node);
+      // Restarted under the same ID faster than its key expired: the old process (and its sessions) is gone.
+      if (before && before.boot !== parsed.boot && node !== me) this.#lost(node, 'restarted');
       const isNew = !this.#alive.has(node);
       this.#alive.set(node, parsed);
       if (isNew && node !== me) {
@@ -187,7 +193,7 @@ export class ClusterBus extends EnhancedEventEmitter<ClusterBusEvents> {
     this.#log.warn({ node, why }, 'node down');
     for (const [id, p] of this.#pending) {
       // Requests waiting on that node fail now, not at their timeout.
-      if ((p as { node?: string }).node === node) {
+      if (p.node === node) {
         clearTimeout(p.timer);
         this.#pending.delete(id);
         p.reject(new CRVideoError(SdkErr.SERVER_EXCEPTION, `node ${node} went down`));

@@ -73,5 +73,59 @@ export const SessionRecord = z.object({
 export type SessionRecord = z.infer<typeof SessionRecord>;
 
 /** What a node says of itself every heartbeat. */
-export const NodeInfo = z.object({ hostsRooms: z.boolean(), rooms: Count, sessions: Count, at: z.number() });
+export const NodeInfo = z.object({
+  /** Random per process start: a node restarted under the same ID is a new node (its old sessions are gone). */
+  boot: z.string().max(64),
+  hostsRooms: z.boolean(),
+  rooms: Count,
+  sessions: Count,
+  at: z.number(),
+});
 export type NodeInfo = z.infer<typeof NodeInfo>;
+
+/** `exec`: run request `type` for the session `dev` of the asking node. */
+export const ExecArgs = z.object({ dev: Device, type: z.string().max(64), payload: z.unknown() });
+/** `handover`: give up session `token` (it resumed on the asking node). */
+export const HandoverArgs = z.object({ token: z.string().min(1).max(200), lastSeq: z.number().int().min(0) });
+/** `liveCalls`: the calls of session `dev` on the receiving node. */
+export const LiveCallsArgs = z.object({ dev: Device });
+
+const CallRoute = z.object({
+  node: NodeId,
+  role: z.enum(['caller', 'callee']),
+  state: z.enum(['ringing', 'accepted']),
+});
+/** Where a session's calls and room live (handed over with it). */
+export const SerializedRoutes = z.object({
+  room: z.object({ meetID: z.number().int(), node: NodeId }).nullable(),
+  media: NodeId.nullable(),
+  calls: z.array(z.tuple([z.string().max(128), CallRoute])).max(10_000),
+});
+export type SerializedRoutes = z.infer<typeof SerializedRoutes>;
+
+/** The answer to `handover`: the session's replay state and routes. */
+export const HandoverReply = z.object({
+  handover: z.object({
+    seq: z.number().int().min(0),
+    frames: z.array(z.object({ seq: z.number().int(), text: z.string() })).max(10_000),
+    callWaiting: z.boolean(),
+    nickname: z.string().max(1024),
+  }),
+  routes: SerializedRoutes.nullable(),
+});
+
+/** The answer to `liveCalls`. */
+export const LiveCallsReply = z.object({
+  calls: z
+    .array(z.object({ callID: z.string(), state: z.enum(['ringing', 'accepted']), role: z.enum(['caller', 'callee']) }))
+    .max(10_000),
+});
+
+/** The ids a request or notification may carry, read to route and follow it. */
+export const Ids = z.looseObject({ meetID: z.number().optional(), callID: z.string().optional() });
+
+/** Reads the ids of a request's payload or a notification's data (none when it has other shapes). */
+export function idsOf(v: unknown): { meetID?: number | undefined; callID?: string | undefined } {
+  const r = Ids.safeParse(v);
+  return r.success ? r.data : {};
+}

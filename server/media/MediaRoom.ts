@@ -110,14 +110,12 @@ export class MediaRoom {
   join(peer: MediaPeer, hidden = false, group: string | null = null): void {
     const old = this.members.get(peer.peerId);
     if (old?.hidden && !hidden && !old.closed) {
-      old.peer = peer;
+      old.enter(peer);
       this.#promote(old);
       return;
     }
     old?.close();
-    const m = new MediaMember(peer);
-    m.hidden = hidden;
-    m.group = hidden ? group : null;
+    const m = new MediaMember(peer, hidden, group);
     this.members.set(peer.peerId, m);
     this.#log.info(
       { UID: peer.UID, peer: peer.peerId.slice(0, 8), hidden },
@@ -152,9 +150,8 @@ export class MediaRoom {
     for (const o of this.members.values()) if (this.#sees(m, o)) yield o;
   }
 
+  /** A prepared member entered (`m.enter`): it consumes the others and they consume it. */
   #promote(m: MediaMember): void {
-    m.hidden = false;
-    m.group = null;
     this.#log.info({ UID: m.UID, peer: m.id.slice(0, 8), producers: m.producers.size }, 'prepared member entered');
     for (const producer of m.producers.values()) {
       if (producer.kind === 'audio') void this.#observe(producer);
@@ -230,7 +227,7 @@ export class MediaRoom {
     },
     'media.ready': async (m, p) => {
       if (!m.recv) throw new CRVideoError(SdkErr.MEETPARAM_ERR, 'create the receive transport first');
-      m.rtpCapabilities = p.rtpCapabilities as types.RtpCapabilities;
+      m.setRtpCapabilities(p.rtpCapabilities as types.RtpCapabilities);
       const peers: MediaPeerInfo[] = [];
       for (const other of this.#seenBy(m)) {
         if (!m.hidden) peers.push(other.info());
@@ -241,8 +238,7 @@ export class MediaRoom {
     'media.produce': (m, p) => this.#produce(m, p),
     'media.closeProducer': async (m, p) => {
       const producer = m.producer(p.producerId);
-      m.producers.delete(producer.id);
-      producer.close();
+      m.closeProducer(producer);
       this.#speakerGone(m, producer);
       return {};
     },
@@ -265,13 +261,13 @@ export class MediaRoom {
     },
     'media.resumeConsumer': async (m, p) => {
       const c = m.consumer(p.consumerId);
-      m.wanted.add(c.id);
+      m.want(c.id, true);
       await this.#applyView(m, c);
       return {};
     },
     'media.pauseConsumer': async (m, p) => {
       const c = m.consumer(p.consumerId);
-      m.wanted.delete(c.id);
+      m.want(c.id, false);
       await c.pause();
       return {};
     },
@@ -280,15 +276,12 @@ export class MediaRoom {
     },
     'media.setTileSize': async (m, p) => {
       const c = m.consumer(p.consumerId);
-      m.tiles.set(c.id, { width: p.width, height: p.height, hidden: p.hidden === true });
+      m.setTile(c.id, { width: p.width, height: p.height, hidden: p.hidden === true });
       await this.#applyView(m, c);
       return {};
     },
     'media.setStatus': async (m, p) => {
-      const before = `${m.audio}/${m.video}`;
-      if (p.audio !== undefined) m.audio = p.audio;
-      if (p.video !== undefined) m.video = p.video;
-      if (`${m.audio}/${m.video}` !== before && !m.hidden) {
+      if (m.setStatus(p) && !m.hidden) {
         this.#log.info({ UID: m.UID, audio: m.audio, video: m.video }, 'media status');
         this.#broadcast(m, 'media.status', m.info());
       }
@@ -315,14 +308,8 @@ export class MediaRoom {
       throw new CRVideoError(SdkErr.AUTHERROR, 'left the room while the transport was made');
     }
     if (o.maxIncomingBitrate > 0) await t.setMaxIncomingBitrate(o.maxIncomingBitrate).catch(() => {});
-    const old = direction === 'send' ? m.send : m.recv;
-    if (old) {
-      this.#log.info({ UID: m.UID, direction, old: old.id }, 'transport replaced');
-      old.close();
-      if (direction === 'recv') m.consuming.clear();
-    }
-    if (direction === 'send') m.send = t;
-    else m.recv = t;
+    const old = m.setTransport(direction, t);
+    if (old) this.#log.info({ UID: m.UID, direction, old: old.id }, 'transport replaced');
     t.on('dtlsstatechange', (state) => {
       if (state === 'failed') this.#log.warn({ UID: m.UID, direction, state }, 'DTLS failed');
       else if (state === 'closed') this.#log.debug({ UID: m.UID, direction }, 'DTLS closed by the client');
@@ -357,13 +344,7 @@ export class MediaRoom {
       throw new CRVideoError(SdkErr.AUTHERROR, 'left the room while producing');
     }
     // One producer per kind: a new one replaces the old (the client re-produced after a transport change).
-    const old = m.producerOfKind(p.kind);
-    if (old) {
-      m.producers.delete(old.id);
-      old.close();
-    }
-    m.producers.set(producer.id, producer);
-    producer.on('transportclose', () => m.producers.delete(producer.id));
+    m.addProducer(producer);
     if (producer.kind === 'audio' && !m.hidden) await this.#observe(producer);
     this.#log.info({ UID: m.UID, kind: producer.kind, producer: producer.id }, 'producing');
     for (const other of this.members.values()) if (this.#sees(other, m)) void this.#consume(other, m, producer);
@@ -381,18 +362,18 @@ export class MediaRoom {
   async #consumeUnguarded(to: MediaMember, from: MediaMember, producer: types.Producer): Promise<void> {
     const recv = to.recv;
     const caps = to.rtpCapabilities;
-    if (to.closed || !recv || !caps || producer.closed || to.consuming.has(producer.id)) return;
+    if (to.closed || !recv || !caps || producer.closed || to.isConsuming(producer.id)) return;
     if (!this.#sees(to, from)) return;
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: caps })) {
       this.#log.warn({ UID: to.UID, from: from.UID, kind: producer.kind }, 'member cannot receive this codec');
       return;
     }
-    to.consuming.add(producer.id);
+    to.markConsuming(producer.id, true);
     let consumer: types.Consumer;
     try {
       consumer = await recv.consume({ producerId: producer.id, rtpCapabilities: caps, paused: true });
     } catch (err) {
-      to.consuming.delete(producer.id);
+      to.markConsuming(producer.id, false);
       if (!recv.closed && !producer.closed) this.#log.warn({ err: (err as Error).message }, 'consume failed');
       return;
     }
@@ -400,16 +381,7 @@ export class MediaRoom {
       consumer.close();
       return;
     }
-    const forget = () => {
-      to.consumers.delete(consumer.id);
-      if (recv === to.recv) to.consuming.delete(producer.id);
-    };
-    to.consumers.set(consumer.id, consumer);
-    consumer.on('transportclose', forget);
-    consumer.on('producerclose', () => {
-      forget();
-      to.peer.notify('media.consumerClosed', { id: consumer.id });
-    });
+    to.addConsumer(consumer, recv, () => to.peer.notify('media.consumerClosed', { id: consumer.id }));
     consumer.on('producerpause', () => to.peer.notify('media.consumerPaused', { id: consumer.id }));
     consumer.on('producerresume', () => to.peer.notify('media.consumerResumed', { id: consumer.id }));
     if (consumer.type === 'simulcast' || consumer.type === 'svc') {
@@ -484,14 +456,14 @@ export class MediaRoom {
     if (c.closed) return;
     const from = this.#memberOfProducerId(c.producerId);
     const speaking = from !== undefined && from.UID === this.#speaker && this.#speaker !== '';
-    const tile = m.tiles.get(c.id);
+    const tile = m.tile(c.id);
     const shown = c.kind === 'audio' || !tile?.hidden;
     // Prepared while ringing: a consumer between the call's parties waits for both to enter.
     const entered = !m.hidden && from !== undefined && !from.hidden;
-    if (!m.wanted.has(c.id) || !shown || !entered) {
+    if (!m.wants(c.id) || !shown || !entered) {
       if (!c.paused) {
         await c.pause();
-        if (m.wanted.has(c.id)) this.#log.debug({ UID: m.UID, consumer: c.id }, 'tile hidden: consumer paused');
+        if (m.wants(c.id)) this.#log.debug({ UID: m.UID, consumer: c.id }, 'tile hidden: consumer paused');
       }
       return;
     }

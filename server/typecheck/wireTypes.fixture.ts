@@ -2,7 +2,12 @@
 // `npm run check` type-checks this file: every line after a `@ts-expect-error` must fail to compile,
 // or the check fails ("unused directive"). server/typecheck/wireTypes.test.ts compiles it again without
 // the directives and asserts the exact error of each tagged line, and that the untagged lines compile.
-import type { NotificationData, NotificationHandlers, NotificationName } from '../../protocol/index.js';
+import type {
+  MediaNotificationHandlers,
+  NotificationData,
+  NotificationHandlers,
+  NotificationName,
+} from '../../protocol/index.js';
 import type { Line } from '../../sdk/Line.js';
 import type { MediaPeer } from '../MediaHooks.js';
 import type { Session } from '../Session.js';
@@ -54,3 +59,18 @@ export async function responses(line: Line): Promise<number> {
   const when: string = pong.now;
   return pong.now + when.length;
 }
+
+/** Client side, media: the SDK's media notification table (sdk/media/MediaNotifications.ts) is of this type. */
+// @ts-expect-error [media-handler-missing] every media notification of protocol/ needs its handler
+export const mediaIncomplete: MediaNotificationHandlers = { 'media.status': () => {} };
+
+export const mediaHandlers: Pick<
+  MediaNotificationHandlers,
+  'media.status' | 'media.peerLeft' | 'media.consumerClosed'
+> = {
+  'media.status': (d) => void d.audio,
+  // @ts-expect-error [media-handler-misspelt] no media notification of that name
+  'media.peerleft': () => {},
+  // @ts-expect-error [media-handler-data] a media notification's handler is given that notification's data
+  'media.consumerClosed': (d) => void d.UID,
+};

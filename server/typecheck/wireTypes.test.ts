@@ -29,6 +29,9 @@ const EXPECTED: Record<string, { code: number; text: string }> = {
   'wrong-answer': { code: 2322, text: `Type 'string' is not assignable to type 'number'` },
   'response-field': { code: 2322, text: `Type 'number' is not assignable to type 'string'` },
   'handler-data': { code: 2345, text: `Argument of type '{ meetID: number; }' is not assignable` },
+  'media-handler-missing': { code: 2740, text: 'is missing the following properties' },
+  'media-handler-misspelt': { code: 2353, text: `''media.peerleft'' does not exist` },
+  'media-handler-data': { code: 2339, text: `Property 'UID' does not exist` },
 };
 
 function compilerOptions(): ts.CompilerOptions {

@@ -83,6 +83,17 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+async function adoptSharedSigningKey(shared: SharedStore, accounts: AccountStore, logger: Logger): Promise<void> {
+  try {
+    accounts.setSigningKey(await shared.pg.sharedKey('userToken', accounts.signingKey()));
+  } catch (err) {
+    logger.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'shared token key not read from PostgreSQL: user tokens of this node are good on this node only until it restarts',
+    );
+  }
+}
+
 /** Starts the CRVideo server: HTTP + WebSocket signaling, SQLite store, optional mediasoup media plane. */
 export async function startServer(options: ServerOptions & { logger?: Logger } = {}): Promise<RunningServer> {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
@@ -121,6 +132,8 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   const apps = new Map(store.listApps().map((a) => [a.appID, a]));
 
   const accountStore = AccountStore.open(resolve(o.dataDir));
+  // Cluster mode: user tokens are signed with the cluster's one key, so they are good on every node.
+  if (sharedStore) await adoptSharedSigningKey(sharedStore, accountStore, logger);
   // One brute-force guard for every credential (app secret, user token, password, one-time code).
   const limits = new Limits(limitSettings, logger);
   let userAuth: UserAuth;

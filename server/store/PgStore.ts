@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS call_records (
 );
 CREATE INDEX IF NOT EXISTS call_records_caller ON call_records (app_id, caller_id, ring_at DESC);
 CREATE INDEX IF NOT EXISTS call_records_callee ON call_records (app_id, callee_id, ring_at DESC);
+CREATE TABLE IF NOT EXISTS server_keys (
+  name text PRIMARY KEY,
+  secret bytea NOT NULL
+);
 `;
 
 const RECORD_COLUMNS = `call_id AS "callID", caller_id AS "callerID", callee_id AS "calleeID", meet_id AS "meetID",
@@ -243,6 +247,27 @@ export class PgStore {
        ) r ORDER BY "ringAt" DESC, "callID" LIMIT $4 OFFSET $5`,
       [appID, UID, n, page.limit, page.offset],
     );
+  }
+
+  /**
+   * The cluster's one secret called `name`: `proposal` when this node is the first to ask, else the one
+   * stored (every node then signs and verifies with the same key).
+   */
+  async sharedKey(name: string, proposal: Uint8Array): Promise<Uint8Array> {
+    // Two nodes asking at once: the second's statement may neither insert nor yet see the first's row;
+    // asking again sees it.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const rows = await this.#query<{ secret: Buffer }>(
+        'reading a shared key',
+        `WITH ins AS (INSERT INTO server_keys (name, secret) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING
+           RETURNING secret)
+         SELECT secret FROM ins UNION ALL SELECT secret FROM server_keys WHERE name = $1 LIMIT 1`,
+        [name, Buffer.from(proposal)],
+      );
+      const secret = rows[0]?.secret;
+      if (secret) return new Uint8Array(secret);
+    }
+    throw new CRVideoError(SdkErr.SERVER_EXCEPTION, `shared key ${name} not stored`);
   }
 
   /** Ends the pool (waits for connections in use). Safe to call twice. */

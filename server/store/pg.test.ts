@@ -9,11 +9,11 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { type Logger, pino } from 'pino';
-import type { CallRecord } from '../../protocol/index.js';
+import { type CallRecord, SdkErr } from '../../protocol/index.js';
 import type { CRVideoClient } from '../../sdk/index.js';
 import { type RunningServer, startServer } from '../index.js';
 import { Store } from '../Store.js';
-import { callAndAccept, closeClients, login, next, TEST_APP } from '../testing/fixtures.js';
+import { callAndAccept, closeClients, login, newClient, next, TEST_APP } from '../testing/fixtures.js';
 import { type ServerProcess, spawnServer } from '../testing/serverProcess.js';
 import { openSharedStore, PgStore } from './index.js';
 import { freePort, startTestPostgres, type TestPostgres } from './testPg.js';
@@ -357,6 +357,45 @@ describe('PostgreSQL store (cluster mode)', () => {
     }
   });
 
+  test("a user token issued on one node signs the user in on another: the signing key is the cluster's", async () => {
+    const url = await pgc.createDatabase();
+    const startAccountsNode = async (postgresUrl: string) => {
+      const s = await startServer({
+        port: 0,
+        host: '127.0.0.1',
+        apps: [TEST_APP],
+        media: false,
+        dataDir: tempDir(),
+        store: { postgresUrl },
+        logger: pino({ level: 'silent' }),
+      });
+      servers.push(s);
+      // Accounts are still kept per node (see the report): the user is added on each.
+      await s.accounts.add({ appID: TEST_APP.appID, UID: 'alice', password: 'alice-password-1' });
+      return s;
+    };
+    const [a, b, elsewhere] = await Promise.all([
+      startAccountsNode(url),
+      startAccountsNode(url),
+      startAccountsNode(await pgc.createDatabase()),
+    ]);
+    const c = newClient(a);
+    const got = next(c, 'CRVideo_GetUserTokenRslt');
+    c.CRVideo_GetUserToken('alice', 'alice-password-1', null, 'tok');
+    const [err, result] = await got;
+    assert.equal(err, 0);
+    const token = result?.token ?? assert.fail('no token');
+    const loginByToken = async (server: RunningServer): Promise<number> => {
+      const d = newClient(server);
+      const ok = next(d, 'CRVideo_LoginSuccess').then(() => 0);
+      const fail = next(d, 'CRVideo_LoginFail').then(([code]) => code);
+      d.CRVideo_LoginByToken(token, 'alice', 'alice', '');
+      return Promise.race([ok, fail]);
+    };
+    assert.equal(await loginByToken(b), 0, "node B takes node A's token");
+    assert.equal(await loginByToken(elsewhere), SdkErr.TOKEN_AUTH_FAILED, 'another cluster does not');
+  });
+
   test('over its bound the outbox logs an error again and again and keeps every row', async () => {
     // Nothing listens on this port: PostgreSQL is unreachable from the start, and the store still opens.
     const closed = await freePort();
@@ -397,7 +436,7 @@ describe('PostgreSQL store (cluster mode)', () => {
       );
       assert.deepEqual(
         tables.map((t) => t.tablename),
-        ['call_records', 'room_access', 'rooms', 'users'],
+        ['call_records', 'room_access', 'rooms', 'server_keys', 'users'],
       );
     } finally {
       await Promise.all(stores.map((s) => s.close()));

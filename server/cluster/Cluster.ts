@@ -42,6 +42,9 @@ import type { ClusterOptions } from './options.js';
 /** How long a resume waits for the session's old node to hand it over before taking it for dead. */
 const HANDOVER_TIMEOUT_MS = 1500;
 
+/** Users per presence broadcast (a burst of logins goes out in several messages of this size). */
+const PRESENCE_BATCH = 500;
+
 /** Requests that run on another node when the room or call they are about lives there. */
 const RELAYED: ReadonlySet<string> = new Set<RequestType>([
   'createMeeting',
@@ -366,7 +369,8 @@ export class Cluster implements SessionsCluster {
   #flush(): void {
     this.#flushing = null;
     const users: { appID: string; UID: string; c: Contribution | null }[] = [];
-    const r = this.bus.up ? this.bus.cmd.pipeline() : null;
+    const set: string[] = [];
+    const gone: string[] = [];
     for (const key of this.#dirty) {
       const [appID = '', UID = ''] = key.split('\u0000');
       const c = this.#d.presence.contribution(appID, UID);
@@ -374,18 +378,24 @@ export class Cluster implements SessionsCluster {
       if ((this.#published.get(key) ?? '') === json) continue;
       if (c) {
         this.#published.set(key, json);
-        r?.hset(keys.presence(this.nodeId), key, json);
+        set.push(key, json);
       } else {
         this.#published.delete(key);
-        r?.hdel(keys.presence(this.nodeId), key);
+        gone.push(key);
       }
       users.push({ appID, UID, c });
     }
     this.#dirty.clear();
-    if (users.length === 0 || !r) return;
+    // Written while Redis is away: re-published in full when it is back (#republish).
+    if (users.length === 0 || !this.bus.up) return;
+    // One round trip: the hash of this node's shares and the broadcast of what changed.
+    const r = this.bus.cmd.pipeline();
+    if (set.length > 0) r.hset(keys.presence(this.nodeId), ...set);
+    if (gone.length > 0) r.hdel(keys.presence(this.nodeId), ...gone);
+    for (let i = 0; i < users.length; i += PRESENCE_BATCH)
+      this.bus.broadcastIn(r, { t: 'pres', node: this.nodeId, users: users.slice(i, i + PRESENCE_BATCH) });
     this.bus.roundTrips++;
     r.exec().catch((err: Error) => this.#log.warn({ err: err.message }, 'presence write failed'));
-    this.bus.broadcast({ t: 'pres', node: this.nodeId, users });
   }
 
   /** Applies node `node`'s share of a user: its devices become proxies here, its counters add to the status. */

@@ -81,6 +81,8 @@ export class ClusterBus extends EnhancedEventEmitter<ClusterBusEvents> {
       // While Redis is away a command fails at once (a clear code for the client) instead of waiting.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
+      // Commands issued in one turn of the event loop (notifications, answers) go out in one round trip.
+      enableAutoPipelining: true,
       retryStrategy,
       connectionName: `crvideo-${o.nodeId}`,
     });
@@ -236,6 +238,11 @@ export class ClusterBus extends EnhancedEventEmitter<ClusterBusEvents> {
 
   broadcast(msg: BusMessage): void {
     this.#publish(keys.all, msg);
+  }
+
+  /** Adds a broadcast of `msg` to a pipeline (sent in the same round trip as its other commands). */
+  broadcastIn(pipeline: ReturnType<Redis['pipeline']>, msg: BusMessage): void {
+    pipeline.publish(keys.all, JSON.stringify(msg));
   }
 
   #publish(channel: string, msg: BusMessage): void {

@@ -37,6 +37,7 @@ import type { Session } from './Session.js';
 import type { LoginResult, Sessions } from './Sessions.js';
 import type { Store } from './Store.js';
 import { sendBounded } from './sendBounded.js';
+import type { SharedStore } from './store/index.js';
 import type { UpgradeGuard } from './UpgradeGuard.js';
 
 /** Path of the signaling WebSocket. */
@@ -97,6 +98,8 @@ export interface SignalingDeps {
   transport?: TransportLimits;
   /** Origin / Host / per-address checks on the upgrade (none: every upgrade to /ws is accepted). */
   guard?: UpgradeGuard;
+  /** Cluster mode: PostgreSQL, where call records of every node are read. */
+  sharedStore?: SharedStore | null;
   /** Cluster mode: requests about rooms and calls of other nodes are relayed there. */
   cluster?: Cluster | null;
 }
@@ -268,6 +271,9 @@ export class SignalingServer {
           );
         }
         const rows = Math.min(limit, l.callRecordsMaxDepth - offset);
+        const shared = this.#deps.sharedStore;
+        if (shared)
+          return shared.callRecordsFor(s.appID, s.UID, { limit: rows, offset }).then((records) => ({ records }));
         return { records: store.callRecordsFor(s.appID, s.UID, { limit: rows, offset }) };
       }),
       getLiveCalls: signedIn(async (_c, s) => {

@@ -21,4 +21,9 @@ export interface StoreOptions {
    * Without it the node keeps SQLite in `dataDir` only.
    */
   postgresUrl?: string;
+  /**
+   * Rows waiting for PostgreSQL (in the node's outbox) above which an error is logged every minute;
+   * nothing is ever dropped (default 100 000).
+   */
+  outboxLimit?: number;
 }

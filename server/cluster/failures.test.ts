@@ -56,6 +56,16 @@ describe('cluster failures: real processes', () => {
     const peer = await login(y, 'peer1');
     const p2 = await login(z, 'p2');
     const p3 = await login(y, 'p3');
+    // A user signed in straight at the node that will die (no balancer): it cannot come back elsewhere.
+    const stuck = createCRVideo({ serverAddr: dead.url, log: () => undefined });
+    extra.push(stuck);
+    const stuckIn = next(stuck, 'CRVideo_LoginSuccess', 8000);
+    stuck.CRVideo_Login(TEST_APP.appID, md5Hex(TEST_APP.appSecret), 'stuck1', 'stuck1', '', 'l');
+    await stuckIn;
+    const watcher = await login(z, 'watch1');
+    const watching = next(watcher, 'CRVideo_StartUserStatusNotifyRslt');
+    watcher.CRVideo_StartUserStatusNotify('w');
+    await watching;
     await sleep(300);
 
     // A call (and its room) pinned to the node that will die: the victim's room.
@@ -74,6 +84,12 @@ describe('cluster failures: real processes', () => {
       ...collect(p3, 'CRVideo_MeetingDropped'),
     ];
 
+    const stuckOffline = next(
+      watcher,
+      'CRVideo_NotifyUserStatus',
+      10_000,
+      (st) => st.userID === 'stuck1' && st.userStatus === 0,
+    );
     const peerHungup = next(peer, 'CRVideo_NotifyCallHungup', 10_000);
     const peerDropped = next(peer, 'CRVideo_MeetingDropped', 10_000);
     const victimHungup = next(victim.c, 'CRVideo_NotifyCallHungup', 10_000);
@@ -88,6 +104,10 @@ describe('cluster failures: real processes', () => {
     assert.equal((await peerHungup)[0], callID);
     assert.equal((await peerDropped)[0], SdkErr.SOCKETEXCEPTION);
     assert.equal((await victimHungup)[0], callID);
+    // The dead node's users who did not come back expire from everyone's presence.
+    await stuckOffline;
+    const expiredMs = Date.now() - killedAt;
+    assert.ok(expiredMs < 8000, `presence expired after ${expiredMs} ms`);
 
     // Nothing else was disturbed: the other call is intact and ends normally.
     assert.deepEqual(disturbed, []);

@@ -37,6 +37,7 @@ import type { Session } from './Session.js';
 import type { LoginResult, Sessions } from './Sessions.js';
 import type { Store } from './Store.js';
 import { sendBounded } from './sendBounded.js';
+import type { SharedStore } from './store/index.js';
 import type { UpgradeGuard } from './UpgradeGuard.js';
 
 /** Path of the signaling WebSocket. */
@@ -97,6 +98,8 @@ export interface SignalingDeps {
   transport?: TransportLimits;
   /** Origin / Host / per-address checks on the upgrade (none: every upgrade to /ws is accepted). */
   guard?: UpgradeGuard;
+  /** Cluster mode: PostgreSQL, where call records of every node are read. */
+  sharedStore?: SharedStore | null;
   /** Cluster mode: requests about rooms and calls of other nodes are relayed there. */
   cluster?: Cluster | null;
 }
@@ -268,6 +271,9 @@ export class SignalingServer {
           );
         }
         const rows = Math.min(limit, l.callRecordsMaxDepth - offset);
+        const shared = this.#deps.sharedStore;
+        if (shared)
+          return shared.callRecordsFor(s.appID, s.UID, { limit: rows, offset }).then((records) => ({ records }));
         return { records: store.callRecordsFor(s.appID, s.UID, { limit: rows, offset }) };
       }),
       getLiveCalls: signedIn(async (_c, s) => {
@@ -323,7 +329,9 @@ export class SignalingServer {
     const target = req.url ?? '';
     const q = target.indexOf('?');
     if ((q === -1 ? target : target.slice(0, q)) !== SIGNALING_PATH) return refuse(socket, 400, 'Bad Request');
-    const verdict = this.#deps.guard?.check(req) ?? { ok: true };
+    // Behind a trusted proxy (--trust-proxy) sockets are counted per client address, not per proxy.
+    const addr = this.#remoteOf(req);
+    const verdict = this.#deps.guard?.check(req, addr) ?? { ok: true };
     if (!verdict.ok) {
       this.#sampled.event(`upgrade\u0000${req.socket.remoteAddress}\u0000${verdict.status}`, (leftOut) =>
         this.#log.info(
@@ -338,7 +346,7 @@ export class SignalingServer {
       );
       return refuse(socket, verdict.status, verdict.status === 429 ? 'Too Many Requests' : 'Forbidden');
     }
-    const release = this.#deps.guard?.opened(req.socket.remoteAddress ?? '?');
+    const release = this.#deps.guard?.opened(addr);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       try {
         this.#onConnection(ws, req, release);

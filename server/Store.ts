@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { type CallOutcome, type CallRecord, type MeetObj, SdkErr } from '../protocol/index.js';
 import { Checkpointer } from './Checkpointer.js';
 import type { DiskGuard } from './limits/DiskGuard.js';
+import { Outbox } from './store/Outbox.js';
 
 export interface AppRow {
   appID: string;
@@ -81,6 +82,22 @@ export interface StoreOptions {
   walSizeLimitBytes?: number;
   /** How often the background checkpoint runs (default 1000 ms). */
   checkpointEveryMs?: number;
+  /**
+   * Cluster mode with PostgreSQL: every write other nodes must see (users, rooms, call records) also
+   * appends a row to the `outbox` table in the same transaction, for `PgReplicator` to send.
+   */
+  outbox?: boolean;
+}
+
+/** A call record as it goes to PostgreSQL: the whole row. */
+export interface SharedCallRow extends CallRow {
+  attempts: number;
+}
+
+/** A user as it goes to PostgreSQL. */
+export interface SharedUserRow extends UserRow {
+  firstLoginAt: number;
+  lastLoginAt: number;
 }
 
 const RECORD_COLUMNS =
@@ -95,12 +112,20 @@ export class Store {
   readonly #checkpointer: Checkpointer;
   readonly #stmts = new Map<string, Stmt>();
   readonly #guard: DiskGuard | undefined;
+  /** The outbox to PostgreSQL (cluster mode), or null. */
+  readonly outbox: Outbox | null;
   #closed = false;
 
-  private constructor(db: Database.Database, checkpointer: Checkpointer, guard: DiskGuard | undefined) {
+  private constructor(
+    db: Database.Database,
+    checkpointer: Checkpointer,
+    guard: DiskGuard | undefined,
+    outbox: boolean,
+  ) {
     this.#db = db;
     this.#checkpointer = checkpointer;
     this.#guard = guard;
+    this.outbox = outbox ? new Outbox(db) : null;
   }
 
   static open(dataDir: string, opts: StoreOptions = {}): Store {
@@ -122,7 +147,38 @@ export class Store {
       db,
       new Checkpointer(file, { walLimitBytes: walLimit, everyMs: opts.checkpointEveryMs }),
       opts.guard,
+      opts.outbox === true,
     );
+  }
+
+  /** Runs `fn` in one transaction with its outbox rows when the outbox is on; as before otherwise. */
+  #shared<T>(fn: () => T): T {
+    if (!this.outbox || this.#db.inTransaction) return fn();
+    // Prepared BEGIN / COMMIT: a fresh db.transaction() wrapper per write costs more than the write.
+    this.#stmt('BEGIN').run();
+    try {
+      const r = fn();
+      this.#stmt('COMMIT').run();
+      return r;
+    } catch (err) {
+      if (this.#db.inTransaction) this.#stmt('ROLLBACK').run();
+      throw err;
+    }
+  }
+
+  #shareUser(appID: string, UID: string): void {
+    const row = this.#stmt(
+      'SELECT appID, UID, nickname, firstLoginAt, lastLoginAt FROM users WHERE appID = ? AND UID = ?',
+    ).get(appID, UID) as SharedUserRow | undefined;
+    if (row) this.outbox?.push('user', JSON.stringify(['u', appID, UID]), row);
+  }
+
+  #shareCall(appID: string, callID: string): void {
+    const row = this.#stmt(`SELECT appID, ${RECORD_COLUMNS} FROM call_records WHERE appID = ? AND callID = ?`).get(
+      appID,
+      callID,
+    ) as SharedCallRow | undefined;
+    if (row) this.outbox?.push('call', JSON.stringify(['c', appID, callID]), row);
   }
 
   #stmt(sql: string): Stmt {
@@ -169,6 +225,14 @@ export class Store {
   }
 
   recordLogin(appID: string, UID: string, nickname: string): void {
+    if (!this.outbox) return this.#recordLogin(appID, UID, nickname);
+    this.#shared(() => {
+      this.#recordLogin(appID, UID, nickname);
+      this.#shareUser(appID, UID);
+    });
+  }
+
+  #recordLogin(appID: string, UID: string, nickname: string): void {
     const now = Date.now();
     if (this.#guard) {
       const known = this.#stmt('UPDATE users SET nickname = ?, lastLoginAt = ? WHERE appID = ? AND UID = ?').run(
@@ -186,18 +250,56 @@ export class Store {
     ).run(appID, UID, nickname, now, now);
   }
 
+  /**
+   * Cluster mode: a user known from PostgreSQL (signed in on another node only), copied here so the
+   * synchronous checks see them. Not a login of this node: nothing goes to the outbox.
+   */
+  importUser(row: SharedUserRow): void {
+    this.#stmt(
+      'INSERT OR IGNORE INTO users (appID, UID, nickname, firstLoginAt, lastLoginAt) VALUES (?, ?, ?, ?, ?)',
+    ).run(row.appID, row.UID, row.nickname, row.firstLoginAt, row.lastLoginAt);
+  }
+
   // ---- rooms ----
+  /**
+   * Cluster mode: a room another node made, with who may enter it, copied from PostgreSQL. The room
+   * stays that node's: nothing goes to the outbox. A local room of the same ID is kept.
+   */
+  importRoom(
+    row: { appID: string; ID: number; subject: string; pswd: string; creator: string; startTime: number },
+    grants: readonly string[],
+  ): void {
+    this.#db.transaction(() => {
+      const added = this.#stmt(
+        'INSERT OR IGNORE INTO rooms (meetID, appID, subject, pswd, creator, startTime) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(row.ID, row.appID, row.subject, row.pswd, row.creator, row.startTime).changes;
+      if (added === 0) return;
+      for (const UID of grants)
+        this.#stmt('INSERT OR IGNORE INTO room_access (meetID, UID) VALUES (?, ?)').run(row.ID, UID);
+    })();
+  }
+
   insertRoom(appID: string, meet: MeetObj): void {
     this.#guard?.assertRoom('the room');
-    this.#stmt('INSERT INTO rooms (meetID, appID, subject, pswd, creator, startTime) VALUES (?, ?, ?, ?, ?, ?)').run(
-      meet.ID,
-      appID,
-      meet.subject,
-      meet.pswd,
-      meet.creator,
-      meet.startTime,
-    );
-    this.grantRoom(meet.ID, meet.creator);
+    this.#shared(() => {
+      this.#stmt('INSERT INTO rooms (meetID, appID, subject, pswd, creator, startTime) VALUES (?, ?, ?, ?, ?, ?)').run(
+        meet.ID,
+        appID,
+        meet.subject,
+        meet.pswd,
+        meet.creator,
+        meet.startTime,
+      );
+      this.outbox?.push('room', null, {
+        meetID: meet.ID,
+        appID,
+        subject: meet.subject,
+        pswd: meet.pswd,
+        creator: meet.creator,
+        startTime: meet.startTime,
+      });
+      this.grantRoom(meet.ID, meet.creator);
+    });
   }
 
   roomExists(meetID: number): boolean {
@@ -214,13 +316,29 @@ export class Store {
 
   deleteRoom(meetID: number): void {
     this.#db.transaction(() => {
+      const room = this.outbox ? this.#roomIdentity(meetID) : undefined;
       this.#stmt('DELETE FROM rooms WHERE meetID = ?').run(meetID);
       this.#stmt('DELETE FROM room_access WHERE meetID = ?').run(meetID);
+      if (room) this.outbox?.push('roomDelete', null, room);
     })();
   }
 
   grantRoom(meetID: number, UID: string): void {
-    this.#stmt('INSERT OR IGNORE INTO room_access (meetID, UID) VALUES (?, ?)').run(meetID, UID);
+    this.#shared(() => {
+      const added = this.#stmt('INSERT OR IGNORE INTO room_access (meetID, UID) VALUES (?, ?)').run(
+        meetID,
+        UID,
+      ).changes;
+      const room = added > 0 && this.outbox ? this.#roomIdentity(meetID) : undefined;
+      if (room) this.outbox?.push('grant', null, { ...room, UID });
+    });
+  }
+
+  /** What tells this room from another one under the same ID (IDs are drawn at random per node). */
+  #roomIdentity(meetID: number): { meetID: number; appID: string; creator: string; startTime: number } | undefined {
+    return this.#stmt('SELECT meetID, appID, creator, startTime FROM rooms WHERE meetID = ?').get(meetID) as
+      | { meetID: number; appID: string; creator: string; startTime: number }
+      | undefined;
   }
 
   mayEnter(meetID: number, UID: string): boolean {
@@ -230,10 +348,13 @@ export class Store {
   // ---- call records ----
   insertCall(row: CallRow): void {
     this.#guard?.assertRoom('the call record');
-    this.#stmt(
-      `INSERT INTO call_records (callID, appID, callerID, calleeID, meetID, usrExtDat, ringAt, answerAt, endAt, outcome, sdkErr)
-       VALUES (@callID, @appID, @callerID, @calleeID, @meetID, @usrExtDat, @ringAt, @answerAt, @endAt, @outcome, @sdkErr)`,
-    ).run(row);
+    this.#shared(() => {
+      this.#stmt(
+        `INSERT INTO call_records (callID, appID, callerID, calleeID, meetID, usrExtDat, ringAt, answerAt, endAt, outcome, sdkErr)
+         VALUES (@callID, @appID, @callerID, @calleeID, @meetID, @usrExtDat, @ringAt, @answerAt, @endAt, @outcome, @sdkErr)`,
+      ).run(row);
+      this.#shareCall(row.appID, row.callID);
+    });
   }
 
   updateCall(
@@ -241,16 +362,24 @@ export class Store {
     callID: string,
     patch: { answerAt?: number; endAt?: number; outcome: CallOutcome; sdkErr?: number },
   ): void {
-    this.#stmt(
-      `UPDATE call_records SET answerAt = COALESCE(@answerAt, answerAt), endAt = COALESCE(@endAt, endAt),
-       outcome = @outcome, sdkErr = COALESCE(@sdkErr, sdkErr) WHERE appID = @appID AND callID = @callID`,
-    ).run({
+    const sql = `UPDATE call_records SET answerAt = COALESCE(@answerAt, answerAt), endAt = COALESCE(@endAt, endAt),
+       outcome = @outcome, sdkErr = COALESCE(@sdkErr, sdkErr) WHERE appID = @appID AND callID = @callID`;
+    const args = {
       appID,
       callID,
       answerAt: patch.answerAt ?? null,
       endAt: patch.endAt ?? null,
       outcome: patch.outcome,
       sdkErr: patch.sdkErr ?? null,
+    };
+    const outbox = this.outbox;
+    if (!outbox) {
+      this.#stmt(sql).run(args);
+      return;
+    }
+    this.#shared(() => {
+      const row = this.#stmt(`${sql} RETURNING appID, ${RECORD_COLUMNS}`).get(args) as SharedCallRow | undefined;
+      if (row) outbox.push('call', JSON.stringify(['c', appID, callID]), row);
     });
   }
 
@@ -260,12 +389,15 @@ export class Store {
    * so repeated failed calls neither fill the disk nor push anyone's real history out of view.
    */
   insertFailedCall(row: CallRow, mergeMs: number): void {
-    const merged = this.#stmt(
-      `UPDATE call_records SET attempts = attempts + 1, ringAt = @ringAt, endAt = @ringAt, usrExtDat = @usrExtDat,
+    this.#shared(() => this.#insertFailedCall(row, mergeMs));
+  }
+
+  #insertFailedCall(row: CallRow, mergeMs: number): void {
+    const sql = `UPDATE call_records SET attempts = attempts + 1, ringAt = @ringAt, endAt = @ringAt, usrExtDat = @usrExtDat,
        meetID = @meetID WHERE rowid = (SELECT rowid FROM call_records INDEXED BY call_records_caller WHERE appID = @appID
        AND callerID = @callerID AND ringAt >= @since AND calleeID = @calleeID ORDER BY ringAt DESC LIMIT 1)
-       AND outcome = 'failed' AND sdkErr = @sdkErr`,
-    ).run({
+       AND outcome = 'failed' AND sdkErr = @sdkErr`;
+    const args = {
       appID: row.appID,
       callerID: row.callerID,
       calleeID: row.calleeID,
@@ -274,7 +406,15 @@ export class Store {
       since: row.ringAt - mergeMs,
       usrExtDat: row.usrExtDat,
       meetID: row.meetID,
-    }).changes;
+    };
+    let merged: number;
+    if (this.outbox) {
+      const rows = this.#stmt(`${sql} RETURNING callID`).all(args) as { callID: string }[];
+      for (const r of rows) this.#shareCall(row.appID, r.callID);
+      merged = rows.length;
+    } else {
+      merged = this.#stmt(sql).run(args).changes;
+    }
     if (merged === 0) this.insertCall(row);
   }
 
@@ -298,6 +438,20 @@ export class Store {
 
   /** After a restart no call is live any more: close the records the last run left open. */
   closeDanglingCalls(now: number): number {
+    if (this.outbox) {
+      return this.#shared(() => {
+        const rows = [
+          ...(this.#stmt(
+            `UPDATE call_records SET endAt = ?, outcome = 'answered' WHERE outcome = 'ongoing' RETURNING appID, callID`,
+          ).all(now) as { appID: string; callID: string }[]),
+          ...(this.#stmt(
+            `UPDATE call_records SET endAt = ?, outcome = 'failed', sdkErr = ? WHERE outcome = 'ringing' RETURNING appID, callID`,
+          ).all(now, SdkErr.SERVER_EXCEPTION) as { appID: string; callID: string }[]),
+        ];
+        for (const r of rows) this.#shareCall(r.appID, r.callID);
+        return rows.length;
+      });
+    }
     const a = this.#stmt(`UPDATE call_records SET endAt = ?, outcome = 'answered' WHERE outcome = 'ongoing'`).run(
       now,
     ).changes;

@@ -19,6 +19,7 @@ import { Rooms } from './Rooms.js';
 import { Sessions } from './Sessions.js';
 import { SignalingServer } from './SignalingServer.js';
 import { type AppRow, Store } from './Store.js';
+import { openSharedStore, type SharedStore } from './store/index.js';
 import { UpgradeGuard } from './UpgradeGuard.js';
 
 export type { AccountRow } from './auth/AccountStore.js';
@@ -31,6 +32,7 @@ export type { RoomMediaPlane } from './MediaHooks.js';
 export type { MediaPlaneOptions, MediaPlaneStats } from './media/MediaPlane.js';
 export type { IceServer, TurnOptions } from './media/TurnCredentials.js';
 export type { AppRow } from './Store.js';
+export type { SharedStore } from './store/index.js';
 
 export interface RunningServer {
   /** `http://host:port` (the WebSocket is at `ws://host:port/ws`), `https://` / `wss://` with `tls`. */
@@ -47,6 +49,8 @@ export interface RunningServer {
   readonly accounts: ServerAccounts;
   /** How users prove who they are on this server. */
   readonly userAuth: UserAuthMode;
+  /** PostgreSQL and its replicator, with `store.postgresUrl` (tests read its stats). */
+  readonly sharedStore?: SharedStore;
   /** Swaps the TLS certificate and key (the CLI calls it on SIGHUP); live connections keep theirs. */
   reloadTls(tls: { cert: string; key: string }): void;
   /** Cluster mode: this node's part of the cluster (null for a server on its own). */
@@ -79,6 +83,17 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+async function adoptSharedSigningKey(shared: SharedStore, accounts: AccountStore, logger: Logger): Promise<void> {
+  try {
+    accounts.setSigningKey(await shared.pg.sharedKey('userToken', accounts.signingKey()));
+  } catch (err) {
+    logger.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'shared token key not read from PostgreSQL: user tokens of this node are good on this node only until it restarts',
+    );
+  }
+}
+
 /** Starts the CRVideo server: HTTP + WebSocket signaling, SQLite store, optional mediasoup media plane. */
 export async function startServer(options: ServerOptions & { logger?: Logger } = {}): Promise<RunningServer> {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
@@ -90,9 +105,22 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   const store = Store.open(dataDir, {
     guard: new DiskGuard(dataDir, limitSettings.minFreeDiskBytes, logger),
     walSizeLimitBytes: limitSettings.walSizeLimitBytes,
+    outbox: o.store?.postgresUrl !== undefined,
   });
   const closed = store.closeDanglingCalls(Date.now());
   if (closed > 0) logger.info({ records: closed }, 'closed call records left open by the last run');
+  // Cluster mode: PostgreSQL gets every shared write through the store's outbox (write-behind).
+  let sharedStore: SharedStore | undefined;
+  if (o.store?.postgresUrl !== undefined) {
+    try {
+      sharedStore = await openSharedStore(o.store.postgresUrl, store, logger, {
+        replicator: o.store.outboxLimit !== undefined ? { maxQueued: o.store.outboxLimit } : {},
+      });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
 
   for (const app of options.apps ?? []) store.upsertApp(app);
   let devApp: AppRow | null = null;
@@ -104,6 +132,8 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   const apps = new Map(store.listApps().map((a) => [a.appID, a]));
 
   const accountStore = AccountStore.open(resolve(o.dataDir));
+  // Cluster mode: user tokens are signed with the cluster's one key, so they are good on every node.
+  if (sharedStore) await adoptSharedSigningKey(sharedStore, accountStore, logger);
   // One brute-force guard for every credential (app secret, user token, password, one-time code).
   const limits = new Limits(limitSettings, logger);
   let userAuth: UserAuth;
@@ -120,6 +150,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     );
   } catch (err) {
     accountStore.close();
+    await sharedStore?.close();
     await store.close();
     throw err;
   }
@@ -130,6 +161,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
       media = await createMediaPlane(o.media ?? {}, logger);
     } catch (err) {
       accountStore.close();
+      await sharedStore?.close();
       await store.close();
       throw err;
     }
@@ -171,6 +203,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     await media?.close();
     userAuth.close();
     accountStore.close();
+    await sharedStore?.close();
     await store.close();
     throw new Error(`TLS certificate or key unusable: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
@@ -189,6 +222,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
       log: logger,
       graceMs: o.graceMs,
       sessionLimits: transportLimits,
+      ...(sharedStore ? { shared: sharedStore } : {}),
     });
   }
   const guard = new UpgradeGuard({
@@ -214,6 +248,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     limits,
     transport: transportLimits,
     guard,
+    sharedStore: sharedStore ?? null,
     cluster,
   });
   if (cluster) {
@@ -225,6 +260,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
       await media?.close();
       userAuth.close();
       accountStore.close();
+      await sharedStore?.close();
       await store.close();
       throw err;
     }
@@ -252,6 +288,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     logger,
     cluster,
     userAuth: o.userAuth,
+    ...(sharedStore ? { sharedStore } : {}),
     accounts: {
       add: (a) => userAuth.add(a),
       disable: (appID, UID) => userAuth.disable(appID, UID),
@@ -285,6 +322,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
         await media?.close();
         userAuth.close();
         accountStore.close();
+        await sharedStore?.close();
         await store.close();
         logger.info({ url }, 'server closed');
       })();

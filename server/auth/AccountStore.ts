@@ -89,6 +89,13 @@ export class AccountStore {
     return this.signingKey();
   }
 
+  /** Replaces the token signing key (cluster mode: every node takes the one kept in PostgreSQL). */
+  setSigningKey(secret: Uint8Array): void {
+    this.#db
+      .prepare('INSERT OR REPLACE INTO server_keys (name, secret) VALUES (?, ?)')
+      .run('userToken', Buffer.from(secret));
+  }
+
   get(appID: string, UID: string): (AccountRow & { hash: string }) | undefined {
     const row = this.#db
       .prepare(

@@ -4,8 +4,8 @@ import type { ServerLimits } from '../config.js';
 import type { Session } from '../Session.js';
 import { LoginThrottle } from './LoginThrottle.js';
 import { memoryBackend, type RateLimit, type RateLimitBackend } from './RateLimit.js';
-import { refusal } from './refusal.js';
 import { RequestBudget } from './RequestBudget.js';
+import { refusal } from './refusal.js';
 import { SampledLog } from './SampledLog.js';
 
 const userKey = (appID: string, UID: string) => `${appID}\u0000${UID}`;

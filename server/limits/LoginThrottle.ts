@@ -1,8 +1,8 @@
 import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
 import { type CRVideoError, SdkErr } from '../../protocol/index.js';
-import { refusal } from './refusal.js';
 import type { RateLimit, RateLimitBackend } from './RateLimit.js';
+import { refusal } from './refusal.js';
 
 export interface LoginThrottleOptions {
   /** Failures before back-off starts, per account and per address. */

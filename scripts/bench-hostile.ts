@@ -1,4 +1,4 @@
-// npm run bench:hostile -- [--seconds S] [--rate R] [--only WORDS] [--source] [--attacker-nice N]
+// npm run bench:hostile -- [--seconds S] [--rate R] [--only WORDS] [--source] [--attacker-nice N] [--server-flags=FLAGS]
 // Starts the real server in its own process (default settings, signaling only) and measures one
 // legitimate call cycle (call → ring → accept → hang up, paced at R cycles/s) first on a quiet
 // server, then while each family of attack runs for S seconds:
@@ -31,6 +31,8 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '25' },
     /** Niceness of the attacker processes (0: same priority as the server and the measured client). */
     'attacker-nice': { type: 'string', default: '0' },
+    /** Space-separated Node options for the server process, e.g. --server-flags=--trace-gc or "--cpu-prof --cpu-prof-dir=/tmp/p". */
+    'server-flags': { type: 'string', default: '' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -248,6 +250,11 @@ async function main(): Promise<void> {
       // the per-address socket cap (the socket flood comes from other addresses and still meets the cap).
       ['--data', dataDir, '--no-media', '--app', `${APP.appID}:${APP.appSecret}`, '--limit', 'socketsPerAddress=400'],
       values.source ? 'source' : 'dist',
+      {
+        nodeArgs: values['server-flags'].split(' ').filter(Boolean),
+        // --trace-gc and similar flags print to stdout: shown on stderr, after the banner.
+        ...(values['server-flags'] ? { onOutput: (t: string) => process.stderr.write(t) } : {}),
+      },
     );
     current = server;
     const { url, child } = server;

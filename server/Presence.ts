@@ -71,12 +71,27 @@ interface AppState {
   readonly subscribers: Set<Session>;
   /** Users with at least one session. */
   online: number;
+  /** Statuses not sent yet: the latest serialised state of each user that changed (null: none). */
+  changed: Map<string, JsonOf<UserStatus>> | null;
+}
+
+/** One batch of statuses being written to the subscribers it was gathered for, FANOUT_SLICE at a time. */
+interface FanoutJob {
+  readonly app: AppState;
+  readonly statuses: JsonOf<UserStatus>[];
+  readonly subscribers: Session[];
+  next: number;
 }
 
 /** Subscribers written to per turn of the event loop (the rest on the next turn). */
 const FANOUT_SLICE = 32;
-/** Status changes are gathered this long before they go out, so each subscriber gets them in one write. */
-const FANOUT_DELAY_MS = 50;
+/**
+ * Status changes are gathered this long before they go out, so each subscriber gets them in one write:
+ * while statuses keep changing, each subscriber gets at most 1000 / FANOUT_DELAY_MS writes a second.
+ * At 50 ms, 300 subscribers of an app whose users kept calling cost 6,000 socket writes a second, the
+ * largest part of the server's time in the presence storm of `npm run bench:hostile`.
+ */
+const FANOUT_DELAY_MS = 200;
 
 /**
  * Who is online, per app, and their status (0 offline, 1 online, 2 busy, 3 in a room, plus DND).
@@ -89,8 +104,10 @@ export class Presence {
   readonly #log: Logger;
   readonly #pending = new Set<LiveUser>();
   readonly #unfollow: (() => void)[] = [];
-  /** Status notifications not sent yet: per subscriber, the latest serialised status of each user that changed. */
-  readonly #outgoing = new Map<Session, Map<string, JsonOf<UserStatus>>>();
+  /** Apps with statuses not sent yet (their `changed`). */
+  readonly #changedApps = new Set<AppState>();
+  /** Batches being written, oldest first (a subscriber gets them in the order they were gathered). */
+  readonly #jobs: FanoutJob[] = [];
   #draining: NodeJS.Timeout | NodeJS.Immediate | null = null;
   #localChange: ((appID: string, UID: string) => void) | null = null;
 
@@ -103,7 +120,7 @@ export class Presence {
   #app(appID: string): AppState {
     let app = this.#apps.get(appID);
     if (!app) {
-      app = { users: new Map(), subscribers: new Set(), online: 0 };
+      app = { users: new Map(), subscribers: new Set(), online: 0, changed: null };
       this.#apps.set(appID, app);
     }
     return app;
@@ -275,38 +292,43 @@ export class Presence {
     u.flush = null;
     this.#pending.delete(u);
     u.sentAt = Date.now();
-    const subscribers = this.#app(u.appID).subscribers;
-    if (subscribers.size > 0) {
-      // Serialised once for every subscriber. Sent a moment later, after the request that caused it is
-      // answered, as one write per subscriber carrying every user that changed meanwhile (the last
-      // state of each): a storm of changes costs each subscriber a few writes a second, and a call
-      // that rings meanwhile never waits behind thousands of sends.
-      const json = jsonOf(Presence.#toWire(u));
-      for (const s of subscribers) {
-        let mine = this.#outgoing.get(s);
-        if (!mine) {
-          mine = new Map();
-          this.#outgoing.set(s, mine);
-        }
-        mine.set(u.UID, json);
-      }
+    const app = this.#app(u.appID);
+    if (app.subscribers.size > 0) {
+      // Serialised once for every subscriber, and gathered once per app (every subscriber of the app
+      // gets the same batch; nothing is kept per subscriber). Sent a moment later, after the request
+      // that caused it is answered, as one write per subscriber carrying every user that changed
+      // meanwhile (the last state of each): a storm of changes costs each subscriber a few writes a
+      // second, and a call that rings meanwhile never waits behind thousands of sends.
+      app.changed ??= new Map();
+      app.changed.set(u.UID, jsonOf(Presence.#toWire(u)));
+      this.#changedApps.add(app);
       if (!this.#draining) this.#draining = setTimeout(() => this.#drain(), FANOUT_DELAY_MS);
     }
     this.#forgetIfIdle(u);
   }
 
-  /** Sends the pending status notifications of up to FANOUT_SLICE subscribers, then yields to the event loop. */
+  /** Sends the pending status notifications to up to FANOUT_SLICE subscribers, then yields to the event loop. */
   #drain(): void {
     this.#draining = null;
+    // What changed since the last batch goes to the app's subscribers of now.
+    for (const app of this.#changedApps) {
+      if (app.changed && app.subscribers.size > 0)
+        this.#jobs.push({ app, statuses: [...app.changed.values()], subscribers: [...app.subscribers], next: 0 });
+      app.changed = null;
+    }
+    this.#changedApps.clear();
     let n = 0;
-    for (const [s, statuses] of this.#outgoing) {
-      if (n++ >= FANOUT_SLICE) {
-        this.#draining = setImmediate(() => this.#drain());
-        return;
+    for (let job = this.#jobs[0]; job; job = this.#jobs[0]) {
+      while (job.next < job.subscribers.length) {
+        if (n++ >= FANOUT_SLICE) {
+          this.#draining = setImmediate(() => this.#drain());
+          return;
+        }
+        const s = job.subscribers[job.next++] as Session;
+        // Unsubscribed (or ended) since the change: it no longer wants it.
+        if (!s.ended && job.app.subscribers.has(s)) s.notifyAllJSON('userStatus', job.statuses);
       }
-      this.#outgoing.delete(s);
-      // Unsubscribed (or ended) since the change: it no longer wants it.
-      if (!s.ended && this.#apps.get(s.appID)?.subscribers.has(s)) s.notifyAllJSON('userStatus', statuses.values());
+      this.#jobs.shift();
     }
   }
 
@@ -349,7 +371,9 @@ export class Presence {
       clearImmediate(this.#draining as NodeJS.Immediate);
     }
     this.#draining = null;
-    this.#outgoing.clear();
+    for (const app of this.#changedApps) app.changed = null;
+    this.#changedApps.clear();
+    this.#jobs.length = 0;
   }
 
   one(appID: string, UID: string): UserStatus | undefined {

@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws';
 import type { NotificationData, NotificationFrame, NotificationName, ResponseFrame } from '../protocol/index.js';
 import { contained } from './contain.js';
 import type { LongTimeout } from './longTimeout.js';
+import { Outbox } from './Outbox.js';
 import { sendBounded } from './sendBounded.js';
 
 /** JSON text of a `T` (what `jsonOf` returns): lets a fan-out serialise once and stay typed. */
@@ -76,8 +77,7 @@ export class Session {
   #tokenTimers: LongTimeout[] = [];
   #socket: WebSocket | null = null;
   #seq = 0;
-  readonly #outbox: { seq: number; text: string }[] = [];
-  #outboxBytes = 0;
+  readonly #outbox: Outbox;
   readonly #answered = new Map<number, Answered>();
   #answeredBytes = 0;
   readonly #limits: SessionLimits;
@@ -94,6 +94,7 @@ export class Session {
     this.resumeToken = ids?.resumeToken ?? randomBytes(24).toString('base64url');
     this.#remote = ids?.remote ?? null;
     this.#limits = limits;
+    this.#outbox = new Outbox(OUTBOX_SIZE, limits.replayBytes);
     this.appID = appID;
     this.UID = UID;
     this.#nickname = nickname;
@@ -170,13 +171,12 @@ export class Session {
 
   /** The session moved to another node (a resume there): from now on this object forwards to it. */
   becomeRemote(route: RemoteRoute, lastSeq: number): SessionHandover {
-    const frames = this.#outbox.filter((f) => f.seq > lastSeq);
+    const frames = this.#outbox.since(lastSeq);
     const handover = { seq: this.#seq, frames, callWaiting: this.#callWaiting, nickname: this.#nickname };
     this.stopGrace();
     this.setTokenTimers([]);
     this.#socket = null;
-    this.#outbox.length = 0;
-    this.#outboxBytes = 0;
+    this.#outbox.clear();
     this.#remote = route;
     return handover;
   }
@@ -188,10 +188,7 @@ export class Session {
     if (h) {
       this.#callWaiting = h.callWaiting;
       this.#nickname = h.nickname;
-      for (const f of h.frames) {
-        this.#outbox.push(f);
-        this.#outboxBytes += f.text.length;
-      }
+      for (const f of h.frames) this.#outbox.storeText(f.seq, f.text);
     }
   }
 
@@ -200,7 +197,9 @@ export class Session {
     if (this.#ended) return;
     if (this.#remote) return this.#remote.deliver(this, name, data);
     const frame: NotificationFrame = { t: 'ntf', seq: ++this.#seq, name, data };
-    this.#queue(frame.seq, JSON.stringify(frame));
+    const text = JSON.stringify(frame);
+    this.#outbox.storeText(frame.seq, text);
+    this.#send(text);
   }
 
   /**
@@ -211,7 +210,10 @@ export class Session {
     if (this.ended) return;
     if (this.#remote) return this.#remote.deliver(this, name, JSON.parse(dataJSON));
     const seq = ++this.#seq;
-    this.#queue(seq, `{"t":"ntf","seq":${seq},"name":${JSON.stringify(name)},"data":${dataJSON}}`);
+    const text = Outbox.frame(seq, name, dataJSON);
+    // Kept as the shared data, not this frame: the text dies young once written.
+    this.#outbox.store(seq, name, dataJSON, text.length);
+    this.#send(text);
   }
 
   /** `notifyJSON` for several notifications, written to the socket together (one system call, not one each). */
@@ -226,21 +228,9 @@ export class Session {
     }
   }
 
-  #queue(seq: number, text: string): void {
-    this.#outbox.push({ seq, text });
-    this.#outboxBytes += text.length;
-    while (
-      this.#outbox.length > OUTBOX_SIZE ||
-      (this.#outboxBytes > this.#limits.replayBytes && this.#outbox.length > 1)
-    ) {
-      this.#outboxBytes -= this.#outbox.shift()?.text.length ?? 0;
-    }
-    this.#send(text);
-  }
-
   /** Bytes held for replay after a resume (tests check the bound). */
   get replayBytes(): number {
-    return this.#outboxBytes;
+    return this.#outbox.bytes;
   }
 
   /**
@@ -282,9 +272,9 @@ export class Session {
   /** Binds a (new) socket and replays what the client has not seen. False when the gap is too old to replay. */
   attach(socket: WebSocket, lastSeq: number): boolean {
     this.#socket = socket;
-    const first = this.#outbox[0];
-    if (lastSeq < this.#seq && first && first.seq > lastSeq + 1) return false;
-    for (const frame of this.#outbox) if (frame.seq > lastSeq) this.#send(frame.text);
+    const first = this.#outbox.firstSeq;
+    if (lastSeq < this.#seq && first !== undefined && first > lastSeq + 1) return false;
+    for (const frame of this.#outbox.since(lastSeq)) this.#send(frame.text);
     return true;
   }
 

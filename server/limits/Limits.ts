@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
-import { CRVideoError, SdkErr } from '../../protocol/index.js';
+import { SdkErr } from '../../protocol/index.js';
 import type { ServerLimits } from '../config.js';
 import type { Session } from '../Session.js';
 import { LoginThrottle } from './LoginThrottle.js';
 import { memoryBackend, type RateLimit, type RateLimitBackend } from './RateLimit.js';
 import { RequestBudget } from './RequestBudget.js';
+import { refusal } from './refusal.js';
 import { SampledLog } from './SampledLog.js';
 
 const userKey = (appID: string, UID: string) => `${appID}\u0000${UID}`;
@@ -82,7 +83,7 @@ export class Limits {
     if (r.allowed) return;
     const secs = Math.max(1, Math.ceil(r.msBeforeNext / 1000));
     this.#refused(s, what, { points: limit.rule.points, windowMs: limit.rule.durationMs });
-    throw new CRVideoError(
+    throw refusal(
       SdkErr.CFG_RESTRICTED,
       `${what}: over ${limit.rule.points} per ${limit.rule.durationMs / 1000} s, retry in ${secs} s`,
     );
@@ -117,7 +118,7 @@ export class Limits {
     if (failed && failed.consumed >= this.#l.failedCallsPerUser) {
       const secs = Math.max(1, Math.ceil(failed.msBeforeNext / 1000));
       this.#refused(s, 'failed calls', { points: this.#l.failedCallsPerUser, windowMs: this.#l.failedCallWindowMs });
-      throw new CRVideoError(
+      throw refusal(
         SdkErr.CFG_RESTRICTED,
         `failed calls: over ${this.#l.failedCallsPerUser} per ${this.#l.failedCallWindowMs / 1000} s, retry in ${secs} s`,
       );
@@ -126,7 +127,7 @@ export class Limits {
     if (cool && !cool.allowed) {
       const secs = Math.max(1, Math.ceil(cool.msBeforeNext / 1000));
       this.#refused(s, 'calls after rejections', { callee: calleeUID });
-      throw new CRVideoError(
+      throw refusal(
         SdkErr.CFG_RESTRICTED,
         `calls to ${calleeUID.slice(0, 64)}: rejected ${this.#l.rejectsBeforeCooldown} times, retry in ${secs} s`,
       );
@@ -134,7 +135,7 @@ export class Limits {
     const outgoing = outgoingNow();
     if (outgoing >= this.#l.outgoingCallsPerUser) {
       this.#refused(s, 'outgoing calls', { outgoing });
-      throw new CRVideoError(
+      throw refusal(
         SdkErr.CFG_RESTRICTED,
         `outgoing calls: at most ${this.#l.outgoingCallsPerUser} at once, hang one up first`,
       );

@@ -1,7 +1,8 @@
 import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
-import { CRVideoError, SdkErr } from '../../protocol/index.js';
+import { type CRVideoError, SdkErr } from '../../protocol/index.js';
 import type { RateLimit, RateLimitBackend } from './RateLimit.js';
+import { refusal } from './refusal.js';
 
 export interface LoginThrottleOptions {
   /** Failures before back-off starts, per account and per address. */
@@ -121,7 +122,7 @@ export class LoginThrottle {
   #refuse(code: number, kind: Kind, keys: LoginKeys, ms: number): CRVideoError {
     const secs = Math.max(1, Math.ceil(ms / 1000));
     this.#log.debug({ kind, ...keys, code, retryInS: secs }, 'login throttled');
-    return new CRVideoError(
+    return refusal(
       code,
       code === SdkErr.SEVICE_NOTENABLED
         ? `too many failed logins for this ${kind}: locked out, retry in ${secs} s`

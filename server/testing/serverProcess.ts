@@ -16,6 +16,8 @@ const ROOT = join(import.meta.dirname, '..', '..');
 export interface SpawnOptions {
   /** Receives everything the server prints after its banner (its pino log lines); without it that is dropped. */
   onOutput?: (text: string) => void;
+  /** Node options for the server process (e.g. `--trace-gc`, `--cpu-prof`), placed before its entry. */
+  nodeArgs?: string[];
 }
 
 /**
@@ -29,11 +31,15 @@ export async function spawnServer(
   opts: SpawnOptions = {},
 ): Promise<ServerProcess> {
   const cli = entry === 'dist' ? [join(ROOT, 'dist/server/cli.js')] : ['--import', 'tsx', join(ROOT, 'server/cli.ts')];
-  const child = spawn(process.execPath, [...cli, '--port', '0', '--user-auth', 'none', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, CRVIDEO_LOG_LEVEL: 'warn' },
-  });
+  const child = spawn(
+    process.execPath,
+    [...(opts.nodeArgs ?? []), ...cli, '--port', '0', '--user-auth', 'none', ...args],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, CRVIDEO_LOG_LEVEL: 'warn' },
+    },
+  );
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {

@@ -333,6 +333,8 @@ async function sqliteRun(): Promise<Run> {
     [
       ...['--data', dataDir, '--no-media', '--app', `${APP.appID}:${APP.appSecret}`],
       ...['--limit', `socketsPerAddress=${USERS + 100}`],
+      // The same as the cluster nodes (server/testing/cluster.ts): every client here shares 127.0.0.1.
+      ...['--limit', 'requestsPerAddressPerSecond=1000000', '--limit', 'guestRequestsPerAddressPerSecond=1000000'],
     ],
     'dist',
   );

@@ -34,6 +34,7 @@ import {
   idsOf,
   LiveCallsArgs,
   LiveCallsReply,
+  parseJsonWith,
   type SerializedRoutes,
   SessionRecord,
 } from './messages.js';
@@ -243,7 +244,7 @@ export class Cluster implements SessionsCluster {
     this.assertUp();
     this.bus.roundTrips++;
     const text = await this.bus.cmd.get(keys.session(token));
-    const rec = text === null ? null : parseWith(SessionRecord, text);
+    const rec = text === null ? null : parseJsonWith(SessionRecord, text);
     if (!rec || rec.node === this.nodeId) throw new CRVideoError(SdkErr.NOT_LOGIN, 'session unknown');
     let handover: SessionHandover;
     let routes: Routes | null = null;
@@ -436,7 +437,7 @@ export class Cluster implements SessionsCluster {
       const all = await this.bus.cmd.hgetall(keys.presence(node));
       const seen = new Set<string>();
       for (const [key, json] of Object.entries(all)) {
-        const c = parseWith(ContributionSchema, json);
+        const c = parseJsonWith(ContributionSchema, json);
         const [appID, UID] = key.split('\u0000');
         if (!c || appID === undefined || UID === undefined) continue;
         seen.add(key);
@@ -799,18 +800,6 @@ export class Cluster implements SessionsCluster {
 
 function userKey(appID: string, UID: string): string {
   return `${appID}\u0000${UID}`;
-}
-
-function parseWith<T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
-  text: string,
-): T | null {
-  try {
-    const r = schema.safeParse(JSON.parse(text));
-    return r.success ? r.data : null;
-  } catch {
-    return null;
-  }
 }
 
 function serializeRoutes(r: Routes): SerializedRoutes {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { CRVideoError, SdkErr } from '../../protocol/index.js';
 import { contained } from '../contain.js';
 import { EnhancedEventEmitter } from '../EnhancedEventEmitter.js';
-import { BusMessage, NodeInfo, type RpcMethod } from './messages.js';
+import { BusMessage, NodeInfo, parseJsonWith, type RpcMethod } from './messages.js';
 
 /** Redis keys and channels of the cluster (one prefix, so one Redis may serve other things too). */
 export const keys = {
@@ -167,7 +167,7 @@ export class ClusterBus extends EnhancedEventEmitter<ClusterBusEvents> {
     members.forEach((node, i) => {
       const text = beats[i];
       if (!text) return;
-      const parsed = safeJson(text, NodeInfo);
+      const parsed = parseJsonWith(NodeInfo, text);
       if (!parsed) return;
       seen.add(node);
       const before = this.#alive.get(node);
@@ -304,17 +304,5 @@ export class ClusterBus extends EnhancedEventEmitter<ClusterBusEvents> {
     }
     this.cmd.disconnect();
     this.#sub.disconnect();
-  }
-}
-
-function safeJson<T>(
-  text: string,
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
-): T | null {
-  try {
-    const r = schema.safeParse(JSON.parse(text));
-    return r.success ? r.data : null;
-  } catch {
-    return null;
   }
 }

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { SdkErr } from '../../protocol/index.js';
+import type { ServerOptions } from '../index.js';
 import { CutProxy } from '../testing/CutProxy.js';
 import { startRedis, type TestRedis } from '../testing/cluster.js';
 import {
@@ -18,25 +19,21 @@ import {
   type TestServer,
 } from '../testing/fixtures.js';
 
-describe('cluster: three nodes on one Redis', () => {
+/** Three in-process nodes on a fresh Redis (fast heartbeats), and their clean-up between and after tests. */
+function threeNodes(ids: string[], opts: ServerOptions): { redis: () => TestRedis; nodes: () => TestServer[] } {
   let redis: TestRedis;
   let nodes: TestServer[] = [];
-  let A: TestServer;
-  let B: TestServer;
-  let C: TestServer;
-
   before(async () => {
     redis = await startRedis();
     nodes = [];
-    for (const nodeId of ['a', 'b', 'c']) {
+    for (const nodeId of ids) {
       nodes.push(
         await startTestServer({
-          callTimeoutMs: 1500,
+          ...opts,
           cluster: { redisUrl: redis.url, nodeId, heartbeatMs: 200, nodeTimeoutMs: 800 },
         }),
       );
     }
-    [A, B, C] = nodes as [TestServer, TestServer, TestServer];
     // Every node has seen every other one beat.
     await sleep(500);
   });
@@ -47,6 +44,17 @@ describe('cluster: three nodes on one Redis', () => {
   afterEach(async () => {
     closeClients();
     await sleep(100);
+  });
+  return { redis: () => redis, nodes: () => nodes };
+}
+
+describe('cluster: three nodes on one Redis', () => {
+  const cluster = threeNodes(['a', 'b', 'c'], { callTimeoutMs: 1500 });
+  let A: TestServer;
+  let B: TestServer;
+  let C: TestServer;
+  before(() => {
+    [A, B, C] = cluster.nodes() as [TestServer, TestServer, TestServer];
   });
 
   test('presence: a user of node A is online on node B within 1 s, with DND, and offline after logout', async () => {
@@ -215,33 +223,15 @@ describe('cluster: three nodes on one Redis', () => {
 });
 
 describe('cluster: several devices per user across nodes, and hostile messages between nodes', () => {
-  let redis: TestRedis;
-  let nodes: TestServer[] = [];
-
-  before(async () => {
-    redis = await startRedis();
-    nodes = [];
-    for (const nodeId of ['m1', 'm2', 'm3']) {
-      nodes.push(
-        await startTestServer({
-          multiDevice: true,
-          cluster: { redisUrl: redis.url, nodeId, heartbeatMs: 200, nodeTimeoutMs: 800 },
-        }),
-      );
-    }
-    await sleep(500);
-  });
-  after(async () => {
-    for (const n of nodes) await n.dispose();
-    await redis.stop();
-  });
-  afterEach(async () => {
-    closeClients();
-    await sleep(100);
-  });
+  const cluster = threeNodes(['m1', 'm2', 'm3'], { multiDevice: true });
+  const nodes = {
+    get list() {
+      return cluster.nodes();
+    },
+  };
 
   test('multiDevice: every device on every node rings; the first answer wins; the others are told', async () => {
-    const [m1, m2, m3] = nodes as [TestServer, TestServer, TestServer];
+    const [m1, m2, m3] = nodes.list as [TestServer, TestServer, TestServer];
     const caller = await login(m1, 'mdcaller');
     const phone = await login(m2, 'md');
     const laptop = await login(m3, 'md');
@@ -262,7 +252,7 @@ describe('cluster: several devices per user across nodes, and hostile messages b
   });
 
   test('call waiting across nodes: a device that turned it on rings while in a call elsewhere', async () => {
-    const [m1, m2, m3] = nodes as [TestServer, TestServer, TestServer];
+    const [m1, m2, m3] = nodes.list as [TestServer, TestServer, TestServer];
     const first = await login(m1, 'cw-first');
     const second = await login(m3, 'cw-second');
     const waiter = await login(m2, 'cw-waiter', undefined, { params: { callWaiting: true } });
@@ -276,9 +266,9 @@ describe('cluster: several devices per user across nodes, and hostile messages b
   });
 
   test('garbage, malformed and forged messages on the cluster channels are dropped; the nodes go on', async () => {
-    const [m1, m2] = nodes as [TestServer, TestServer];
+    const [m1, m2] = nodes.list as [TestServer, TestServer];
     const { Redis } = await import('ioredis');
-    const evil = new Redis(redis.url);
+    const evil = new Redis(cluster.redis().url);
     try {
       const junk = [
         'not json',

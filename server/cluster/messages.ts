@@ -129,3 +129,16 @@ export function idsOf(v: unknown): { meetID?: number | undefined; callID?: strin
   const r = Ids.safeParse(v);
   return r.success ? r.data : {};
 }
+
+/** Parses JSON text and checks it against `schema`: the value, or null when either fails (never throws). */
+export function parseJsonWith<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+  text: string,
+): T | null {
+  try {
+    const r = schema.safeParse(JSON.parse(text));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+}

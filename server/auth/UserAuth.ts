@@ -107,7 +107,10 @@ export class UserAuth {
     } catch (err) {
       // Logged once per outage, then every 30 polls.
       if (this.#pollFailures++ % 30 === 0)
-        this.#log.warn({ err: err instanceof Error ? err.message : String(err) }, 'disabled-user watch: store unreachable');
+        this.#log.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'disabled-user watch: store unreachable',
+        );
     } finally {
       this.#polling = false;
     }

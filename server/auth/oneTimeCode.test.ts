@@ -40,7 +40,12 @@ test('a code expires after its minutes', async () => {
 test('two sign-ins racing with one code: exactly one wins, also through a second store connection', async () => {
   const code = await auth.issueCode({ appID: 'app', UID: 'pat' });
   const other = AccountStore.open(dir);
-  const auth2 = new UserAuth(sqliteAccounts(other), other.signingKey(), { mode: 'accounts' }, pino({ level: 'silent' }));
+  const auth2 = new UserAuth(
+    sqliteAccounts(other),
+    other.signingKey(),
+    { mode: 'accounts' },
+    pino({ level: 'silent' }),
+  );
   try {
     const results = await Promise.allSettled([
       auth.verifyCode('app', 'pat', code, '10.0.0.1'),

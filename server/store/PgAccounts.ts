@@ -43,11 +43,9 @@ export class PgAccounts implements AccountBackend {
   list(appID?: string): Promise<AccountRow[]> {
     return appID === undefined
       ? this.#pg.query<AccountRow>('listing accounts', `SELECT ${ROW} FROM accounts ORDER BY app_id, uid`, [])
-      : this.#pg.query<AccountRow>(
-          'listing accounts',
-          `SELECT ${ROW} FROM accounts WHERE app_id = $1 ORDER BY uid`,
-          [appID],
-        );
+      : this.#pg.query<AccountRow>('listing accounts', `SELECT ${ROW} FROM accounts WHERE app_id = $1 ORDER BY uid`, [
+          appID,
+        ]);
   }
 
   async upsert(appID: string, UID: string, nickname: string, hash: string): Promise<void> {

@@ -14,6 +14,8 @@ import { type Logger, pino } from 'pino';
 import { type CRVideoClient, md5Hex, SdkErr, type UserTokenResult } from '../../sdk/index.js';
 import { type RunningServer, startServer } from '../index.js';
 import { callAndAccept, closeClients, newClient, next, sleep, TEST_APP } from '../testing/fixtures.js';
+import { PgAccounts } from './PgAccounts.js';
+import { PgStore } from './PgStore.js';
 import { startTestPostgres, type TestPostgres } from './testPg.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -142,6 +144,32 @@ describe('accounts shared by every node (PostgreSQL)', () => {
         `round ${round}`,
       );
       closeClients();
+    }
+  });
+
+  test('one code taken through two connection pools at once, 50 times: exactly one taker each time', async () => {
+    const silent = pino({ level: 'silent' });
+    const [p1, p2] = await Promise.all([PgStore.open(url, silent), PgStore.open(url, silent)]);
+    try {
+      const [x, y] = [new PgAccounts(p1), new PgAccounts(p2)];
+      await x.upsert(APP, 'racer', 'racer', 'unused-hash');
+      let wins = 0;
+      for (let i = 0; i < 50; i++) {
+        const code = `CODE${String(i).padStart(12, '0')}`;
+        await x.addCode(APP, 'racer', code, Date.now() + 60_000);
+        const taken = await Promise.all([x.takeCode(APP, 'racer', code), y.takeCode(APP, 'racer', code)]);
+        assert.equal(taken.filter(Boolean).length, 1, `round ${i}: ${taken}`);
+        wins++;
+      }
+      assert.equal(wins, 50);
+      // An expired code is refused, and so is a code of another user.
+      await x.addCode(APP, 'racer', 'EXPIRED000000000', Date.now() - 1);
+      assert.equal(await y.takeCode(APP, 'racer', 'EXPIRED000000000'), false);
+      await x.addCode(APP, 'racer', 'MINE000000000000', Date.now() + 60_000);
+      assert.equal(await y.takeCode(APP, 'someone-else', 'MINE000000000000'), false);
+      assert.equal(await y.takeCode(APP, 'racer', 'MINE000000000000'), true);
+    } finally {
+      await Promise.all([p1.close(), p2.close()]);
     }
   });
 

@@ -1,5 +1,5 @@
 // Small pieces the benchmarks share: a percentile, and SDK clients with one pending wait per callback.
-import { type CRVideoClient, createCRVideo } from '../sdk/index.js';
+import { type CRVideoClient, createCRVideo, type WebSocketCtor } from '../sdk/index.js';
 
 /** The p-th percentile of xs (NaN when empty). */
 export function pct(xs: number[], p: number): number {
@@ -19,9 +19,18 @@ export function wait(c: CRVideoClient, name: string): Promise<unknown[]> {
   });
 }
 
-/** A quiet SDK client for benchmarks: long timeouts, no logs, its callbacks reachable through `wait`. */
-export function client(url: string): CRVideoClient {
-  const c = createCRVideo({ serverAddr: url, requestTimeoutMs: 30_000, heartbeatMs: 60_000, log: () => undefined });
+/**
+ * A quiet SDK client for benchmarks: long timeouts, no logs, its callbacks reachable through `wait`.
+ * `WebSocket`: another socket implementation (the cluster bench's records which node it reached).
+ */
+export function client(url: string, o: { WebSocket?: WebSocketCtor } = {}): CRVideoClient {
+  const c = createCRVideo({
+    serverAddr: url,
+    requestTimeoutMs: 30_000,
+    heartbeatMs: 60_000,
+    log: () => undefined,
+    ...(o.WebSocket ? { WebSocket: o.WebSocket } : {}),
+  });
   const mine = new Map<string, Waiter>();
   waiters.set(c, mine);
   c.$core.onEmit((name, args) => {

@@ -205,8 +205,9 @@ export class Cluster implements SessionsCluster {
    * this node's store (from PostgreSQL when there is one, else from Redis).
    */
   async knowUser(appID: string, UID: string): Promise<boolean> {
-    const { store, shared } = this.#d;
-    if (store.getUser(appID, UID)) return true;
+    const { store, shared, presence } = this.#d;
+    // Online somewhere: known (no store read on the hot path of a call).
+    if ((presence.peek(appID, UID)?.sessions.size ?? 0) > 0 || store.getUser(appID, UID)) return true;
     if (shared?.loadUser && (await shared.loadUser(appID, UID))) return true;
     if (!this.bus.up) return false;
     this.bus.roundTrips++;

@@ -436,7 +436,16 @@ describe('PostgreSQL store (cluster mode)', () => {
       );
       assert.deepEqual(
         tables.map((t) => t.tablename),
-        ['call_records', 'room_access', 'rooms', 'server_keys', 'users'],
+        [
+          'accounts',
+          'call_records',
+          'one_time_codes',
+          'refresh_tokens',
+          'room_access',
+          'rooms',
+          'server_keys',
+          'users',
+        ],
       );
     } finally {
       await Promise.all(stores.map((s) => s.close()));

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { CRVideoError, type ResponseData, SdkErr } from '../../protocol/index.js';
 import type { TokenClaims } from '../Auth.js';
 import { addressKey, type LoginAttempt, type LoginThrottle } from '../limits/LoginThrottle.js';
+import { isUnavailable } from '../store/PgStore.js';
 import type { AccountBackend } from './AccountBackend.js';
 import type { AccountRow } from './AccountStore.js';
 import { CODE_MINUTES, newOneTimeCode, normalizeOneTimeCode } from './OneTimeCode.js';
@@ -50,6 +51,11 @@ export class UserAuth {
   /** Disables the watch has already reported (key → updatedAt), kept while a poll may see them again. */
   readonly #seen = new Map<string, number>();
   #pollFailures = 0;
+  /**
+   * Users this node saw enabled (key → when), forgotten when the watch reports them disabled: while the
+   * store is unreachable their user tokens are still taken (a signed-in user renewing keeps going).
+   */
+  readonly #knownEnabled = new Map<string, number>();
 
   /**
    * `store`: this node's SQLite (`sqliteAccounts`) or PostgreSQL shared by the cluster (`PgAccounts`);
@@ -123,6 +129,7 @@ export class UserAuth {
   }
 
   #emitDisabled(appID: string, UID: string): void {
+    this.#knownEnabled.delete(`${appID}\u0000${UID}`);
     for (const fn of this.#listeners) fn(appID, UID);
   }
 
@@ -158,6 +165,7 @@ export class UserAuth {
         }
         if (!acct || !ok) throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, 'wrong user ID or password');
         if (acct.disabled) throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, 'this user is disabled');
+        this.#knownEnabled.set(`${appID}\u0000${UID}`, Date.now());
         if (byCode) this.#log.info({ appID, UID, address }, 'one-time code used');
       }
     } catch (err) {
@@ -214,10 +222,24 @@ export class UserAuth {
     return { appID, UID, token, tokenExp: Math.floor(tokenExp / 1000) * 1000, ...refresh };
   }
 
-  async #assertEnabled(appID: string, UID: string): Promise<void> {
+  async #assertEnabled(appID: string, UID: string, signedToken = false): Promise<void> {
     if (this.mode !== 'accounts') return;
-    const acct = await this.#store.get(appID, UID);
-    if (!acct || acct.disabled) throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, 'this user is disabled');
+    const key = `${appID}\u0000${UID}`;
+    let acct: Awaited<ReturnType<AccountBackend['get']>>;
+    try {
+      acct = await this.#store.get(appID, UID);
+    } catch (err) {
+      // Store unreachable: a token this cluster signed, for a user seen enabled here, is taken.
+      const unreachable = CRVideoError.codeOf(err) === SdkErr.SERVER_EXCEPTION && isUnavailable(err);
+      if (!signedToken || !unreachable || !this.#knownEnabled.has(key)) throw err;
+      this.#log.warn({ appID, UID }, 'user token taken without the disabled check: account store unreachable');
+      return;
+    }
+    if (!acct || acct.disabled) {
+      this.#knownEnabled.delete(key);
+      throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, 'this user is disabled');
+    }
+    this.#knownEnabled.set(key, Date.now());
   }
 
   /** Whether `token` claims to be one this server issued (it is then verified by `verifyUserToken`). */
@@ -245,7 +267,7 @@ export class UserAuth {
       throw new CRVideoError(SdkErr.TOKEN_AUTH_FAILED, 'token invalid', { cause: err });
     }
     try {
-      await this.#assertEnabled(claims.appID, UID);
+      await this.#assertEnabled(claims.appID, UID, true);
     } catch (err) {
       this.#log.info({ appID: claims.appID, UID, sdkErr: CRVideoError.codeOf(err) }, 'user token refused');
       throw err;

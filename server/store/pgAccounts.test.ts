@@ -205,15 +205,25 @@ describe('accounts shared by every node (PostgreSQL)', () => {
     assert.equal((await fail)[0], SdkErr.CUSTOMAUTH_FAILED, 'a token issued before the disable is refused');
   });
 
-  test('PostgreSQL stopped: a sign-in gets 8 (logged), a signed-in call goes on; back, sign-ins work', async () => {
+  test('PostgreSQL stopped: a sign-in gets 8 (logged), a signed-in user renews the token and calls; back, sign-ins work', async () => {
     for (const UID of ['sam', 'ron', 'tia']) await a.accounts.add({ appID: APP, UID, password: `${UID}-password-1` });
     const { c: sam, err } = await loginWith(a, 'sam', 'sam-password-1');
     const { c: ron, err: err2 } = await loginWith(a, 'ron', 'ron-password-1');
     assert.deepEqual([err, err2], [0, 0]);
     const lineOffs: number[] = [];
     for (const x of [sam, ron]) x.CRVideo_LineOff.callback = (code) => void lineOffs.push(code);
+    const token = (await getToken(a, 'sam', 'sam-password-1')).result?.token ?? assert.fail('no token');
     await pgc.stop();
     try {
+      // Sam renews with a token this cluster signed, on the node that saw him enabled.
+      const renewed = next(sam, 'CRVideo_UpdateTokenRslt', 8000);
+      sam.CRVideo_UpdateToken(token);
+      assert.equal((await renewed)[0], 0);
+      // A sign-in by that token on a node that cannot check him: 8.
+      const d = newClient(b);
+      const refused = next(d, 'CRVideo_LoginFail', 8000);
+      d.CRVideo_LoginByToken(token, 'sam', 'sam', '');
+      assert.equal((await refused)[0], SdkErr.SERVER_EXCEPTION);
       assert.equal((await loginWith(b, 'tia', 'tia-password-1')).err, SdkErr.SERVER_EXCEPTION);
       assert.ok(
         logs[1]?.lines.some((l) => l.includes('sign-in refused') && l.includes('"sdkErr":8')),

@@ -80,7 +80,7 @@ export interface MediaServer {
 /** Bundles the browser SDK from the sources and starts a real server with a real media plane. */
 export async function startMediaServer(
   media: MediaPlaneOptions = {},
-  serverOptions: { callTimeoutMs?: number; turn?: TurnOptions; cluster?: ClusterOptions } = {},
+  serverOptions: { callTimeoutMs?: number; graceMs?: number; turn?: TurnOptions; cluster?: ClusterOptions } = {},
   /** More files served beside the app page (path → content). */
   files: Record<string, string> = {},
 ): Promise<MediaServer> {

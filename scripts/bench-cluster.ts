@@ -31,6 +31,8 @@ const { values } = parseArgs({
     'no-postgres': { type: 'boolean' },
     'no-sqlite': { type: 'boolean' },
     quick: { type: 'boolean' },
+    /** Users for the capacity run (scripts/bench-cluster-capacity.ts; 0: none). Default 30,000, 0 with --quick. */
+    capacity: { type: 'string' },
   },
 });
 const QUICK = values.quick ?? false;
@@ -413,6 +415,21 @@ async function main(): Promise<void> {
   }
   console.log(`  load generator event-loop delay p99: ${runs.map((r) => `${r.clientLoopDelayP99Ms} ms`).join(', ')}`);
   console.log(`  machine load average at the end of each run: ${runs.map((r) => r.loadAverage).join(', ')}`);
+  const capacity = Number(values.capacity ?? (QUICK ? 0 : 30_000));
+  if (capacity > 0 && !interrupted) {
+    // Its own processes (several load generators, no balancer: see the script's header); one JSON line back.
+    console.error(`bench:cluster: capacity, ${capacity} users on 3 nodes…`);
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/bench-cluster-capacity.ts', '--users', String(capacity)],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const line = r.stdout.trim().split('\n').at(-1) ?? '';
+    console.log(`\ncapacity: ${line || `failed (exit ${r.status})`}`);
+  }
 }
 
 try {

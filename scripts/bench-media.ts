@@ -4,22 +4,27 @@
 // Opus FEC/DTX); "new" its defaults (ring-time preparation, camera preview opened on ring, VP8 simulcast
 // with tile-sized layers); "svc" new with VP9 SVC cameras (CRVideo_SetMediaOptions({ svc: true })).
 //   1. time from the callee's CRVideo_AcceptCall to the caller's first decoded frame of the callee's
-//      camera: p50 / p90 over --runs calls per mode (default 20), interleaved, with the stages;
-//   2. a room of --room members (default 9, one Chromium page each) sending mic + camera, each showing the
-//      others as 320 × 180 thumbnails: bytes/s each member sends and receives, worker CPU %, frames/s
-//      received per tile, per mode;
+//      camera: p50 / p90 over --runs calls per mode (default 20), interleaved, with the stages; besides
+//      today / new / svc, "vp8" (new with one VP8 stream instead of simulcast) as the reference;
+//   2. a room of --room members (default 9, one Chromium page each, joined one after the other with
+//      retries) sending mic + a 320 × 180 camera at 10 fps, each showing the others as 320 × 180
+//      thumbnails: bytes/s each member sends and receives, worker CPU %, frames/s received per tile;
 //   3. a call whose packets into the SFU lose --loss % (default 10; a lossy UDP relay, scripts/lossyUdpProxy.ts):
-//      audio concealment and video freezes at the receiver, Opus in-band FEC + DTX off vs on;
+//      audio concealment and video freezes at the receiver, Opus in-band FEC + DTX off vs on, with a
+//      synthesised speech-like fake mic (scripts/speechWav.ts) and with Chromium's default beep;
 //   4. optionally (--sizes 2,4,8) the older worker CPU/RSS table per room size.
 // --quick: 5 calls per mode, a 4-member room, 5 s windows. --only frame,room,loss,sizes picks sections.
 // Prints JSON, then short tables. Everything it starts is closed at the end, on failure and on Ctrl+C.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Browser, chromium } from '@playwright/test';
 import { type MediaServer, sleep, startMediaServer, User, until } from '../e2e/mediaHarness.js';
 import config from '../e2e/playwright.config.js';
 import { freeUdpPort, type LossyUdpProxy, startLossyUdpProxy } from './lossyUdpProxy.js';
+import { speechLikePcm, writeWav } from './speechWav.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +36,8 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '' },
     window: { type: 'string' },
     only: { type: 'string', default: 'frame,room,loss,sizes' },
+    // Modes of the room section (each fills a room of --room pages: minutes on a loaded machine).
+    'room-modes': { type: 'string', default: 'today,new' },
   },
 });
 const QUICK = values.quick === true;
@@ -82,14 +89,18 @@ async function createRoom(u: User): Promise<MeetObj> {
   return (await u.waitFor('CRVideo_CreateMeetingSuccess', [], since))[0] as MeetObj;
 }
 
-/** today: no preparation, one camera stream; new: the SDK's defaults; svc: new with VP9 SVC cameras. */
-type Mode = 'today' | 'new' | 'svc';
+/**
+ * today: no preparation, one camera stream; new: the SDK's defaults; svc: new with VP9 SVC cameras;
+ * vp8: new with one VP8 camera stream instead of simulcast (the first-frame reference: one key frame).
+ */
+type Mode = 'today' | 'new' | 'svc' | 'vp8';
 const MODES: readonly Mode[] = ['today', 'new', 'svc'];
+const FRAME_MODES: readonly Mode[] = ['today', 'new', 'svc', 'vp8'];
 
 /** The SDK options of a mode (set in the page before anything else happens). */
 async function setMode(u: User, mode: Mode): Promise<void> {
   const on = mode !== 'today';
-  await u.fn('CRVideo_SetMediaOptions', { prepareOnRing: on, simulcast: on, svc: mode === 'svc' });
+  await u.fn('CRVideo_SetMediaOptions', { prepareOnRing: on, simulcast: on && mode !== 'vp8', svc: mode === 'svc' });
 }
 
 /**
@@ -275,33 +286,73 @@ async function roomLoad(ms: MediaServer, browser: Browser, n: number, tag: strin
 }
 
 /** Joins `users` into one room (the first calls the others in), everyone sending mic + camera. */
-async function fillRoom(ms: MediaServer, users: User[], mode: Mode): Promise<MeetObj> {
+async function fillRoom(ms: MediaServer, users: User[], mode: Mode, capture?: RoomCapture): Promise<MeetObj> {
   const [host, ...guests] = users as [User, ...User[]];
-  for (const u of users) await setMode(u, mode);
+  for (const u of users) {
+    await setMode(u, mode);
+    if (capture) await u.fn('CRVideo_SetVideoCfg', capture);
+  }
   const meet = await createRoom(host);
   await host.enter(meet.ID);
+  const roomNow = async () => (await ms.plane.stats()).rooms.find((x) => x.meetID === meet.ID);
+  // One member after the other, each with a few attempts: on a loaded machine a page may miss its ring.
   for (const g of guests) {
-    const since = await g.eventCount();
-    const callID = (await host.fn('CRVideo_Call', g.UID, meet, '', 'dial')) as string;
-    const [, m] = await g.waitFor('CRVideo_NotifyCallIn', [callID], since);
-    await g.fn('CRVideo_AcceptCall', callID, m, '', 'accept');
-    await g.waitFor('CRVideo_AcceptCallSuccess', [callID], since);
-    await g.enter(meet.ID);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const since = await g.eventCount();
+        const callID = (await host.fn('CRVideo_Call', g.UID, meet, '', 'dial')) as string;
+        const [, m] = await g.waitFor('CRVideo_NotifyCallIn', [callID], since);
+        await g.fn('CRVideo_AcceptCall', callID, m, '', 'accept');
+        await g.waitFor('CRVideo_AcceptCallSuccess', [callID], since);
+        await g.enter(meet.ID);
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        console.error(`room: ${g.UID} did not get in (attempt ${attempt}): ${String(err)}; again`);
+        await g.fn('CRVideo_ExitMeeting').catch(() => undefined);
+        await sleep(2000);
+      }
+    }
   }
-  for (const u of users) await u.openMicAndCamera();
+  // Mics and cameras one member at a time: each waits until its two producers exist.
+  for (const [i, u] of users.entries()) {
+    await u.openMicAndCamera();
+    await until(
+      `${u.UID}'s mic and camera produced`,
+      async () => ((await roomNow())?.producers ?? 0) >= 2 * (i + 1) || null,
+      120_000,
+    ).catch(async (err: unknown) => {
+      // What the page was told last, to see where it stopped.
+      const noisy = new Set(['CRVideo_MicEnergyUpdate', 'CRVideo_NotifyActiveSpeaker', 'CRVideo_NetStateChanged']);
+      const last = (await u.events())
+        .filter((e) => !noisy.has(e.name))
+        .slice(-10)
+        .map((e) => `${e.name}(${JSON.stringify(e.args).slice(0, 80)})`);
+      const sent = await stats(u).then(
+        (s) => JSON.stringify(s.sent),
+        (e: unknown) => String(e),
+      );
+      const room = JSON.stringify(await roomNow());
+      throw new Error(`${String(err)}; room ${room}; ${u.UID} sends ${sent}; its last callbacks: ${last.join(' ')}`);
+    });
+  }
   const n = users.length;
   const want = n * (n - 1) * 2;
   await until(
     `${n} members: ${want} consumers`,
     async () => {
-      const r = (await ms.plane.stats()).rooms.find((x) => x.meetID === meet.ID);
+      const r = await roomNow();
       return r && r.consumers === want && r.producers === 2 * n ? r : null;
     },
     // Nine Chromium pages starting their cameras and codecs on a loaded 2-core machine take minutes.
-    300_000,
+    600_000,
   );
   return meet;
 }
+
+/** The fake cameras of a room benchmark (CRVideo_SetVideoCfg): small and slow, so nine pages fit on 2 cores. */
+type RoomCapture = { width: number; height: number; fps: number };
+const ROOM_CAPTURE: RoomCapture = { width: 320, height: 180, fps: 10 };
 
 type Stats = {
   sent: { audio: { bytesSent: number } | null; video: { bytesSent: number } | null };
@@ -353,7 +404,7 @@ async function roomFigures(
       await u.login();
       users.push(u);
     }
-    const meet = await fillRoom(ms, users, mode);
+    const meet = await fillRoom(ms, users, mode, ROOM_CAPTURE);
     for (const u of users) for (const o of users) if (o !== u) await u.fn('CRVideo_SetVideoTileSize', o.UID, 320, 180);
     await sleep(4000); // let bitrates and layers settle
     const pid = ms.plane.workerPidOf(meet.ID);
@@ -380,7 +431,11 @@ async function roomFigures(
       }
     });
     for (const u of users) await u.fn('CRVideo_ExitMeeting');
-    await until('room media closed', async () => ((await ms.plane.stats()).totals.routers === 0 ? true : null));
+    await until(
+      'room media closed',
+      async () => ((await ms.plane.stats()).totals.routers === 0 ? true : null),
+      120_000,
+    );
     fps.sort((x, y) => x - y);
     return {
       members: n,
@@ -404,7 +459,12 @@ async function roomFigures(
  * Figures at the receiver, which gets the sender's media as the SFU got it (video retransmissions and
  * FEC recover what they can).
  */
-async function lossFigures(browser: Browser, loss: number, fecDtx: boolean): Promise<Record<string, number>> {
+async function lossFigures(
+  browser: Browser,
+  loss: number,
+  fecDtx: boolean,
+  mic: 'tone' | 'speech',
+): Promise<Record<string, number | string>> {
   const port = await freeUdpPort(['127.0.0.1', '127.0.0.2']);
   const ms = await startMediaServer({
     numWorkers: 1,
@@ -444,14 +504,17 @@ async function lossFigures(browser: Browser, loss: number, fecDtx: boolean): Pro
     const videoPackets = d('packetsReceived', 'video') + d('packetsLost', 'video');
     for (const u of users) await u.fn('CRVideo_ExitMeeting');
     await until('room media closed', async () => ((await ms.plane.stats()).totals.routers === 0 ? true : null));
+    const concealed = d('concealedSamples', 'audio');
+    const silent = d('silentConcealedSamples', 'audio');
+    const samples = Math.max(1, d('totalSamplesReceived', 'audio'));
     return {
+      mic,
       fecDtx: fecDtx ? 1 : 0,
       droppedPercent: round((100 * dropped) / Math.max(1, relayed)),
       audioLossPercent: round((100 * d('packetsLost', 'audio')) / Math.max(1, audioPackets)),
-      concealedPercent: round(
-        (100 * d('concealedSamples', 'audio')) / Math.max(1, d('totalSamplesReceived', 'audio')),
-        2,
-      ),
+      concealedPercent: round((100 * concealed) / samples, 2),
+      // Concealment that was heard: not the comfort noise of silences (DTX) the receiver fills in.
+      audibleConcealedPercent: round((100 * (concealed - silent)) / samples, 2),
       concealmentEvents: d('concealmentEvents', 'audio'),
       fecPacketsRecovered: d('fecPacketsReceived', 'audio'),
       videoLossPercent: round((100 * d('packetsLost', 'video')) / Math.max(1, videoPackets)),
@@ -485,8 +548,9 @@ function printTables(result: Record<string, unknown>): void {
     | undefined;
   if (ff) {
     console.log('\nfirst decoded remote frame after AcceptCall (caller side), target p50 < 150 ms, p90 < 200 ms');
-    for (const mode of MODES) {
+    for (const mode of FRAME_MODES) {
       const f = ff[mode];
+      if (!f) continue;
       const st = f.p50Steps;
       console.log(
         `  ${mode.padEnd(5)}  p50 ${f.p50} ms  p90 ${f.p90} ms  min ${f.min}  max ${f.max}  (${f.runs} calls)  p50 steps: caller told accepted ${st.callerToldAccepted} · callee entered ${st.calleeEntered} · caller entered ${st.callerEntered} · stream ${st.callerGotStream} · frame ${st.firstFrame}`,
@@ -495,22 +559,28 @@ function printTables(result: Record<string, unknown>): void {
   }
   const room = result.room as { rows: Record<string, number | string>[] } | undefined;
   if (room)
-    table(`a ${ROOM}-member room, every member sending mic + camera, tiles 320x180 (today: no simulcast)`, room.rows, [
-      ['mode ', 'mode'],
-      ['sent kB/s/member', 'sentKBpsPerMember'],
-      ['recv kB/s/member', 'receivedKBpsPerMember'],
-      ['worker CPU %', 'workerCpuPercent'],
-      ['fps/tile mean', 'fpsPerTileMean'],
-      ['fps/tile p10', 'fpsPerTileP10'],
-      ['recv height', 'receivedHeightMean'],
-    ]);
-  const loss = result.loss as { rows: Record<string, number>[] } | undefined;
+    table(
+      `a ${ROOM}-member room, every member sending mic + camera (${ROOM_CAPTURE.width}x${ROOM_CAPTURE.height} at ${ROOM_CAPTURE.fps} fps), tiles 320x180 (today: no simulcast)`,
+      room.rows,
+      [
+        ['mode ', 'mode'],
+        ['sent kB/s/member', 'sentKBpsPerMember'],
+        ['recv kB/s/member', 'receivedKBpsPerMember'],
+        ['worker CPU %', 'workerCpuPercent'],
+        ['fps/tile mean', 'fpsPerTileMean'],
+        ['fps/tile p10', 'fpsPerTileP10'],
+        ['recv height', 'receivedHeightMean'],
+      ],
+    );
+  const loss = result.loss as { rows: Record<string, number | string>[] } | undefined;
   if (loss)
     table(`a call with ${LOSS} % of the sender's packets dropped (receiver side, ${WINDOW_S} s)`, loss.rows, [
+      ['mic   ', 'mic'],
       ['FEC+DTX', 'fecDtx'],
       ['dropped %', 'droppedPercent'],
       ['audio loss %', 'audioLossPercent'],
       ['concealed %', 'concealedPercent'],
+      ['audible concealed %', 'audibleConcealedPercent'],
       ['conceal events', 'concealmentEvents'],
       ['FEC recovered', 'fecPacketsRecovered'],
       ['video loss %', 'videoLossPercent'],
@@ -543,7 +613,9 @@ async function section(result: Record<string, unknown>, key: string, measure: ()
 }
 
 async function main(): Promise<void> {
-  const ms = await startMediaServer({ numWorkers: 1 });
+  // A long session grace: nine pages on a loaded 2-core machine can stall past the default 20 s, and a
+  // member whose resume came too late would leave the room mid-measurement.
+  const ms = await startMediaServer({ numWorkers: 1 }, { graceMs: 120_000 });
   const closeServer = track(() => ms.close());
   const browser = await chromium.launch(config.use?.launchOptions ?? {});
   const closeBrowser = track(() => browser.close());
@@ -569,11 +641,11 @@ async function main(): Promise<void> {
           await a.login();
           await b.login();
           // One warm-up call per mode (first getUserMedia and codec start-up in this browser), not counted.
-          for (const mode of MODES) await firstFrameRun(ms, a, b, mode);
-          const runs: Record<Mode, Record<string, number>[]> = { today: [], new: [], svc: [] };
-          const failed: Record<Mode, number> = { today: 0, new: 0, svc: 0 };
+          for (const mode of FRAME_MODES) await firstFrameRun(ms, a, b, mode);
+          const runs: Record<Mode, Record<string, number>[]> = { today: [], new: [], svc: [], vp8: [] };
+          const failed: Record<Mode, number> = { today: 0, new: 0, svc: 0, vp8: 0 };
           for (let i = 0; i < RUNS; i++) {
-            for (const mode of MODES) {
+            for (const mode of FRAME_MODES) {
               // A call whose frame never came (a stalled machine) is counted, not fatal.
               const r = await firstFrameRun(ms, a, b, mode).catch((err: unknown) => {
                 failed[mode]++;
@@ -588,6 +660,7 @@ async function main(): Promise<void> {
             today: summary(runs.today),
             new: summary(runs.new),
             svc: summary(runs.svc),
+            vp8: summary(runs.vp8),
             targetMs: { p50: 150, p90: 200 },
           };
         } finally {
@@ -598,7 +671,8 @@ async function main(): Promise<void> {
     if (ONLY.has('room'))
       await section(result, 'room', async () => {
         const rows: Record<string, number | string>[] = [];
-        for (const mode of MODES) {
+        const modes = MODES.filter((m) => String(values['room-modes']).split(',').includes(m));
+        for (const mode of modes) {
           try {
             rows.push(await roomFigures(ms, browser, ROOM, mode));
           } catch (err) {
@@ -614,13 +688,32 @@ async function main(): Promise<void> {
             );
           }
         }
-        return { windowS: WINDOW_S, tile: '320x180', rows };
+        return { windowS: WINDOW_S, tile: '320x180', capture: ROOM_CAPTURE, rows };
       });
     if (ONLY.has('loss') && LOSS > 0)
-      await section(result, 'loss', async () => ({
-        lossPercent: LOSS,
-        rows: [await lossFigures(browser, LOSS, false), await lossFigures(browser, LOSS, true)],
-      }));
+      await section(result, 'loss', async () => {
+        // A second browser whose fake mic plays a synthesised speech-like signal (scripts/speechWav.ts):
+        // Opus codes the default beep in CELT mode, which has no in-band FEC.
+        const dir = mkdtempSync(join(tmpdir(), 'crvideo-speech-'));
+        const closeDir = track(async () => rmSync(dir, { recursive: true, force: true }));
+        const wav = join(dir, 'speech.wav');
+        writeWav(wav, speechLikePcm());
+        const launch = config.use?.launchOptions ?? {};
+        const speech = await chromium.launch({
+          ...launch,
+          args: [...(launch.args ?? []), `--use-file-for-fake-audio-capture=${wav}`],
+        });
+        const closeSpeech = track(() => speech.close());
+        try {
+          const rows: Record<string, number | string>[] = [];
+          for (const fec of [false, true]) rows.push(await lossFigures(speech, LOSS, fec, 'speech'));
+          for (const fec of [false, true]) rows.push(await lossFigures(browser, LOSS, fec, 'tone'));
+          return { lossPercent: LOSS, rows };
+        } finally {
+          await closeSpeech();
+          await closeDir();
+        }
+      });
     if (ONLY.has('sizes') && SIZES.length > 0)
       await section(result, 'worker', async () => {
         const rooms: Record<string, number>[] = [];

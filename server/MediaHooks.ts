@@ -43,6 +43,11 @@ export interface RoomMediaPlane {
   prepare?(meetID: number, peer: MediaPeer, group?: string): Promise<void>;
   /** Tears a preparation down unless the peer entered meanwhile; true when there was one. */
   unprepare?(meetID: number, peerId: string): boolean;
+  /**
+   * The call of these prepared peers was answered: their held producers resume and the consumers between
+   * them start (with a key frame) at once, before either has entered the room.
+   */
+  answered?(meetID: number, peerIds: readonly string[]): void;
   /** The room a peer is prepared in (its media requests go there until it enters a room). */
   preparedRoomOf?(peerId: string): number | undefined;
 }

@@ -92,6 +92,10 @@ export class RingMedia {
         this.#teardown(id, p, true);
       }
     }
+    // The answer is known here first: the two parties' prepared media starts now, while they enter.
+    const byRoom = new Map<number, string[]>();
+    for (const [id, p] of set) byRoom.set(p.meetID, [...(byRoom.get(p.meetID) ?? []), id]);
+    for (const [meetID, ids] of byRoom) if (ids.length > 1) this.#media.answered?.(meetID, ids);
     const t = setTimeout(() => {
       this.#timers.delete(t);
       this.#drop(key, 'not entered after the answer');

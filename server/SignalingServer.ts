@@ -329,7 +329,9 @@ export class SignalingServer {
     const target = req.url ?? '';
     const q = target.indexOf('?');
     if ((q === -1 ? target : target.slice(0, q)) !== SIGNALING_PATH) return refuse(socket, 400, 'Bad Request');
-    const verdict = this.#deps.guard?.check(req) ?? { ok: true };
+    // Behind a trusted proxy (--trust-proxy) sockets are counted per client address, not per proxy.
+    const addr = this.#remoteOf(req);
+    const verdict = this.#deps.guard?.check(req, addr) ?? { ok: true };
     if (!verdict.ok) {
       this.#sampled.event(`upgrade\u0000${req.socket.remoteAddress}\u0000${verdict.status}`, (leftOut) =>
         this.#log.info(
@@ -344,7 +346,7 @@ export class SignalingServer {
       );
       return refuse(socket, verdict.status, verdict.status === 429 ? 'Too Many Requests' : 'Forbidden');
     }
-    const release = this.#deps.guard?.opened(req.socket.remoteAddress ?? '?');
+    const release = this.#deps.guard?.opened(addr);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       try {
         this.#onConnection(ws, req, release);

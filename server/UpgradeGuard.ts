@@ -56,7 +56,8 @@ export class UpgradeGuard {
     return isIP(name) !== 0 || name.endsWith('.localhost') || this.#hosts.has(name);
   }
 
-  check(req: IncomingMessage): UpgradeVerdict {
+  /** `addr`: the client's address as counted (behind a trusted proxy, from X-Forwarded-For). */
+  check(req: IncomingMessage, addr = req.socket.remoteAddress ?? '?'): UpgradeVerdict {
     const origin = req.headers.origin;
     if (origin !== undefined) {
       const host = req.headers.host ?? '';
@@ -68,7 +69,6 @@ export class UpgradeGuard {
         return { ok: false, status: 403, reason: 'origin not allowed' };
       }
     }
-    const addr = req.socket.remoteAddress ?? '?';
     if ((this.#open.get(addr) ?? 0) >= this.#perAddress) {
       return { ok: false, status: 429, reason: 'too many sockets from this address' };
     }

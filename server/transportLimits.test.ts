@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { pino } from 'pino';
+import { WebSocket } from 'ws';
 import { SdkErr } from '../protocol/index.js';
 import { CloseCode } from './limits.js';
 import { Session } from './Session.js';
@@ -168,5 +169,31 @@ describe('session caches are bounded in bytes', () => {
     // An answer bigger than the whole budget is sent but not remembered.
     s.answer({ t: 'rsp', id: 500, err: 0, data: { pad: 'y'.repeat(20_000) } }, 'k500');
     assert.equal(s.checkRequestId(500, 'k500').kind, 'new');
+  });
+});
+
+describe('sockets per address behind a trusted proxy', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ trustProxy: true, limits: { socketsPerAddress: 2 } });
+  });
+  after(() => server.dispose());
+
+  /** Opens a WebSocket as the proxy would, naming the client in X-Forwarded-For; resolves with the HTTP status. */
+  const open = (client: string): Promise<{ status: number; ws: WebSocket }> =>
+    new Promise((resolve) => {
+      const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/ws`, { headers: { 'x-forwarded-for': client } });
+      ws.once('open', () => resolve({ status: 101, ws }));
+      ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0, ws }));
+      ws.once('error', () => undefined);
+    });
+
+  test('the cap counts each client named by X-Forwarded-For, not the proxy: a third socket of one client gets 429, another client gets in', async () => {
+    const a1 = await open('198.51.100.7');
+    const a2 = await open('198.51.100.7');
+    const a3 = await open('198.51.100.7');
+    const b1 = await open('203.0.113.9');
+    assert.deepEqual([a1.status, a2.status, a3.status, b1.status], [101, 101, 429, 101]);
+    for (const s of [a1, a2, a3, b1]) s.ws.terminate();
   });
 });

@@ -16,6 +16,8 @@ export interface CallFunctions {
   callWithID(callID: string, calledUID: string, meetObj: { ID: number }, usrExtDat?: unknown, cookie?: unknown): void;
   /** A call rings: its room's media is prepared meanwhile (issue 15). */
   ringPrepare(callID: string, meetID: number): void;
+  /** The call was answered (here, or told to the caller): its prepared media sends at once. */
+  ringAnswered(callID: string): void;
   /** The ring did not go ahead here: its prepared media goes. */
   ringUnprepare(callID: string): void;
 }
@@ -38,6 +40,13 @@ export function createCallFunctions(ctx: ClientContext): CallFunctions {
       ctx.media?.prepare?.(callID, meetID);
     } catch (err) {
       log('media preparation failed', err);
+    }
+  };
+  const ringAnswered = (callID: string): void => {
+    try {
+      ctx.media?.answered?.(callID);
+    } catch (err) {
+      log('media start at the answer failed', err);
     }
   };
   const ringUnprepare = (callID: string): void => {
@@ -109,6 +118,8 @@ export function createCallFunctions(ctx: ClientContext): CallFunctions {
         return badArgs(ctx, 'AcceptCall', [callID, meetObj, usrExtDat], (code) =>
           ctx.emit('CRVideo_AcceptCallFail', callID, code, cookie),
         );
+      // The camera sends the moment the user answers; the server forwards it once the accept reaches it.
+      ringAnswered(callID);
       run(
         ctx,
         'acceptCall',
@@ -142,5 +153,5 @@ export function createCallFunctions(ctx: ClientContext): CallFunctions {
     CRVideo_HangupCall: hangup,
   };
 
-  return { fns, callWithID, ringPrepare, ringUnprepare };
+  return { fns, callWithID, ringPrepare, ringAnswered, ringUnprepare };
 }

@@ -10,7 +10,7 @@ import type { SignIn } from './SignIn.js';
 export function createNotificationHandler(
   ctx: ClientContext,
   signIn: Pick<SignIn, 'lineOff'>,
-  calls: Pick<CallFunctions, 'ringPrepare' | 'ringUnprepare'>,
+  calls: Pick<CallFunctions, 'ringPrepare' | 'ringAnswered' | 'ringUnprepare'>,
 ): (name: string, data: unknown) => void {
   const { session: s, roster, ledger } = ctx;
   return function onNotification(name: string, data: unknown): void {
@@ -28,6 +28,7 @@ export function createNotificationHandler(
       }
       case 'callAccepted': {
         const d = data as NotificationData<'callAccepted'>;
+        calls.ringAnswered(d.callID);
         return ctx.emit('CRVideo_NotifyCallAccepted', d.callID, d.meetObj, d.usrExtDat);
       }
       case 'callRejected': {

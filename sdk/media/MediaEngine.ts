@@ -30,6 +30,8 @@ export interface MediaEngine {
    * the answer, invisible to the others until `enter` (optional: engines without it start at enter).
    */
   prepare?(callID: string, meetID: number): void;
+  /** Call `callID` was answered (by this callee, or told to this caller): prepared media may send now. */
+  answered?(callID: string): void;
   /** Call `callID` does not go ahead here (rejected, cancelled, timed out, answered elsewhere). */
   unprepare?(callID: string): void;
   /** Called after EnterMeeting3 succeeded: load the device, create transports, consume members. */

@@ -136,6 +136,15 @@ export class MediaSender {
     }
   }
 
+  /**
+   * The call was answered: the held producers' copies of the capture are enabled (black frames and
+   * silence until now), without a request; `releaseHeld` at the enter tells the server too.
+   */
+  enableHeld(room: RoomSession): void {
+    room.answered = true;
+    for (const p of room.heldForRing) if (!p.closed && this.#o.local.track(p.kind)) p.resume();
+  }
+
   /** Tells the server the own mic / camera status (the others see it as media.status). */
   pushStatus(room: RoomSession): void {
     const local = this.#o.local;
@@ -201,7 +210,7 @@ export class MediaSender {
       this.#log(`this browser cannot send ${kind} with the room's codecs`);
       return;
     }
-    const held = !room.entered;
+    const held = !room.entered && !room.answered;
     // The producer sends its own copy of the capture: held (paused) while the call rings, the copy is
     // disabled, so only black frames / silence leave (nothing at all goes on to anyone: the server holds
     // the producer paused too), while the app's preview of the capture keeps playing. Resuming at the

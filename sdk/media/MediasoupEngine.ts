@@ -213,6 +213,15 @@ export class MediasoupEngine implements MediaEngine {
     );
   }
 
+  /**
+   * The call `callID` was answered: the producers held while it rang send their capture now (the server
+   * forwards them from the accept on), so the first frame does not wait for the enter's round trip.
+   */
+  answered(callID: string): void {
+    const room = this.#room;
+    if (room && !room.closed && room.callID === callID && !room.entered) this.#sender.enableHeld(room);
+  }
+
   /** The call `callID` does not go ahead (or was answered elsewhere): drop its preparation unless entered. */
   unprepare(callID: string): void {
     const room = this.#room;

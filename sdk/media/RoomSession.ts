@@ -14,6 +14,8 @@ export class RoomSession {
   readonly callID: string | null;
   /** False while only prepared: producers stay paused and nobody is received. */
   entered: boolean;
+  /** The ringing call was answered: what it captures sends at once (the server forwards it to the other party). */
+  answered = false;
   /** The set-up under way or done (an enter after a preparation waits for it). */
   setUp: Promise<boolean> = Promise.resolve(true);
   /** Producers paused because the call still rings (resumed on enter). */

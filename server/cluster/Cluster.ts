@@ -140,7 +140,7 @@ export class Cluster implements SessionsCluster {
       nodeId: o.nodeId,
       hostsRooms: o.hostsRooms ?? true,
       heartbeatMs: o.heartbeatMs ?? 1000,
-      nodeTimeoutMs: o.nodeTimeoutMs ?? 3000,
+      nodeTimeoutMs: o.nodeTimeoutMs ?? 5000,
       relayTimeoutMs: o.relayTimeoutMs ?? 5000,
     };
     this.nodeId = o.nodeId;

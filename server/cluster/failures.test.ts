@@ -107,7 +107,7 @@ describe('cluster failures: real processes', () => {
     // The dead node's users who did not come back expire from everyone's presence.
     await stuckOffline;
     const expiredMs = Date.now() - killedAt;
-    assert.ok(expiredMs < 6000, `presence expired after ${expiredMs} ms`);
+    assert.ok(expiredMs < 8000, `presence expired after ${expiredMs} ms`);
 
     // Nothing else was disturbed: the other call is intact and ends normally.
     assert.deepEqual(disturbed, []);

@@ -8,7 +8,10 @@ export interface ClusterOptions {
   hostsRooms?: boolean;
   /** How often this node says it is alive (default 1000 ms). */
   heartbeatMs?: number;
-  /** A node silent this long is dead: its users' presence expires, its calls and rooms end (default 3000 ms). */
+  /**
+   * A node silent this long is dead: its users' presence expires, its calls and rooms end (default 5000 ms;
+   * shorter detects a death sooner but may take a node stalled by an overloaded machine for dead).
+   */
   nodeTimeoutMs?: number;
   /** How long a request relayed to another node may take before it fails (default 5000 ms). */
   relayTimeoutMs?: number;

@@ -18,6 +18,7 @@ export class MediaMember {
   #peer: MediaPeer;
   #hidden: boolean;
   #group: string | null;
+  #answered = false;
   #send: types.WebRtcTransport | null = null;
   #recv: types.WebRtcTransport | null = null;
   readonly #producers = new Map<string, types.Producer>();
@@ -64,11 +65,25 @@ export class MediaMember {
     return this.#group;
   }
 
+  /**
+   * Prepared, and its call was answered (the accept reached the server): its media may flow to the other
+   * party of the call before both have entered the room (the first frame does not wait for the enters).
+   */
+  get answered(): boolean {
+    return this.#answered;
+  }
+
+  /** Its call was answered: see `answered`. */
+  markAnswered(): void {
+    if (this.#hidden) this.#answered = true;
+  }
+
   /** A prepared member enters the room (same device session, the core's fresh handle): it is visible now. */
   enter(peer: MediaPeer): void {
     this.#peer = peer;
     this.#hidden = false;
     this.#group = null;
+    this.#answered = false;
   }
 
   get send(): types.WebRtcTransport | null {

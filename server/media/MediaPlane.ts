@@ -104,6 +104,12 @@ export class MediaPlane implements RoomMediaPlane {
     return true;
   }
 
+  /** The call of prepared `peerIds` in `meetID` was answered: their media starts before they enter. */
+  answered(meetID: number, peerIds: readonly string[]): void {
+    const room = this.#rooms.get(meetID);
+    if (room && !room.closed) room.answered(peerIds);
+  }
+
   /** The room `peerId` is prepared in (not entered), if any. */
   preparedRoomOf(peerId: string): number | undefined {
     return this.#prepared.get(peerId);

@@ -43,6 +43,13 @@ export class MediaRoom {
   readonly #opts: ResolvedMediaOptions;
   readonly #log: Logger;
   #speaker = '';
+  /**
+   * Video consumers in their fast start: resumed at the lowest spatial layer, whose key frame is the
+   * smallest and comes first, until that layer is being forwarded; then they get the layer their tile needs.
+   */
+  readonly #warming = new Set<string>();
+  /** Consumers resumed at least once (a fast start only happens at the first resume). */
+  readonly #started = new WeakSet<types.Consumer>();
   /** Audio producers in the speaker observer (open mics of entered members). */
   readonly #speaking = new Set<string>();
   #closed = false;
@@ -126,6 +133,36 @@ export class MediaRoom {
   /** Whether `peerId` is here only prepared (not entered). */
   isHidden(peerId: string): boolean {
     return this.members.get(peerId)?.hidden === true;
+  }
+
+  /**
+   * The call these prepared members were prepared for was answered: their held producers resume here
+   * (the client's own resume request would come a round trip later, after its enter) and the consumers
+   * between them start at once with a key frame, so the first frame is on its way while both enter.
+   */
+  answered(peerIds: readonly string[]): void {
+    const parties: MediaMember[] = [];
+    for (const id of peerIds) {
+      const m = this.members.get(id);
+      if (!m?.hidden || m.closed) continue;
+      m.markAnswered();
+      parties.push(m);
+    }
+    if (parties.length === 0) return;
+    this.#log.info({ UIDs: parties.map((m) => m.UID) }, 'call answered: prepared media starts');
+    void (async () => {
+      for (const m of parties)
+        for (const producer of m.producers.values()) {
+          if (producer.paused && !producer.closed) await producer.resume().catch(() => {});
+        }
+      for (const viewer of parties)
+        for (const c of viewer.consumers.values()) {
+          if (!parties.includes(this.#memberOfProducerId(c.producerId) as MediaMember)) continue;
+          await this.#applyView(viewer, c).catch((err: unknown) => {
+            if (!c.closed) this.#log.warn({ err: (err as Error).message }, 'could not start a prepared consumer');
+          });
+        }
+    })();
   }
 
   /** Members that entered (prepared ones are invisible to everyone). */
@@ -458,8 +495,8 @@ export class MediaRoom {
     const speaking = from !== undefined && from.UID === this.#speaker && this.#speaker !== '';
     const tile = m.tile(c.id);
     const shown = c.kind === 'audio' || !tile?.hidden;
-    // Prepared while ringing: a consumer between the call's parties waits for both to enter.
-    const entered = !m.hidden && from !== undefined && !from.hidden;
+    // Prepared while ringing: a consumer between the call's parties waits for the answer (or both enters).
+    const entered = (!m.hidden || m.answered) && from !== undefined && (!from.hidden || from.answered);
     if (!m.wants(c.id) || !shown || !entered) {
       if (!c.paused) {
         await c.pause();
@@ -467,20 +504,50 @@ export class MediaRoom {
       }
       return;
     }
-    if (c.kind === 'video' && (c.type === 'simulcast' || c.type === 'svc')) {
+    const layered = c.kind === 'video' && (c.type === 'simulcast' || c.type === 'svc');
+    if (layered && c.paused && !this.#started.has(c) && this.#opts.fastStartLayer) this.#warmUp(m, c);
+    if (layered) {
       const layers = this.#spatialLayersOf(c);
-      const spatialLayer = speaking ? layers - 1 : layerForTile(tile?.height || undefined, layers);
+      const wanted = speaking ? layers - 1 : layerForTile(tile?.height || undefined, layers);
+      const spatialLayer = this.#warming.has(c.id) ? 0 : wanted;
       if (c.preferredLayers?.spatialLayer !== spatialLayer) {
         await c.setPreferredLayers({ spatialLayer, temporalLayer: 2 });
       }
       if (c.priority !== (speaking ? 2 : 1)) await c.setPriority(speaking ? 2 : 1);
     }
     if (c.paused) {
+      this.#started.add(c);
       await c.resume();
       // resume asks for a key frame once the transport is connected; ask again now so a tile shown again
       // never waits for the next periodic key frame.
       if (c.kind === 'video') await c.requestKeyFrame().catch(() => {});
     }
+  }
+
+  /**
+   * First resume of a layered video consumer: it starts at layer 0 (the smallest key frame, sent and
+   * decoded first) and moves to its tile's layer once layer 0 is forwarded, or after a second at most.
+   */
+  #warmUp(m: MediaMember, c: types.Consumer): void {
+    this.#warming.add(c.id);
+    const done = () => {
+      if (!this.#warming.delete(c.id)) return;
+      c.observer.off('layerschange', onLayers);
+      clearTimeout(t);
+      this.#applyView(m, c).catch((err: unknown) => {
+        if (!c.closed) this.#log.warn({ err: (err as Error).message }, 'could not set the layer after the fast start');
+      });
+    };
+    const onLayers = (layers?: types.ConsumerLayers) => {
+      if (layers && layers.spatialLayer !== undefined) done();
+    };
+    const t = setTimeout(done, 1000);
+    t.unref();
+    c.observer.on('layerschange', onLayers);
+    c.observer.once('close', () => {
+      this.#warming.delete(c.id);
+      clearTimeout(t);
+    });
   }
 
   /** Audio producers feed the active-speaker and audio-level observers (entered members only). */

@@ -21,6 +21,11 @@ export interface MediaPlaneOptions {
   maxIncomingBitrate?: number;
   /** Announce the loudest member as `media.activeSpeaker` (default true). */
   activeSpeaker?: boolean;
+  /**
+   * A viewer's layered (simulcast / SVC) video starts at its lowest layer, whose key frame is smallest and
+   * arrives first, then moves to the layer its tile needs (default true: a faster first frame).
+   */
+  fastStartLayer?: boolean;
   /** mediasoup worker log level (default 'warn'). */
   workerLogLevel?: types.WorkerLogLevel;
   /** pino logger (default: a silent one). */
@@ -75,6 +80,7 @@ export function resolveMediaOptions(o: MediaPlaneOptions | Record<string, unknow
     initialAvailableOutgoingBitrate: num(r.initialAvailableOutgoingBitrate, 1_000_000, 0, 100_000_000, 'bitrate'),
     maxIncomingBitrate: num(r.maxIncomingBitrate, 0, 0, 100_000_000, 'maxIncomingBitrate'),
     activeSpeaker: bool(r.activeSpeaker, true),
+    fastStartLayer: bool(r.fastStartLayer, true),
     workerLogLevel: (['debug', 'warn', 'error', 'none'] as const).includes(r.workerLogLevel as 'warn')
       ? (r.workerLogLevel as types.WorkerLogLevel)
       : 'warn',

@@ -3,6 +3,8 @@
 // rejection, cancellation, timeout and answering on another device leave nothing in the worker.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { types } from 'mediasoup';
+import * as mediasoup from 'mediasoup';
 import { CRVideoError, type RequestType, SdkErr } from '../../protocol/index.js';
 import type { CRVideoClient, MeetObj } from '../../sdk/index.js';
 import { closeClients, createRoom, login, next, ring, startTestServer, type TestServer } from '../testing/fixtures.js';
@@ -11,6 +13,18 @@ import type { MediaPlane } from './MediaPlane.js';
 let server: TestServer;
 let plane: MediaPlane;
 let n = 0;
+
+/** Every producer and consumer the workers make (mediasoup's own observer: their real paused state). */
+const producers: types.Producer[] = [];
+const consumers: types.Consumer[] = [];
+mediasoup.observer.on('newworker', (w) =>
+  w.observer.on('newrouter', (r) =>
+    r.observer.on('newtransport', (t) => {
+      t.observer.on('newproducer', (p) => producers.push(p));
+      t.observer.on('newconsumer', (c) => consumers.push(c));
+    }),
+  ),
+);
 
 before(async () => {
   server = await startTestServer({
@@ -183,6 +197,53 @@ test('answered on another device: the other device’s preparation goes, the ans
   await ok;
   await ended;
   assert.equal((await plane.stats()).totals.transports, 1);
+  a.CRVideo_HangupCall(callID);
+  await workerEmpty();
+});
+
+test('answered: the parties’ held media starts at the accept, before either enters the room', async () => {
+  const id = ++n;
+  const a = await login(server, `sa${id}`);
+  const b = await login(server, `sb${id}`);
+  const { callID, meet } = await ring(a, b, b.$core.UID);
+  producers.length = 0;
+  consumers.length = 0;
+  let ssrc = 7000 + id * 10;
+  for (const c of [a, b]) {
+    await req(c, 'media.prepare', { callID });
+    const send = (await req(c, 'media.createTransport', { direction: 'send' })) as { id: string };
+    await req(c, 'media.createTransport', { direction: 'recv' });
+    // Produced while the call rings: held (paused), as the SDK does.
+    await req(c, 'media.produce', {
+      transportId: send.id,
+      kind: 'audio',
+      paused: true,
+      rtpParameters: {
+        codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }],
+        encodings: [{ ssrc: ssrc++ }],
+      },
+    });
+  }
+  // Each pre-consumes the other and asks to receive it (the SDK resumes every new consumer at once).
+  const caps = (await req(a, 'media.getRouterRtpCapabilities')) as { rtpCapabilities: unknown };
+  for (const c of [a, b]) {
+    const got = notified(c, 'media.newConsumer') as Promise<{ id: string }>;
+    await req(c, 'media.ready', { rtpCapabilities: caps.rtpCapabilities });
+    await req(c, 'media.resumeConsumer', { consumerId: (await got).id });
+  }
+  assert.equal(producers.length, 2);
+  assert.equal(consumers.length, 2);
+  assert.ok(
+    [...producers, ...consumers].every((x) => x.paused),
+    'nothing flows while the call rings',
+  );
+  const accepted = next(a, 'CRVideo_NotifyCallAccepted');
+  b.CRVideo_AcceptCall(callID, meet);
+  await accepted;
+  // Neither has entered: the accept alone started both directions.
+  await waitFor('producers and consumers resumed at the answer', async () =>
+    [...producers, ...consumers].every((x) => !x.paused),
+  );
   a.CRVideo_HangupCall(callID);
   await workerEmpty();
 });

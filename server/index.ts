@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { SdkErr } from '../protocol/index.js';
 import { newSecret } from './Auth.js';
+import { type AccountBackend, sqliteAccounts } from './auth/AccountBackend.js';
 import { type AccountRow, AccountStore } from './auth/AccountStore.js';
 import { UserAuth, type UserAuthMode } from './auth/UserAuth.js';
 import { Calls } from './Calls.js';
@@ -20,6 +21,7 @@ import { Sessions } from './Sessions.js';
 import { SignalingServer } from './SignalingServer.js';
 import { type AppRow, Store } from './Store.js';
 import { openSharedStore, type SharedStore } from './store/index.js';
+import { PgAccounts } from './store/PgAccounts.js';
 import { UpgradeGuard } from './UpgradeGuard.js';
 
 export type { AccountRow } from './auth/AccountStore.js';
@@ -136,10 +138,13 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
   if (sharedStore) await adoptSharedSigningKey(sharedStore, accountStore, logger);
   // One brute-force guard for every credential (app secret, user token, password, one-time code).
   const limits = new Limits(limitSettings, logger);
+  // Cluster mode: accounts, refresh credentials and one-time codes live in PostgreSQL, the same for every node.
+  const accountBackend: AccountBackend = sharedStore ? new PgAccounts(sharedStore.pg) : sqliteAccounts(accountStore);
   let userAuth: UserAuth;
   try {
     userAuth = new UserAuth(
-      accountStore,
+      accountBackend,
+      accountStore.signingKey(),
       {
         mode: o.userAuth,
         ...(o.webhook ? { webhook: o.webhook } : {}),
@@ -293,7 +298,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
       add: (a) => userAuth.add(a),
       disable: (appID, UID) => userAuth.disable(appID, UID),
       setPassword: (appID, UID, password) => userAuth.setPassword(appID, UID, password),
-      list: async (appID) => userAuth.list(appID),
+      list: (appID) => userAuth.list(appID),
       issueCode: (a) => userAuth.issueCode(a),
     },
     reloadTls(tls) {

@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // `npm run users -- add|disable|reset-password|code|list`: the admin's account tool. It writes the server's
-// SQLite store directly (safe while the server runs: WAL); a running server ends a disabled user's
-// sessions within two seconds.
+// SQLite store directly (safe while the server runs: WAL), or with `--postgres URL` the PostgreSQL every
+// node of a cluster shares; a running server ends a disabled user's sessions within two seconds.
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { CRVideoError, SdkErr } from '../protocol/index.js';
+import { type AccountBackend, sqliteAccounts } from './auth/AccountBackend.js';
 import { AccountStore } from './auth/AccountStore.js';
 import { CODE_MINUTES } from './auth/OneTimeCode.js';
 import { UserAuth } from './auth/UserAuth.js';
+import { PgAccounts } from './store/PgAccounts.js';
+import { PgStore } from './store/PgStore.js';
 
 const HELP = `npm run users -- COMMAND [options]
 
@@ -22,6 +25,7 @@ const HELP = `npm run users -- COMMAND [options]
 
   --password-stdin    read the password from standard input (otherwise one is generated and printed)
   --data DIR          data folder (CRVIDEO_DATA, default ./data)
+  --postgres URL      the PostgreSQL of a cluster (CRVIDEO_POSTGRES_URL): accounts every node shares
 `;
 
 const { values, positionals } = parseArgs({
@@ -31,6 +35,7 @@ const { values, positionals } = parseArgs({
     minutes: { type: 'string' },
     'password-stdin': { type: 'boolean' },
     data: { type: 'string' },
+    postgres: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -52,8 +57,23 @@ async function password(): Promise<{ password: string; generated: boolean }> {
   };
 }
 
-const store = AccountStore.open(resolve(values.data ?? process.env.CRVIDEO_DATA ?? './data'));
-const auth = new UserAuth(store, { mode: 'accounts' }, pino({ level: 'silent' }));
+const postgresUrl = values.postgres ?? process.env.CRVIDEO_POSTGRES_URL;
+let store: AccountStore | null = null;
+let pgStore: PgStore | null = null;
+let backend: AccountBackend;
+try {
+  if (postgresUrl) {
+    pgStore = await PgStore.open(postgresUrl, pino({ level: 'silent' }), { poolSize: 1 });
+    backend = new PgAccounts(pgStore);
+  } else {
+    store = AccountStore.open(resolve(values.data ?? process.env.CRVIDEO_DATA ?? './data'));
+    backend = sqliteAccounts(store);
+  }
+} catch (err) {
+  process.stderr.write(`users: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
+const auth = new UserAuth(backend, null, { mode: 'accounts' }, pino({ level: 'silent' }));
 try {
   const need = (): [string, string] => {
     if (!appID || !UID) throw new CRVideoError(SdkErr.MEETPARAM_ERR, `${command} wants APPID UID`);
@@ -77,7 +97,7 @@ try {
     const until = new Date(Date.now() + (minutes ?? CODE_MINUTES.default) * 60_000).toISOString();
     process.stdout.write(`one-time code for ${u} in ${a} (valid until ${until}, once)\ncode: ${code}\n`);
   } else if (command === 'list') {
-    for (const r of auth.list(appID)) {
+    for (const r of await auth.list(appID)) {
       process.stdout.write(`${r.appID}\t${r.UID}\t${r.nickname}\t${r.disabled ? 'disabled' : 'active'}\n`);
     }
   } else {
@@ -89,5 +109,6 @@ try {
   process.exitCode = 1;
 } finally {
   auth.close();
-  store.close();
+  store?.close();
+  await pgStore?.close();
 }

@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import { CRVideoError, type ResponseData, SdkErr } from '../../protocol/index.js';
 import type { TokenClaims } from '../Auth.js';
 import { addressKey, type LoginAttempt, type LoginThrottle } from '../limits/LoginThrottle.js';
-import type { AccountRow, AccountStore } from './AccountStore.js';
+import { isUnavailable } from '../store/PgStore.js';
+import type { AccountBackend } from './AccountBackend.js';
+import type { AccountRow } from './AccountStore.js';
 import { CODE_MINUTES, newOneTimeCode, normalizeOneTimeCode } from './OneTimeCode.js';
 import { dummyHash, hashPassword, verifyPassword } from './PasswordHash.js';
 import { askWebhook, type WebhookOptions } from './Webhook.js';
@@ -35,23 +37,43 @@ export interface UserAuthEvents {
  */
 export class UserAuth {
   readonly mode: UserAuthMode;
-  readonly #store: AccountStore;
+  readonly #store: AccountBackend;
   readonly #o: UserAuthOptions;
   /** The server's one brute-force guard (server/limits/); null where nothing signs in (the admin CLI). */
   readonly #throttle: LoginThrottle | null;
-  readonly #key: Uint8Array;
+  /** The token signing key; null where no token is signed (the admin CLI). */
+  readonly #key: Uint8Array | null;
   readonly #log: Logger;
   readonly #listeners = new Set<UserAuthEvents['disabled']>();
   #pollTimer: NodeJS.Timeout | null = null;
   #pollFrom = Date.now();
+  #polling = false;
+  /** Disables the watch has already reported (key → updatedAt), kept while a poll may see them again. */
+  readonly #seen = new Map<string, number>();
+  #pollFailures = 0;
+  /**
+   * Users this node saw enabled (key → when), forgotten when the watch reports them disabled: while the
+   * store is unreachable their user tokens are still taken (a signed-in user renewing keeps going).
+   */
+  readonly #knownEnabled = new Map<string, number>();
 
-  constructor(store: AccountStore, o: UserAuthOptions, log: Logger, throttle: LoginThrottle | null = null) {
+  /**
+   * `store`: this node's SQLite (`sqliteAccounts`) or PostgreSQL shared by the cluster (`PgAccounts`);
+   * `key`: the token signing key (`AccountStore.signingKey`, the cluster's one in cluster mode).
+   */
+  constructor(
+    store: AccountBackend,
+    key: Uint8Array | null,
+    o: UserAuthOptions,
+    log: Logger,
+    throttle: LoginThrottle | null = null,
+  ) {
     if (o.mode === 'webhook' && !o.webhook?.url) throw new Error("userAuth 'webhook' needs webhook.url");
     this.mode = o.mode;
     this.#store = store;
     this.#o = o;
     this.#throttle = throttle;
-    this.#key = store.signingKey();
+    this.#key = key;
     this.#log = log.child({ mod: 'UserAuth' });
   }
 
@@ -63,14 +85,41 @@ export class UserAuth {
     this.#listeners.add(fn);
   }
 
-  /** Watches the store for users disabled by the admin CLI (another process), every `everyMs`. */
+  /**
+   * Watches the store for users disabled by the admin CLI (another process) or, with PostgreSQL,
+   * through any node, every `everyMs`. A poll that fails (store unreachable) is logged and the next
+   * one starts from where it did, so no disable is missed.
+   */
   watch(everyMs = 2000): void {
-    this.#pollTimer = setInterval(() => {
-      const now = Date.now();
-      for (const row of this.#store.disabledSince(this.#pollFrom)) this.#emitDisabled(row.appID, row.UID);
-      this.#pollFrom = now;
-    }, everyMs);
+    this.#pollTimer = setInterval(() => void this.#poll(), everyMs);
     this.#pollTimer.unref();
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#polling) return;
+    this.#polling = true;
+    try {
+      const { rows, now } = await this.#store.disabledSince(this.#pollFrom);
+      if (this.#pollFailures > 0) this.#log.info({ failures: this.#pollFailures }, 'disabled-user watch back');
+      this.#pollFailures = 0;
+      for (const row of rows) {
+        const key = `${row.appID}\u0000${row.UID}`;
+        if (this.#seen.get(key) === row.updatedAt) continue;
+        this.#seen.set(key, row.updatedAt);
+        this.#emitDisabled(row.appID, row.UID);
+      }
+      for (const [key, at] of this.#seen) if (at < this.#pollFrom - 60_000) this.#seen.delete(key);
+      this.#pollFrom = now;
+    } catch (err) {
+      // Logged once per outage, then every 30 polls.
+      if (this.#pollFailures++ % 30 === 0)
+        this.#log.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'disabled-user watch: store unreachable',
+        );
+    } finally {
+      this.#polling = false;
+    }
   }
 
   close(): void {
@@ -80,6 +129,7 @@ export class UserAuth {
   }
 
   #emitDisabled(appID: string, UID: string): void {
+    this.#knownEnabled.delete(`${appID}\u0000${UID}`);
     for (const fn of this.#listeners) fn(appID, UID);
   }
 
@@ -106,15 +156,16 @@ export class UserAuth {
       if (this.mode === 'webhook') {
         await askWebhook(this.#o.webhook as WebhookOptions, { appID, UID, userAuthCode });
       } else {
-        const acct = this.#store.get(appID, UID);
+        const acct = await this.#store.get(appID, UID);
         let ok = await verifyPassword(userAuthCode, acct?.hash ?? (await dummyHash()));
         let byCode = false;
         if (!ok && acct && !acct.disabled) {
           const code = normalizeOneTimeCode(userAuthCode);
-          ok = byCode = code !== null && this.#store.takeCode(appID, UID, code);
+          ok = byCode = code !== null && (await this.#store.takeCode(appID, UID, code));
         }
         if (!acct || !ok) throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, 'wrong user ID or password');
         if (acct.disabled) throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, 'this user is disabled');
+        this.#knownEnabled.set(`${appID}\u0000${UID}`, Date.now());
         if (byCode) this.#log.info({ appID, UID, address }, 'one-time code used');
       }
     } catch (err) {
@@ -135,17 +186,24 @@ export class UserAuth {
   ): Promise<ResponseData<'issueUserToken'>> {
     if (proof.refreshToken) {
       const attempt = await this.#begin(appID, UID, address);
-      const owner = this.#store.refreshOwner(proof.refreshToken);
+      let owner: Awaited<ReturnType<AccountBackend['refreshOwner']>>;
+      try {
+        owner = await this.#store.refreshOwner(proof.refreshToken);
+        if (owner) await this.#assertEnabled(appID, UID);
+      } catch (err) {
+        this.#log.info({ appID, UID, address, sdkErr: CRVideoError.codeOf(err) }, 'refresh refused');
+        throw err;
+      }
       if (!owner || owner.appID !== appID || owner.UID !== UID) {
         await attempt.failed();
         this.#log.info({ appID, UID, address }, 'refresh refused');
         throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, 'sign in again (the saved sign-in expired or was revoked)');
       }
-      this.#assertEnabled(appID, UID);
       await attempt.succeeded();
     } else {
       await this.verifyCode(appID, UID, proof.userAuthCode ?? '', address);
     }
+    if (!this.#key) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'this process signs no user tokens');
     const tokenExp = Date.now() + this.tokenTtlMs;
     const token = await new SignJWT({ appID, UID })
       .setProtectedHeader({ alg: 'HS256' })
@@ -155,16 +213,33 @@ export class UserAuth {
       .setExpirationTime(Math.floor(tokenExp / 1000))
       .sign(this.#key);
     const refresh = proof.refreshToken
-      ? { refreshToken: proof.refreshToken, refreshExp: this.#store.refreshOwner(proof.refreshToken)?.expiresAt ?? 0 }
-      : this.#store.newRefresh(appID, UID, this.#o.refreshTtlMs ?? 30 * 86_400_000);
+      ? {
+          refreshToken: proof.refreshToken,
+          refreshExp: (await this.#store.refreshOwner(proof.refreshToken))?.expiresAt ?? 0,
+        }
+      : await this.#store.newRefresh(appID, UID, this.#o.refreshTtlMs ?? 30 * 86_400_000);
     this.#log.info({ appID, UID, tokenExp, byRefresh: !!proof.refreshToken }, 'user token issued');
     return { appID, UID, token, tokenExp: Math.floor(tokenExp / 1000) * 1000, ...refresh };
   }
 
-  #assertEnabled(appID: string, UID: string): void {
+  async #assertEnabled(appID: string, UID: string, signedToken = false): Promise<void> {
     if (this.mode !== 'accounts') return;
-    const acct = this.#store.get(appID, UID);
-    if (!acct || acct.disabled) throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, 'this user is disabled');
+    const key = `${appID}\u0000${UID}`;
+    let acct: Awaited<ReturnType<AccountBackend['get']>>;
+    try {
+      acct = await this.#store.get(appID, UID);
+    } catch (err) {
+      // Store unreachable: a token this cluster signed, for a user seen enabled here, is taken.
+      const unreachable = CRVideoError.codeOf(err) === SdkErr.SERVER_EXCEPTION && isUnavailable(err);
+      if (!signedToken || !unreachable || !this.#knownEnabled.has(key)) throw err;
+      this.#log.warn({ appID, UID }, 'user token taken without the disabled check: account store unreachable');
+      return;
+    }
+    if (!acct || acct.disabled) {
+      this.#knownEnabled.delete(key);
+      throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, 'this user is disabled');
+    }
+    this.#knownEnabled.set(key, Date.now());
   }
 
   /** Whether `token` claims to be one this server issued (it is then verified by `verifyUserToken`). */
@@ -179,6 +254,7 @@ export class UserAuth {
   /** Verifies a token this server issued: 18 expired, 21 invalid or another UID, 17 user disabled. */
   async verifyUserToken(token: string, UID: string): Promise<TokenClaims> {
     let claims: TokenClaims;
+    if (!this.#key) throw new CRVideoError(SdkErr.SERVER_EXCEPTION, 'this process verifies no user tokens');
     try {
       const { payload } = await jwtVerify(token, this.#key, { algorithms: ['HS256'], issuer: ISSUER });
       if (payload.sub !== UID || typeof payload.appID !== 'string' || typeof payload.exp !== 'number')
@@ -190,7 +266,12 @@ export class UserAuth {
         throw new CRVideoError(SdkErr.TOKEN_TIMEOUT, 'token expired', { cause: err });
       throw new CRVideoError(SdkErr.TOKEN_AUTH_FAILED, 'token invalid', { cause: err });
     }
-    this.#assertEnabled(claims.appID, UID);
+    try {
+      await this.#assertEnabled(claims.appID, UID, true);
+    } catch (err) {
+      this.#log.info({ appID: claims.appID, UID, sdkErr: CRVideoError.codeOf(err) }, 'user token refused');
+      throw err;
+    }
     return claims;
   }
 
@@ -206,13 +287,13 @@ export class UserAuth {
 
   async add(a: { appID: string; UID: string; password: string; nickname?: string | undefined }): Promise<void> {
     checkPassword(a.password);
-    this.#store.upsert(a.appID, a.UID, a.nickname ?? a.UID, await hashPassword(a.password));
+    await this.#store.upsert(a.appID, a.UID, a.nickname ?? a.UID, await hashPassword(a.password));
     this.#log.info({ appID: a.appID, UID: a.UID }, 'account added');
   }
 
   async setPassword(appID: string, UID: string, password: string): Promise<void> {
     checkPassword(password);
-    if (!this.#store.setHash(appID, UID, await hashPassword(password)))
+    if (!(await this.#store.setHash(appID, UID, await hashPassword(password))))
       throw new CRVideoError(SdkErr.ERR_USER_NOT_FOUND, `no account ${UID} in ${appID}`);
     this.#log.info({ appID, UID }, 'password set');
   }
@@ -228,24 +309,24 @@ export class UserAuth {
     const minutes = a.minutes ?? CODE_MINUTES.default;
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > CODE_MINUTES.max)
       throw new CRVideoError(SdkErr.MEETPARAM_ERR, `minutes: a whole number from 1 to ${CODE_MINUTES.max}`);
-    const acct = this.#store.get(a.appID, a.UID);
+    const acct = await this.#store.get(a.appID, a.UID);
     if (!acct) throw new CRVideoError(SdkErr.ERR_USER_NOT_FOUND, `no account ${a.UID} in ${a.appID}`);
     if (acct.disabled) throw new CRVideoError(SdkErr.CUSTOMAUTH_FAILED, `${a.UID} is disabled`);
     const code = newOneTimeCode();
     const expiresAt = Date.now() + minutes * 60_000;
-    this.#store.addCode(a.appID, a.UID, normalizeOneTimeCode(code) as string, expiresAt);
+    await this.#store.addCode(a.appID, a.UID, normalizeOneTimeCode(code) as string, expiresAt);
     this.#log.info({ appID: a.appID, UID: a.UID, expiresAt }, 'one-time code issued');
     return code;
   }
 
   async disable(appID: string, UID: string): Promise<void> {
-    if (!this.#store.setDisabled(appID, UID, true))
+    if (!(await this.#store.setDisabled(appID, UID, true)))
       throw new CRVideoError(SdkErr.ERR_USER_NOT_FOUND, `no account ${UID} in ${appID}`);
     this.#log.info({ appID, UID }, 'account disabled');
     this.#emitDisabled(appID, UID);
   }
 
-  list(appID?: string): AccountRow[] {
+  list(appID?: string): Promise<AccountRow[]> {
     return this.#store.list(appID);
   }
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, mock, test } from 'node:test';
 import { pino } from 'pino';
 import { SdkErr } from '../../protocol/index.js';
+import { sqliteAccounts } from './AccountBackend.js';
 import { AccountStore } from './AccountStore.js';
 import { newOneTimeCode, normalizeOneTimeCode } from './OneTimeCode.js';
 import { UserAuth } from './UserAuth.js';
@@ -17,7 +18,7 @@ let auth: UserAuth;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'crvideo-otc-'));
   store = AccountStore.open(dir);
-  auth = new UserAuth(store, { mode: 'accounts' }, pino({ level: 'silent' }));
+  auth = new UserAuth(sqliteAccounts(store), store.signingKey(), { mode: 'accounts' }, pino({ level: 'silent' }));
   await auth.add({ appID: 'app', UID: 'pat', password: 'pat-password' });
 });
 
@@ -39,7 +40,12 @@ test('a code expires after its minutes', async () => {
 test('two sign-ins racing with one code: exactly one wins, also through a second store connection', async () => {
   const code = await auth.issueCode({ appID: 'app', UID: 'pat' });
   const other = AccountStore.open(dir);
-  const auth2 = new UserAuth(other, { mode: 'accounts' }, pino({ level: 'silent' }));
+  const auth2 = new UserAuth(
+    sqliteAccounts(other),
+    other.signingKey(),
+    { mode: 'accounts' },
+    pino({ level: 'silent' }),
+  );
   try {
     const results = await Promise.allSettled([
       auth.verifyCode('app', 'pat', code, '10.0.0.1'),

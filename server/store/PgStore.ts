@@ -49,6 +49,31 @@ CREATE TABLE IF NOT EXISTS server_keys (
   name text PRIMARY KEY,
   secret bytea NOT NULL
 );
+CREATE TABLE IF NOT EXISTS accounts (
+  app_id text NOT NULL,
+  uid text NOT NULL,
+  nickname text NOT NULL,
+  hash text NOT NULL,
+  disabled boolean NOT NULL DEFAULT false,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (app_id, uid)
+);
+CREATE INDEX IF NOT EXISTS accounts_disabled ON accounts (updated_at) WHERE disabled;
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+  hash text PRIMARY KEY,
+  app_id text NOT NULL,
+  uid text NOT NULL,
+  expires_at bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS refresh_tokens_user ON refresh_tokens (app_id, uid);
+CREATE TABLE IF NOT EXISTS one_time_codes (
+  hash text PRIMARY KEY,
+  app_id text NOT NULL,
+  uid text NOT NULL,
+  expires_at bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS one_time_codes_user ON one_time_codes (app_id, uid);
 `;
 
 const RECORD_COLUMNS = `call_id AS "callID", caller_id AS "callerID", callee_id AS "calleeID", meet_id AS "meetID",
@@ -204,6 +229,11 @@ export class PgStore {
       client.release(err as Error);
       throw wrap(err, what);
     }
+  }
+
+  /** One statement on the pool (schema made first); a failure is a `CRVideoError` 8 with the cause. */
+  query<R extends pg.QueryResultRow>(what: string, sql: string, args: unknown[]): Promise<R[]> {
+    return this.#query<R>(what, sql, args);
   }
 
   async getUser(appID: string, UID: string): Promise<SharedUserRow | undefined> {

@@ -370,7 +370,7 @@ describe('PostgreSQL store (cluster mode)', () => {
         logger: pino({ level: 'silent' }),
       });
       servers.push(s);
-      // Accounts are still kept per node (see the report): the user is added on each.
+      // Accounts are shared through PostgreSQL (PgAccounts); adding on each node is an upsert.
       await s.accounts.add({ appID: TEST_APP.appID, UID: 'alice', password: 'alice-password-1' });
       return s;
     };
@@ -436,7 +436,16 @@ describe('PostgreSQL store (cluster mode)', () => {
       );
       assert.deepEqual(
         tables.map((t) => t.tablename),
-        ['call_records', 'room_access', 'rooms', 'server_keys', 'users'],
+        [
+          'accounts',
+          'call_records',
+          'one_time_codes',
+          'refresh_tokens',
+          'room_access',
+          'rooms',
+          'server_keys',
+          'users',
+        ],
       );
     } finally {
       await Promise.all(stores.map((s) => s.close()));

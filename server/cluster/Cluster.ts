@@ -134,6 +134,10 @@ export class Cluster implements SessionsCluster {
   readonly #routes = new Map<string, Routes>();
   readonly #routesOf = new Map<string, RemoteRoute>();
   #executor: Executor | null = null;
+  /** When each (node, user) share was last heard in a broadcast (a counter), so an older snapshot never undoes it. */
+  readonly #heardAt = new Map<string, number>();
+  #applySeq = 0;
+  #loadsInFlight = 0;
 
   constructor(o: ClusterOptions, d: ClusterDeps) {
     this.#o = {
@@ -434,20 +438,31 @@ export class Cluster implements SessionsCluster {
     if (node === this.nodeId || !this.bus.up) return;
     try {
       this.bus.roundTrips++;
-      const all = await this.bus.cmd.hgetall(keys.presence(node));
+      // The snapshot and the broadcasts come on two connections: a share broadcast after this mark is newer
+      // than the snapshot may be, and the snapshot must not undo it.
+      const mark = this.#applySeq;
+      const newer = (key: string) => (this.#heardAt.get(`${node}\u0001${key}`) ?? 0) > mark;
+      this.#loadsInFlight++;
+      let all: Record<string, string>;
+      try {
+        all = await this.bus.cmd.hgetall(keys.presence(node));
+      } finally {
+        this.#loadsInFlight--;
+      }
       const seen = new Set<string>();
       for (const [key, json] of Object.entries(all)) {
         const c = parseJsonWith(ContributionSchema, json);
         const [appID, UID] = key.split('\u0000');
         if (!c || appID === undefined || UID === undefined) continue;
         seen.add(key);
-        this.#applyShare(node, appID, UID, c);
+        if (!newer(key)) this.#applyShare(node, appID, UID, c);
       }
       for (const key of [...(this.#shares.get(node)?.keys() ?? [])]) {
-        if (seen.has(key)) continue;
+        if (seen.has(key) || newer(key)) continue;
         const [appID = '', UID = ''] = key.split('\u0000');
         this.#applyShare(node, appID, UID, null);
       }
+      if (this.#loadsInFlight === 0) this.#heardAt.clear();
     } catch (err) {
       this.#log.warn({ node, err: (err as Error).message }, 'could not read a node’s presence');
     }
@@ -481,7 +496,12 @@ export class Cluster implements SessionsCluster {
         return void this.#onRequest(m.from, m.id, m.method, m.args);
       case 'pres':
         if (m.node === this.nodeId) return;
-        for (const u of m.users) this.#applyShare(m.node, u.appID, u.UID, u.c);
+        for (const u of m.users) {
+          const key = userKey(u.appID, u.UID);
+          // Remembered only while a snapshot is being read (it is all that can be older).
+          if (this.#loadsInFlight > 0) this.#heardAt.set(`${m.node}\u0001${key}`, ++this.#applySeq);
+          this.#applyShare(m.node, u.appID, u.UID, u.c);
+        }
         return;
       case 'resync':
         if (m.node !== this.nodeId) void this.#loadShares(m.node);

@@ -733,7 +733,9 @@ export class Cluster implements SessionsCluster {
     this.bus.roundTrips++;
     let node = await this.bus.cmd.get(keys.room(meetID));
     if (node === null && this.#d.store.getRoom(meetID)) node = this.nodeId;
-    if (node === null && !this.#d.shared?.loadRoom) return null;
+    // Pinned nowhere and unknown here: only a room PostgreSQL holds is pinned (a probe of made-up IDs
+    // pins nothing; it runs here and gets 800).
+    if (node === null && !(await this.#d.shared?.loadRoom?.(meetID))) return null;
     if (node === null || !this.bus.isAlive(node)) {
       const place = this.#placeRoom();
       this.bus.roundTrips++;

@@ -3,8 +3,9 @@
 // loses no record; nodes killed with records still queued send them when they are started again.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { CallRecord } from '../../protocol/index.js';
+import { type CallRecord, SdkErr } from '../../protocol/index.js';
 import type { CRVideoClient } from '../../sdk/index.js';
 import { startCluster, type TestCluster } from '../testing/cluster.js';
 import { callAndAccept, closeClients, login, next, sleep } from '../testing/fixtures.js';
@@ -81,6 +82,26 @@ describe('PostgreSQL store in a real cluster', () => {
     assert.equal(list.length, 1);
     assert.equal(list[0]?.outcome, 'answered');
     assert.equal(list[0]?.calleeID, 'pc-bob');
+  });
+
+  test('entering made-up room IDs gets 800 and pins nothing in Redis (a probe costs no shared state)', async () => {
+    const [n1] = cluster.nodes as [TestCluster['nodes'][0]];
+    const prober = await login(n1, 'pc-prober');
+    for (let i = 0; i < 20; i++) {
+      const r = next(prober, 'CRVideo_EnterMeetingRslt');
+      prober.CRVideo_EnterMeeting3(10_000_000 + i * 7919);
+      assert.equal((await r)[0], SdkErr.MEETNOTEXIST);
+    }
+    const redis = new Redis(cluster.redis.url);
+    try {
+      const pinned = await redis.mget(...Array.from({ length: 20 }, (_, i) => `crv:r:${10_000_000 + i * 7919}`));
+      assert.deepEqual(
+        pinned.filter((v) => v !== null),
+        [],
+      );
+    } finally {
+      redis.disconnect();
+    }
   });
 
   test('PostgreSQL down: cross-node calls go on; their records land once when it is back', async () => {

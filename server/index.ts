@@ -256,17 +256,21 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
     sharedStore: sharedStore ?? null,
     cluster,
   });
+  /** Closes the media plane, authentication and the stores (last step of a shutdown or a failed start). */
+  const closeBackends = async () => {
+    await media?.close();
+    userAuth.close();
+    accountStore.close();
+    await sharedStore?.close();
+    await store.close();
+  };
   if (cluster) {
     try {
       await cluster.start((s, type, payload) => signaling.execute(s, type, payload));
     } catch (err) {
       await signaling.close();
       http.closeAllConnections();
-      await media?.close();
-      userAuth.close();
-      accountStore.close();
-      await sharedStore?.close();
-      await store.close();
+      await closeBackends();
       throw err;
     }
   }
@@ -324,11 +328,7 @@ export async function startServer(options: ServerOptions & { logger?: Logger } =
         await signaling.close();
         await new Promise<void>((r) => http.close(() => r()));
         http.closeAllConnections();
-        await media?.close();
-        userAuth.close();
-        accountStore.close();
-        await sharedStore?.close();
-        await store.close();
+        await closeBackends();
         logger.info({ url }, 'server closed');
       })();
       return closing;

@@ -139,8 +139,10 @@ interface Legit {
 async function cycles(
   pairs: Legit[],
   seconds: number,
-): Promise<{ dialRing: number[]; done: number; failed: number; stalled: number }> {
+): Promise<{ dialRing: number[]; slowest: string; done: number; failed: number; stalled: number }> {
   const dialRing: number[] = [];
+  /** [ms into the window the dial was sent, dial→ring ms]: where in the window the slow dials fall. */
+  const timeline: [number, number][] = [];
   let done = 0;
   let failed = 0;
   let stalled = 0;
@@ -168,6 +170,7 @@ async function cycles(
         }
         forget(a, 'CRVideo_CallFail');
         dialRing.push(performance.now() - tDial);
+        timeline.push([tDial - t0, performance.now() - tDial]);
         const [callID] = (await ring) as [string];
         const accepted = wait(a, 'CRVideo_NotifyCallAccepted');
         b.CRVideo_AcceptCall(callID, meet, '');
@@ -187,7 +190,12 @@ async function cycles(
       }
     }),
   );
-  return { dialRing, done, failed, stalled };
+  const slowest = timeline
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 5)
+    .map(([at, ms]) => `${ms.toFixed(1)} ms at ${(at / 1000).toFixed(2)} s`)
+    .join(', ');
+  return { dialRing, slowest, done, failed, stalled };
 }
 
 /** True when `p` settled within `ms`. */
@@ -206,6 +214,8 @@ async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
 /** What one measuring window saw. */
 interface Window {
   dialToRingMs: { p50: number; p99: number };
+  /** The five slowest dials and when in the window they were sent. */
+  slowestDials: string;
   cyclesPerSecond: number;
   failedDials: number;
   /** Cycles that rang but whose accept or hang-up did not arrive within 10 s. */
@@ -225,7 +235,7 @@ interface Window {
 /** One attack family: its window beside the quiet window measured just before it. */
 interface PhaseResult extends Window {
   phase: string;
-  quiet: { p50: number; p99: number; serverCpuPercent: number; loadAverage: number };
+  quiet: { p50: number; p99: number; slowestDials: string; serverCpuPercent: number; loadAverage: number };
   /** Attack p99 over the quiet p99 just before. */
   p99VsQuiet: number;
 }
@@ -299,6 +309,7 @@ async function main(): Promise<void> {
       await sleep(500);
       return {
         dialToRingMs: { p50: round(pct(r.dialRing, 50)), p99: round(pct(r.dialRing, 99)) },
+        slowestDials: r.slowest,
         cyclesPerSecond: round(r.done / SECONDS, 1),
         failedDials: r.failed,
         stalledCycles: r.stalled,
@@ -326,7 +337,12 @@ async function main(): Promise<void> {
       const under = await window(family);
       results.push({
         phase: family,
-        quiet: { ...quiet.dialToRingMs, serverCpuPercent: quiet.serverCpuPercent, loadAverage: quiet.loadAverage },
+        quiet: {
+          ...quiet.dialToRingMs,
+          slowestDials: quiet.slowestDials,
+          serverCpuPercent: quiet.serverCpuPercent,
+          loadAverage: quiet.loadAverage,
+        },
         ...under,
         p99VsQuiet: round(under.dialToRingMs.p99 / quiet.dialToRingMs.p99, 1),
       });
@@ -365,6 +381,8 @@ async function main(): Promise<void> {
               .map(([c, n]) => `${c}×${n}`)
               .join(' ')}`,
         ),
+        `  slowest dials (dial→ring, and when in the ${SECONDS} s window it was sent):`,
+        ...results.map((r) => `  ${r.phase.padEnd(29)} quiet: ${r.quiet.slowestDials}\n  ${''.padEnd(29)} under attack: ${r.slowestDials}`),
         `  targets: p99 within 3x of quiet ${summary.targets.p99WithinThreeTimesQuiet ? 'yes' : 'NO'} (worst ${worstRatio}x), server RSS < 1 GB ${summary.targets.serverRssUnder1GB ? 'yes' : 'NO'} (max ${maxRss} MiB), zero crashes ${summary.targets.zeroCrashes ? 'yes' : 'NO'}`,
       ].join('\n'),
     );

@@ -38,6 +38,8 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'frame,room,loss,sizes' },
     // Modes of the room section (each fills a room of --room pages: minutes on a loaded machine).
     'room-modes': { type: 'string', default: 'today,new' },
+    // Modes of the first-frame section (`--frame-modes new` repeats one mode, e.g. to chase a slow case).
+    'frame-modes': { type: 'string', default: 'today,new,svc,vp8' },
   },
 });
 const QUICK = values.quick === true;
@@ -95,7 +97,9 @@ async function createRoom(u: User): Promise<MeetObj> {
  */
 type Mode = 'today' | 'new' | 'svc' | 'vp8';
 const MODES: readonly Mode[] = ['today', 'new', 'svc'];
-const FRAME_MODES: readonly Mode[] = ['today', 'new', 'svc', 'vp8'];
+const FRAME_MODES: readonly Mode[] = (['today', 'new', 'svc', 'vp8'] as const).filter((m) =>
+  String(values['frame-modes']).split(',').includes(m),
+);
 
 /** The SDK options of a mode (set in the page before anything else happens). */
 async function setMode(u: User, mode: Mode): Promise<void> {
@@ -165,6 +169,15 @@ async function firstFrameRun(ms: MediaServer, a: User, b: User, mode: Mode): Pro
     () => a.video(b.UID).then((v) => (v && v.firstFrameAt > 0 ? v : null)),
     60_000,
   ).catch(async (err: unknown) => {
+    // What each side heard since the dial, and what the SFU holds: where the missing frame got stuck.
+    const names = async (u: User, since: number) =>
+      (await u.events())
+        .slice(since)
+        .map((e) => `${e.name.replace('CRVideo_', '')}(${e.args.map((x) => JSON.stringify(x)).join(',')})`)
+        .join(' ');
+    console.error(`  caller heard: ${await names(a, sinceA)}`);
+    console.error(`  callee heard: ${await names(b, sinceB)}`);
+    console.error(`  SFU: ${JSON.stringify((await ms.plane.stats()).totals)}`);
     await endCall(ms, a, b, callID);
     throw err;
   });

@@ -203,7 +203,9 @@ export class SignalingServer {
       }),
       enterMeeting: signedIn(async (_c, s, p) => {
         await limits.enterMeeting(s);
-        return rooms.enter(s, p.meetID);
+        const entered = await rooms.enter(s, p.meetID);
+        await limits.enteredMeeting(s);
+        return entered;
       }),
       exitMeeting: signedIn((_c, s) => {
         rooms.exit(s);

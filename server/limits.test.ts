@@ -218,6 +218,29 @@ describe('per-user limits', () => {
     await legitimateCall(server, 'enter');
   });
 
+  test('enterMeeting attempts per session: entries that succeed do not count (many calls in a row stay possible)', async () => {
+    const owner = await login(server, 'busy-owner');
+    const meet = await createRoom(owner);
+    const codes: number[] = [];
+    // Twice the allowance of 5: every entry succeeds, so none of them uses it up.
+    for (let i = 0; i < 10; i++) {
+      const entered = next(owner, 'CRVideo_EnterMeetingRslt');
+      owner.CRVideo_EnterMeeting3(meet.ID, `e${i}`);
+      codes.push((await entered)[0] as number);
+      // ExitMeeting has no answer in the API; the next request on the socket comes after it.
+      owner.CRVideo_ExitMeeting();
+    }
+    assert.deepEqual(codes, Array(10).fill(0));
+    // Failed attempts still count: the allowance is whole, then spent.
+    const guesses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = next(owner, 'CRVideo_EnterMeetingRslt');
+      owner.CRVideo_EnterMeeting3(100_000_000 + i, 'g');
+      guesses.push((await r)[0] as number);
+    }
+    assert.deepEqual(guesses, [800, 800, 800, 800, 800, 904]);
+  });
+
   test('DND changes per user: the fifth change in the window gets 904', async () => {
     const flip = await login(server, 'flipper');
     const codes: number[] = [];

@@ -100,9 +100,18 @@ export class Limits {
     return this.#take(this.#meetings, userKey(s.appID, s.UID), s, 'rooms created');
   }
 
-  /** Before `enterMeeting`: counts every attempt of this session, so room IDs cannot be swept. */
+  /**
+   * Before `enterMeeting`: counts every attempt of this session, so room IDs cannot be swept; an entry
+   * that succeeds gives its point back (`enteredMeeting`), so only the failed ones use the allowance and
+   * a user who takes many calls in a row is never refused a room they may enter.
+   */
   enterMeeting(s: Session): Promise<void> {
     return this.#take(this.#enter, s.id, s, 'enterMeeting attempts');
+  }
+
+  /** After an `enterMeeting` that succeeded: its attempt no longer counts. */
+  enteredMeeting(s: Session): Promise<void> {
+    return this.#enter.giveBack(s.id);
   }
 
   /** Before `setDND`. */

@@ -26,6 +26,7 @@ import { contained } from './contain.js';
 import type { Limits } from './limits/Limits.js';
 import { addressKey } from './limits/LoginThrottle.js';
 import { type DecodedFrame, decodeFrame } from './limits/RequestCost.js';
+import { Refusal } from './limits/refusal.js';
 import { SampledLog } from './limits/SampledLog.js';
 import { CloseCode, DEFAULT_TRANSPORT_LIMITS, type TransportLimits } from './limits.js';
 import type { RoomMediaPlane } from './MediaHooks.js';
@@ -68,6 +69,8 @@ interface Conn {
   readonly remote: string;
   /** A session that logged out: ended right after its answer is sent. */
   endAfterReply?: Session;
+  /** performance.now() until which nothing more is read (its last request was refused under a limit). */
+  heldUntil: number;
 }
 
 /** What a handler answers: exactly the response shape protocol/ gives request `T`. */
@@ -393,6 +396,7 @@ export class SignalingServer {
       inFlight: 0,
       loginTimer: null,
       remote: this.#remoteOf(req),
+      heldUntil: 0,
     };
     this.#conns.add(conn);
     this.#armLoginDeadline(conn);
@@ -409,6 +413,14 @@ export class SignalingServer {
     const resume = () => {
       if (!waiting && backlog <= READ_AHEAD / 2 && ws.isPaused) ws.resume();
     };
+    const stopReading = () => {
+      waiting = true;
+      ws.pause();
+    };
+    const startReading = () => {
+      waiting = false;
+      resume();
+    };
     ws.on('message', (raw, isBinary) => {
       if (conn.inFlight >= this.#transport.requestsInFlight) return this.#tooMany(conn, raw, isBinary);
       conn.inFlight++;
@@ -416,18 +428,21 @@ export class SignalingServer {
       // Decoded once, here, to price it (a long list costs more than a ping); handled with the same decoding.
       const frame = decodeFrame(raw as Buffer | Buffer[], isBinary);
       conn.chain = conn.chain
+        .then(async () => {
+          // The last request was refused under a limit: this socket waits out its hold, unread.
+          const held = conn.heldUntil - performance.now();
+          if (held > 0) {
+            stopReading();
+            await new Promise((r) => setTimeout(r, held));
+            startReading();
+          }
+        })
         .then(() =>
           budget.spend(
             socketKey,
             conn.address,
-            () => {
-              waiting = true;
-              ws.pause();
-            },
-            () => {
-              waiting = false;
-              resume();
-            },
+            stopReading,
+            startReading,
             // A socket that has not logged in spends from the guest budget, much smaller per address.
             { points: frame.points, signedIn: conn.session !== null, queued: backlog > 1 },
           ),
@@ -597,6 +612,7 @@ export class SignalingServer {
         this.#armLoginDeadline(conn);
       }
     } catch (err) {
+      if (err instanceof Refusal) conn.heldUntil = performance.now() + this.#deps.limits.settings.refusalHoldMs;
       if (err instanceof CRVideoError) return this.#reply(conn, { t: 'rsp', id, err: err.code, msg: err.message }, key);
       // A bug or a failing dependency: logged with its context; the client gets 3 without the internals.
       this.#log.error({ err, type, id, UID: conn.session?.UID, remote: conn.remote }, 'request failed');
@@ -622,6 +638,7 @@ export class SignalingServer {
       inFlight: 0,
       loginTimer: null,
       remote: `node:${s.remoteNode ?? '?'}`,
+      heldUntil: 0,
     };
     return this.#handlers[type](conn, payload.data);
   }

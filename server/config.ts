@@ -115,6 +115,12 @@ export interface ServerLimits {
   loginFailureWindowMs: number;
   /** How long a lockout lasts. */
   loginLockoutMs: number;
+  /**
+   * After a request refused under a limit (904 and the like), the server reads nothing more from that
+   * socket for this long: a client that keeps hammering a limit is answered a few times a second, not
+   * a thousand (each answer costs the server as much as the request would have).
+   */
+  refusalHoldMs: number;
   /** Requests one socket may send per second; past it the server stops reading that socket for a moment. */
   requestsPerSocketPerSecond: number;
   /** Requests all sockets of one address may send per second together (same pacing). */
@@ -186,6 +192,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   enterMeetingWindowMs: 60_000,
   dndChangesPerUser: 30,
   dndWindowMs: 60_000,
+  refusalHoldMs: 200,
   presenceCoalesceMs: 100,
   userStatusPageSize: 500,
   callRecordsDefaultLimit: 50,

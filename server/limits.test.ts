@@ -254,6 +254,27 @@ describe('per-user limits', () => {
     await legitimateCall(server, 'dnd');
   });
 
+  test('a client hammering a limit is answered a few times a second, not at its own speed; a call completes meanwhile', async () => {
+    const hammer = await rawClient(server.url, '127.0.0.5');
+    assert.equal((await hammer.request('login', loginPayload(TEST_APP.appID, RIGHT, 'hammer'))).err, 0);
+    for (let i = 0; i < 4; i++) assert.equal((await hammer.request('setDND', { DNDStatus: i % 2 })).err, 0);
+    // 20 more, pipelined: every one is refused 904, but after each refusal the socket is not read for
+    // refusalHoldMs (200 ms), so the server answers about five a second instead of twenty at once.
+    const t0 = performance.now();
+    const answered: number[] = [];
+    const all = Array.from({ length: 20 }, (_, i) =>
+      hammer.request('setDND', { DNDStatus: i % 2 }).then((r) => {
+        answered.push(performance.now() - t0);
+        return r.err;
+      }),
+    );
+    await legitimateCall(server, 'hammered');
+    assert.deepEqual(await Promise.all(all), Array(20).fill(904));
+    const inFirstSecond = answered.filter((ms) => ms < 1000).length;
+    assert.ok(inFirstSecond <= 6, `${inFirstSecond} refusals answered in the first second (at most 5 + 1 expected)`);
+    hammer.close();
+  });
+
   test('usrExtDat over 8 KiB and nicknames over 128 characters are refused with 5', async () => {
     const a = await login(server, 'sizer');
     const meet = await createRoom(a);

@@ -150,6 +150,12 @@ export interface ServerLimits {
   /** DND changes per user per `dndWindowMs`. */
   dndChangesPerUser: number;
   dndWindowMs: number;
+  /**
+   * And at most this many within `dndBurstWindowMs`: the minute's allowance cannot be spent in one
+   * go (30 users × 30 changes at once were 900 status changes in the first 100 ms of a presence storm).
+   */
+  dndBurstChanges: number;
+  dndBurstWindowMs: number;
   /** A subscriber hears about one user at most once per this interval (the last state wins). */
   presenceCoalesceMs: number;
   /** Largest (and default) page of `GetUserStatus` without a UID (online users only). */
@@ -192,6 +198,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   enterMeetingWindowMs: 60_000,
   dndChangesPerUser: 30,
   dndWindowMs: 60_000,
+  dndBurstChanges: 5,
+  dndBurstWindowMs: 10_000,
   refusalHoldMs: 200,
   presenceCoalesceMs: 100,
   userStatusPageSize: 500,

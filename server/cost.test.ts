@@ -138,7 +138,7 @@ describe('cost proportional to the asker', () => {
   });
 
   test('presence storm: a subscriber hears about one user at most once per 100 ms, and the last state', async () => {
-    const s2 = await startTestServer({ limits: { dndChangesPerUser: 1000 } });
+    const s2 = await startTestServer({ limits: { dndChangesPerUser: 1000, dndBurstChanges: 1000 } });
     try {
       const watcher = await login(s2, 'watcher');
       const sub = next(watcher, 'CRVideo_StartUserStatusNotifyRslt');

@@ -142,6 +142,8 @@ describe('per-user limits', () => {
         rejectsBeforeCooldown: 2,
         enterMeetingPerSession: 5,
         dndChangesPerUser: 4,
+        dndBurstChanges: 2,
+        dndBurstWindowMs: 1000,
       },
     });
   });
@@ -241,23 +243,32 @@ describe('per-user limits', () => {
     assert.deepEqual(guesses, [800, 800, 800, 800, 800, 904]);
   });
 
-  test('DND changes per user: the fifth change in the window gets 904', async () => {
+  test('DND changes per user: 2 at once (the burst), 4 in the window, then 904', async () => {
     const flip = await login(server, 'flipper');
-    const codes: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    const change = async (i: number) => {
       const ok = next(flip, 'CRVideo_SetDNDStatusSuccess').then(() => 0);
       const fail = next(flip, 'CRVideo_SetDNDStatusFail').then(([c]) => c);
       flip.CRVideo_SetDNDStatus(i % 2);
-      codes.push(await Promise.race([ok, fail]));
-    }
-    assert.deepEqual(codes, [0, 0, 0, 0, 904]);
+      return Promise.race([ok, fail]);
+    };
+    const codes: number[] = [];
+    for (let i = 0; i < 3; i++) codes.push(await change(i));
+    assert.deepEqual(codes, [0, 0, 904], 'the third change at once is over the burst');
+    await sleep(1100);
+    const later: number[] = [];
+    for (let i = 0; i < 3; i++) later.push(await change(i));
+    assert.deepEqual(later, [0, 0, 904], 'a new burst, and then the window of 4 is spent');
     await legitimateCall(server, 'dnd');
   });
 
   test('a client hammering a limit is answered a few times a second, not at its own speed; a call completes meanwhile', async () => {
     const hammer = await rawClient(server.url, '127.0.0.5');
     assert.equal((await hammer.request('login', loginPayload(TEST_APP.appID, RIGHT, 'hammer'))).err, 0);
-    for (let i = 0; i < 4; i++) assert.equal((await hammer.request('setDND', { DNDStatus: i % 2 })).err, 0);
+    // The window's 4 changes, in two bursts of 2: from now on every change is refused for the minute.
+    for (let i = 0; i < 4; i++) {
+      if (i === 2) await sleep(1100);
+      assert.equal((await hammer.request('setDND', { DNDStatus: i % 2 })).err, 0);
+    }
     // 20 more, pipelined: every one is refused 904, but after each refusal the socket is not read for
     // refusalHoldMs (200 ms), so the server answers about five a second instead of twenty at once.
     const t0 = performance.now();

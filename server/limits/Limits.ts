@@ -22,6 +22,7 @@ export class Limits {
   readonly #meetings: RateLimit;
   readonly #enter: RateLimit;
   readonly #dnd: RateLimit;
+  readonly #dndBurst: RateLimit;
   readonly #rejects: RateLimit;
   readonly #cooldown: RateLimit;
   readonly #failedCalls: RateLimit;
@@ -66,6 +67,7 @@ export class Limits {
       durationMs: limits.enterMeetingWindowMs,
     });
     this.#dnd = backend.create('dnd', { points: limits.dndChangesPerUser, durationMs: limits.dndWindowMs });
+    this.#dndBurst = backend.create('dnd-burst', { points: limits.dndBurstChanges, durationMs: limits.dndBurstWindowMs });
     this.#rejects = backend.create('rejects', {
       points: limits.rejectsBeforeCooldown,
       durationMs: limits.rejectWindowMs,
@@ -115,8 +117,10 @@ export class Limits {
   }
 
   /** Before `setDND`. */
-  dndChange(s: Session): Promise<void> {
-    return this.#take(this.#dnd, userKey(s.appID, s.UID), s, 'DND changes');
+  async dndChange(s: Session): Promise<void> {
+    const key = userKey(s.appID, s.UID);
+    await this.#take(this.#dndBurst, key, s, 'DND changes in a burst');
+    return this.#take(this.#dnd, key, s, 'DND changes');
   }
 
   /** Before `call`: the callee's cool-down after rejections, then the caller's live outgoing calls. */

@@ -375,7 +375,9 @@ export class SignalingServer {
         conn.ws.close(CloseCode.LOGIN_DEADLINE, 'log in first');
         setTimeout(() => conn.ws.terminate(), 1000).unref();
       }),
-      this.#transport.loginDeadlineMs,
+      // Up to a fifth later, at random: a flood of sockets opened in one go (400 a second from one
+      // address) would otherwise all be closed in the same instant, 40 ms during which calls wait.
+      this.#transport.loginDeadlineMs * (1 + 0.2 * Math.random()),
     );
     conn.loginTimer.unref();
   }

@@ -139,6 +139,9 @@ export interface ServerLimits {
   /** Failed calls (unknown, offline or busy callee…) one user may make per `failedCallWindowMs`; then 904 at once. */
   failedCallsPerUser: number;
   failedCallWindowMs: number;
+  /** And at most this many within `failedCallBurstWindowMs` (the minute's allowance is not spent at once). */
+  failedCallsBurst: number;
+  failedCallBurstWindowMs: number;
   /** Rejections by one callee within `rejectWindowMs` after which the same caller may not ring them again… */
   rejectsBeforeCooldown: number;
   rejectWindowMs: number;
@@ -191,6 +194,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   outgoingCallsPerUser: 10,
   failedCallsPerUser: 120,
   failedCallWindowMs: 60_000,
+  failedCallsBurst: 20,
+  failedCallBurstWindowMs: 10_000,
   rejectsBeforeCooldown: 3,
   rejectWindowMs: 60_000,
   rejectCooldownMs: 120_000,

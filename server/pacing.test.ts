@@ -129,3 +129,31 @@ describe('failed calls per user', () => {
     c.ws.close();
   });
 });
+
+describe('failed calls in a burst', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({
+      limits: { failedCallsPerUser: 100, failedCallsBurst: 3, failedCallBurstWindowMs: 1000 },
+    });
+  });
+  after(() => server.dispose());
+  afterEach(closeClients);
+
+  test('the minute allowance is not spent at once: the 4th failure within the burst window gets 904, later ones go on', async () => {
+    const c = await rawLogin(server.url, 'burster');
+    const room = await c.request(2, 'createMeeting', { subject: 'burst' });
+    const meetID = (room.data as { meetObj: { ID: number } }).meetObj.ID;
+    const call = async (i: number) =>
+      (await c.request(10 + i, 'call', { callID: `b${i}`, calledUID: `nobody-${i}`, meetID, usrExtDat: '' })).err ?? -1;
+    const first: number[] = [];
+    for (let i = 0; i < 4; i++) first.push(await call(i));
+    assert.ok(first.slice(0, 3).every((x) => x !== 0 && x !== SdkErr.CFG_RESTRICTED), `three fail on their own: ${first}`);
+    assert.equal(first[3], SdkErr.CFG_RESTRICTED);
+    await sleep(1100);
+    const later = await call(4);
+    assert.ok(later !== 0 && later !== SdkErr.CFG_RESTRICTED, `a new burst window: the call fails on its own (${later})`);
+    assert.ok((await legitimateCall(server)) > 0, 'another user still calls');
+    c.ws.close();
+  });
+});

@@ -26,6 +26,7 @@ export class Limits {
   readonly #rejects: RateLimit;
   readonly #cooldown: RateLimit;
   readonly #failedCalls: RateLimit;
+  readonly #failedCallsBurst: RateLimit;
   /** Refusals logged once per key per 10 s (a flood of them is one line, with a count). */
   readonly #refusals = new SampledLog();
 
@@ -57,6 +58,10 @@ export class Limits {
     this.#failedCalls = backend.create('failed-calls', {
       points: limits.failedCallsPerUser,
       durationMs: limits.failedCallWindowMs,
+    });
+    this.#failedCallsBurst = backend.create('failed-calls-burst', {
+      points: limits.failedCallsBurst,
+      durationMs: limits.failedCallBurstWindowMs,
     });
     this.#meetings = backend.create('meetings', {
       points: limits.meetingsPerUser,
@@ -127,14 +132,19 @@ export class Limits {
   async call(s: Session, calleeUID: string, outgoingNow: () => number): Promise<void> {
     // Before any look-up: a caller whose calls keep failing (a sweep of UIDs, ringing busy or offline
     // users in a loop) is refused without touching the store.
-    const failed = await this.#failedCalls.peek(userKey(s.appID, s.UID));
-    if (failed && failed.consumed >= this.#l.failedCallsPerUser) {
-      const secs = Math.max(1, Math.ceil(failed.msBeforeNext / 1000));
-      this.#refused(s, 'failed calls', { points: this.#l.failedCallsPerUser, windowMs: this.#l.failedCallWindowMs });
-      throw refusal(
-        SdkErr.CFG_RESTRICTED,
-        `failed calls: over ${this.#l.failedCallsPerUser} per ${this.#l.failedCallWindowMs / 1000} s, retry in ${secs} s`,
-      );
+    for (const [limit, points, windowMs] of [
+      [this.#failedCallsBurst, this.#l.failedCallsBurst, this.#l.failedCallBurstWindowMs],
+      [this.#failedCalls, this.#l.failedCallsPerUser, this.#l.failedCallWindowMs],
+    ] as const) {
+      const failed = await limit.peek(userKey(s.appID, s.UID));
+      if (failed && failed.consumed >= points) {
+        const secs = Math.max(1, Math.ceil(failed.msBeforeNext / 1000));
+        this.#refused(s, 'failed calls', { points, windowMs });
+        throw refusal(
+          SdkErr.CFG_RESTRICTED,
+          `failed calls: over ${points} per ${windowMs / 1000} s, retry in ${secs} s`,
+        );
+      }
     }
     const cool = await this.#cooldown.peek(`${userKey(s.appID, s.UID)}\u0000${calleeUID}`);
     if (cool && !cool.allowed) {
@@ -158,6 +168,7 @@ export class Limits {
   /** A call of `s` failed at once (no such user, offline, busy…): counts towards `failedCallsPerUser`. */
   async callFailed(s: Session): Promise<void> {
     await this.#failedCalls.take(userKey(s.appID, s.UID));
+    await this.#failedCallsBurst.take(userKey(s.appID, s.UID));
   }
 
   /** The callee rejected a call of the caller's: enough of them start a cool-down for that pair. */

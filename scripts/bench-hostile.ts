@@ -382,7 +382,10 @@ async function main(): Promise<void> {
               .join(' ')}`,
         ),
         `  slowest dials (dial→ring, and when in the ${SECONDS} s window it was sent):`,
-        ...results.map((r) => `  ${r.phase.padEnd(29)} quiet: ${r.quiet.slowestDials}\n  ${''.padEnd(29)} under attack: ${r.slowestDials}`),
+        ...results.map(
+          (r) =>
+            `  ${r.phase.padEnd(29)} quiet: ${r.quiet.slowestDials}\n  ${''.padEnd(29)} under attack: ${r.slowestDials}`,
+        ),
         `  targets: p99 within 3x of quiet ${summary.targets.p99WithinThreeTimesQuiet ? 'yes' : 'NO'} (worst ${worstRatio}x), server RSS < 1 GB ${summary.targets.serverRssUnder1GB ? 'yes' : 'NO'} (max ${maxRss} MiB), zero crashes ${summary.targets.zeroCrashes ? 'yes' : 'NO'}`,
       ].join('\n'),
     );

@@ -17,7 +17,7 @@
 // Prints JSON, then short tables. Everything it starts is closed at the end, on failure and on Ctrl+C.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Browser, chromium } from '@playwright/test';
@@ -433,8 +433,15 @@ async function roomFigures(
     let recv = 0;
     const fps: number[] = [];
     const heights: number[] = [];
+    // A member whose counters went back re-made its transports during the window (its page lost its
+    // link and came back): its figures say nothing, and the row says how many members were measured.
+    let restarted = 0;
     after.forEach((s, i) => {
       const b = before[i] as Stats;
+      if (sentBytes(s) < sentBytes(b) || recvBytes(s) < recvBytes(b)) {
+        restarted++;
+        return;
+      }
       sent += sentBytes(s) - sentBytes(b);
       recv += recvBytes(s) - recvBytes(b);
       for (const [UID, m] of Object.entries(s.members)) {
@@ -444,17 +451,24 @@ async function roomFigures(
       }
     });
     for (const u of users) await u.fn('CRVideo_ExitMeeting');
-    await until(
+    // The figures are taken; a room that does not close is reported with what the SFU still holds.
+    const closed = await until(
       'room media closed',
       async () => ((await ms.plane.stats()).totals.routers === 0 ? true : null),
       120_000,
-    );
+    ).catch(async (err: unknown) => {
+      console.error(`room, ${mode}: ${String(err)}; the SFU holds ${JSON.stringify(await ms.plane.stats())}`);
+      return false;
+    });
     fps.sort((x, y) => x - y);
     return {
+      roomClosedAfterExit: closed ? 'yes' : 'NO',
+      membersMeasured: n - restarted,
+      loadAverage: round(loadavg()[0] ?? 0),
       members: n,
       mode,
-      sentKBpsPerMember: round(sent / n / seconds / 1000),
-      receivedKBpsPerMember: round(recv / n / seconds / 1000),
+      sentKBpsPerMember: round(sent / Math.max(1, n - restarted) / seconds / 1000),
+      receivedKBpsPerMember: round(recv / Math.max(1, n - restarted) / seconds / 1000),
       workerCpuPercent: round(cpu),
       fpsPerTileMean: round(fps.reduce((x, y) => x + y, 0) / Math.max(1, fps.length)),
       fpsPerTileP10: round(pct(fps, 10)),
@@ -583,6 +597,8 @@ function printTables(result: Record<string, unknown>): void {
         ['fps/tile mean', 'fpsPerTileMean'],
         ['fps/tile p10', 'fpsPerTileP10'],
         ['recv height', 'receivedHeightMean'],
+        ['measured', 'membersMeasured'],
+        ['load', 'loadAverage'],
       ],
     );
   const loss = result.loss as { rows: Record<string, number | string>[] } | undefined;

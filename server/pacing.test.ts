@@ -148,11 +148,17 @@ describe('failed calls in a burst', () => {
       (await c.request(10 + i, 'call', { callID: `b${i}`, calledUID: `nobody-${i}`, meetID, usrExtDat: '' })).err ?? -1;
     const first: number[] = [];
     for (let i = 0; i < 4; i++) first.push(await call(i));
-    assert.ok(first.slice(0, 3).every((x) => x !== 0 && x !== SdkErr.CFG_RESTRICTED), `three fail on their own: ${first}`);
+    assert.ok(
+      first.slice(0, 3).every((x) => x !== 0 && x !== SdkErr.CFG_RESTRICTED),
+      `three fail on their own: ${first}`,
+    );
     assert.equal(first[3], SdkErr.CFG_RESTRICTED);
     await sleep(1100);
     const later = await call(4);
-    assert.ok(later !== 0 && later !== SdkErr.CFG_RESTRICTED, `a new burst window: the call fails on its own (${later})`);
+    assert.ok(
+      later !== 0 && later !== SdkErr.CFG_RESTRICTED,
+      `a new burst window: the call fails on its own (${later})`,
+    );
     assert.ok((await legitimateCall(server)) > 0, 'another user still calls');
     c.ws.close();
   });

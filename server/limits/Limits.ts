@@ -72,7 +72,10 @@ export class Limits {
       durationMs: limits.enterMeetingWindowMs,
     });
     this.#dnd = backend.create('dnd', { points: limits.dndChangesPerUser, durationMs: limits.dndWindowMs });
-    this.#dndBurst = backend.create('dnd-burst', { points: limits.dndBurstChanges, durationMs: limits.dndBurstWindowMs });
+    this.#dndBurst = backend.create('dnd-burst', {
+      points: limits.dndBurstChanges,
+      durationMs: limits.dndBurstWindowMs,
+    });
     this.#rejects = backend.create('rejects', {
       points: limits.rejectsBeforeCooldown,
       durationMs: limits.rejectWindowMs,

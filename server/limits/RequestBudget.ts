@@ -51,7 +51,10 @@ export class RequestBudget {
   constructor(backend: RateLimitBackend, opts: RequestBudgetOptions) {
     this.#socket = backend.create('budget-socket', meteredRule(opts.perSocket));
     this.#address = backend.create('budget-address', meteredRule(opts.perAddress));
-    this.#guestSocket = backend.create('budget-guest-socket', meteredRule(opts.unauthenticatedPerSocket ?? opts.perSocket));
+    this.#guestSocket = backend.create(
+      'budget-guest-socket',
+      meteredRule(opts.unauthenticatedPerSocket ?? opts.perSocket),
+    );
     this.#guestAddress = backend.create(
       'budget-guest-address',
       meteredRule(opts.unauthenticatedPerAddress ?? opts.perAddress),

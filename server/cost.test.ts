@@ -48,7 +48,10 @@ async function ringAndCancel(a: CRVideoClient, b: CRVideoClient, bUID: string, m
 describe('cost proportional to the asker', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ limits: { callRecordsMaxDepth: 20, userStatusPageSize: 3 } });
+    server = await startTestServer({
+      // The failed-calls test makes 100 failed calls in a row: all within the minute's 120, none held by the 10 s burst.
+      limits: { callRecordsMaxDepth: 20, userStatusPageSize: 3, failedCallsBurst: 120 },
+    });
   });
   after(() => server.dispose());
   afterEach(closeClients);

@@ -32,6 +32,8 @@ export interface CheckpointerOptions {
   everyMs?: number;
   /** WAL size past which a truncating checkpoint runs (default 64 MiB). */
   walLimitBytes?: number;
+  /** Called once when the worker fails or exits on its own (the WAL then needs another checkpointer). */
+  onFailure?: (err: unknown) => void;
 }
 
 /**
@@ -42,6 +44,8 @@ export interface CheckpointerOptions {
 export class Checkpointer {
   readonly #worker: Worker;
   #closed: Promise<void> | null = null;
+  /** The worker is gone (it failed to start or threw): closing has nothing to wait for. */
+  #exited = false;
 
   constructor(file: string, opts: CheckpointerOptions = {}) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -53,11 +57,21 @@ export class Checkpointer {
     };
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
     this.#worker.unref();
-    this.#worker.on('error', () => undefined);
+    let failure: unknown = null;
+    this.#worker.on('error', (err) => {
+      failure ??= err;
+    });
+    this.#worker.once('exit', (code) => {
+      this.#exited = true;
+      if (this.#closed === null) opts.onFailure?.(failure ?? new Error(`checkpoint worker exited (${code})`));
+    });
   }
 
   close(): Promise<void> {
     this.#closed ??= new Promise<void>((resolve) => {
+      // A worker that already exited sends nothing and exits no more: waiting for it, with nothing else
+      // keeping the process alive, ended a script in `await server.close()` with exit code 13.
+      if (this.#exited) return resolve();
       const done = () => resolve();
       this.#worker.once('message', () => void this.#worker.terminate().then(done, done));
       this.#worker.once('exit', done);
@@ -65,7 +79,9 @@ export class Checkpointer {
       // last handle was the server would exit with close() still pending.
       this.#worker.ref();
       this.#worker.postMessage('close');
-      setTimeout(() => void this.#worker.terminate().then(done, done), 2000).unref();
+      // Not unref'd: at most 2 s, and the close must settle even if the worker never answers.
+      const late = setTimeout(() => void this.#worker.terminate().then(done, done), 2000);
+      this.#worker.once('exit', () => clearTimeout(late));
     });
     return this.#closed;
   }

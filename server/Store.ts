@@ -143,12 +143,16 @@ export class Store {
     const columns = db.prepare('PRAGMA table_info(call_records)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'attempts'))
       db.exec('ALTER TABLE call_records ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1');
-    return new Store(
-      db,
-      new Checkpointer(file, { walLimitBytes: walLimit, everyMs: opts.checkpointEveryMs }),
-      opts.guard,
-      opts.outbox === true,
-    );
+    const checkpointer = new Checkpointer(file, {
+      walLimitBytes: walLimit,
+      everyMs: opts.checkpointEveryMs,
+      // Without its background checkpoints the WAL would grow without bound: SQLite checkpoints inline
+      // again (its default, every 1000 pages), slower writes rather than a full disk.
+      onFailure: () => {
+        if (db.open) db.pragma('wal_autocheckpoint = 1000');
+      },
+    });
+    return new Store(db, checkpointer, opts.guard, opts.outbox === true);
   }
 
   /** Runs `fn` in one transaction with its outbox rows when the outbox is on; as before otherwise. */

@@ -24,6 +24,21 @@ function captureLog(): { logger: Logger; lines: string[]; count(msg: string): nu
   return { logger, lines, count: (msg) => lines.filter((l) => l.includes(msg)).length };
 }
 
+/** A call record as the store first writes it (ringing). */
+const RINGING = {
+  appID: 'app',
+  callID: 'c1',
+  callerID: 'a',
+  calleeID: 'b',
+  meetID: 1,
+  usrExtDat: '',
+  ringAt: 1,
+  answerAt: null,
+  endAt: null,
+  outcome: 'ringing' as const,
+  sdkErr: 0,
+};
+
 async function query<R extends pg.QueryResultRow>(url: string, sql: string, args: unknown[] = []): Promise<R[]> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
@@ -461,19 +476,7 @@ describe('PostgreSQL store (cluster mode)', () => {
   test('with the outbox, a record written three times waits as one row: its newest state', async () => {
     const store = Store.open(tempDir(), { outbox: true });
     try {
-      const row = {
-        appID: 'app',
-        callID: 'c1',
-        callerID: 'a',
-        calleeID: 'b',
-        meetID: 1,
-        usrExtDat: '',
-        ringAt: 1,
-        answerAt: null,
-        endAt: null,
-        outcome: 'ringing' as const,
-        sdkErr: 0,
-      };
+      const row = RINGING;
       store.insertCall(row);
       store.updateCall('app', 'c1', { answerAt: 2, outcome: 'ongoing' });
       store.updateCall('app', 'c1', { endAt: 3, outcome: 'answered' });
@@ -494,19 +497,7 @@ describe('PostgreSQL store (cluster mode)', () => {
   test('without the outbox option the store writes no outbox', async () => {
     const dir = tempDir();
     const store = Store.open(dir);
-    store.insertCall({
-      appID: 'app',
-      callID: 'c1',
-      callerID: 'a',
-      calleeID: 'b',
-      meetID: 1,
-      usrExtDat: '',
-      ringAt: 1,
-      answerAt: null,
-      endAt: null,
-      outcome: 'ringing',
-      sdkErr: 0,
-    });
+    store.insertCall(RINGING);
     assert.equal(store.outbox, null);
     await store.close();
     const raw = new Database(join(dir, 'crvideo.sqlite'), { readonly: true });

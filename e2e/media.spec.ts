@@ -119,6 +119,10 @@ test('the seed flow: call, accept, both see and hear each other, hang up, everyt
   // The server names the loudest member (the fake mic beeps): the extension CRVideo_NotifyActiveSpeaker.
   const [speaker] = await a.waitFor('CRVideo_NotifyActiveSpeaker');
   expect([a.UID, b.UID]).toContain(speaker);
+  // B's voice level as A's browser measures the packets it receives (no audio graph per member).
+  await until('A is told a voice level of B above 0', async () =>
+    (await a.events('CRVideo_MicEnergyUpdate')).some((e) => e.args[0] === b.UID && (e.args[2] as number) > 0),
+  );
 
   let s = await ms.plane.stats();
   const room = s.rooms.find((r) => r.meetID === meet.ID);
@@ -142,6 +146,49 @@ test('the seed flow: call, accept, both see and hear each other, hang up, everyt
   expect(live).toBe(0);
   s = await ms.plane.stats();
   expect(s.totals.consumers).toBe(0);
+});
+
+test('one AudioContext per page, and no remote mix for an app that does not take NotifyAudioStream', async ({
+  browser,
+}) => {
+  // Counts what the page's SDK makes of Web Audio.
+  const probe = `(() => {
+    window.__webAudio = { contexts: 0, mixes: 0 };
+    const AC = window.AudioContext;
+    window.AudioContext = class extends AC {
+      constructor(...a) { super(...a); window.__webAudio.contexts++; }
+      createMediaStreamDestination() { window.__webAudio.mixes++; return super.createMediaStreamDestination(); }
+    };
+  })()`;
+  const open = async (name: string) => {
+    const u = await User.open(browser, ms, `${name}-${++seq}`, '', probe);
+    users.push(u);
+    await u.login();
+    return u;
+  };
+  const a = await open('mixA');
+  const b = await open('mixB');
+  // B's app does not take the remote mix; A's (the test page records every callback) does.
+  await b.page.evaluate(() => {
+    (window as unknown as { CRVideo_NotifyAudioStream: { callback: unknown } }).CRVideo_NotifyAudioStream.callback =
+      null;
+  });
+  const meet = await createRoom(a);
+  await callAndAccept(a, b, meet);
+  await a.enter(meet.ID);
+  await b.enter(meet.ID);
+  await a.openMicAndCamera();
+  await b.openMicAndCamera();
+  await expectAudioFlowing(a, b.UID);
+  await expectAudioFlowing(b, a.UID);
+  await a.waitFor('CRVideo_NotifyAudioStream', [1]);
+  const counts = (u: User) => u.page.evaluate(() => (window as unknown as { __webAudio: object }).__webAudio);
+  // A: the own mic's meter and the mix share one context; B: the meter's context only, no mix.
+  expect(await counts(a)).toEqual({ contexts: 1, mixes: 1 });
+  expect(await counts(b)).toEqual({ contexts: 1, mixes: 0 });
+  await a.fn('CRVideo_ExitMeeting');
+  await b.fn('CRVideo_ExitMeeting');
+  await expectRoomMediaClosed(meet.ID);
 });
 
 test('camera off and on again mid-call is seen on the other side', async ({ browser }) => {

@@ -45,9 +45,14 @@ const PAGE_SCRIPT = `
       v.width = 160;
       v.__frames = 0;
       v.__firstFrameAt = 0;
-      const onFrame = () => {
+      const onFrame = (now, meta) => {
         v.__frames++;
-        if (!v.__firstFrameAt) v.__firstFrameAt = performance.now();
+        if (!v.__firstFrameAt) {
+          v.__firstFrameAt = performance.now();
+          // When the first frame's last packet came in and when it was handed to the compositor.
+          v.__firstMeta = { now, receiveTime: meta?.receiveTime, presentationTime: meta?.presentationTime,
+            processingDuration: meta?.processingDuration, captureTime: meta?.captureTime };
+        }
         v.requestVideoFrameCallback(onFrame);
       };
       v.requestVideoFrameCallback(onFrame);

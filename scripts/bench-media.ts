@@ -14,6 +14,9 @@
 //      synthesised speech-like fake mic (scripts/speechWav.ts) and with Chromium's default beep;
 //   4. optionally (--sizes 2,4,8) the older worker CPU/RSS table per room size.
 // --quick: 5 calls per mode, a 4-member room, 5 s windows. --only frame,room,loss,sizes picks sections.
+// --trace: the first-frame section also says where each call's time went (p50Trace): the SFU's own
+// resume / PLI / key frame events of the callee's camera and of the caller's consumer of it, when the
+// caller's receiver saw its first packet, and the first frame's rVFC metadata (receive, decode, present).
 // Prints JSON, then short tables. Everything it starts is closed at the end, on failure and on Ctrl+C.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -40,6 +43,8 @@ const { values } = parseArgs({
     'room-modes': { type: 'string', default: 'today,new' },
     // Modes of the first-frame section (`--frame-modes new` repeats one mode, e.g. to chase a slow case).
     'frame-modes': { type: 'string', default: 'today,new,svc,vp8' },
+    // First frame: also poll both pages' WebRTC stats every 5 ms around the accept (where the time goes).
+    trace: { type: 'boolean', default: false },
   },
 });
 const QUICK = values.quick === true;
@@ -74,6 +79,43 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 const ONLY = new Set(String(values.only).split(','));
+const TRACE = values.trace === true;
+
+/**
+ * --trace, in the caller's page: keeps the page's RTCPeerConnections and, from `__tracePoll()`, polls the
+ * video receivers' synchronization sources every 2 ms for 1.5 s (`firstVideoPacket`: when the receiver
+ * first knew a packet of the callee's camera). getStats is no use here: Chromium caches it for 50 ms.
+ */
+const TRACE_PAGE = `(() => {
+  const pcs = [];
+  const Orig = window.RTCPeerConnection;
+  const Wrapped = function (...args) { const pc = new Orig(...args); pcs.push(pc); return pc; };
+  Wrapped.prototype = Orig.prototype;
+  Object.setPrototypeOf(Wrapped, Orig);
+  window.RTCPeerConnection = Wrapped;
+  window.__longTasks = [];
+  try {
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push([e.startTime, e.duration]); })
+      .observe({ type: 'longtask' });
+  } catch {}
+  window.__tracePoll = () => {
+    const marks = {};
+    window.__traceMarks = marks;
+    window.__longTasks = [];
+    const t0 = performance.now();
+    const tick = () => {
+      for (const pc of pcs) {
+        if (pc.signalingState === 'closed') continue;
+        for (const r of pc.getReceivers()) {
+          if (r.track?.kind !== 'video' || !r.getSynchronizationSources().length) continue;
+          if (!('firstVideoPacket' in marks)) marks.firstVideoPacket = performance.now();
+        }
+      }
+      if (performance.now() - t0 < 1500) setTimeout(tick, 2);
+    };
+    tick();
+  };
+})()`;
 
 type MeetObj = { ID: number };
 
@@ -122,6 +164,9 @@ async function autoApp(u: User, mode: Mode): Promise<void> {
       CRVideo_OpenMic(me);
       CRVideo_OpenVideo(me);
     };
+    // Like CRVideo Phone's own app, this one does not take the remote mix (NotifyAudioStream): the SDK
+    // then makes none (it plays every member itself).
+    CRVideo_NotifyAudioStream.callback = null;
     window.__hooks = {
       CRVideo_NotifyCallIn: () => { if (preview) open(); },
       CRVideo_CallSuccess: () => { if (preview) open(); },
@@ -153,6 +198,8 @@ async function firstFrameRun(ms: MediaServer, a: User, b: User, mode: Mode): Pro
   // A callee takes a moment to answer: the ring-time work (if any) happens meanwhile, as in real use.
   await sleep(700);
   // The callee accepts in its page; its clock starts there.
+  if (TRACE) await a.page.evaluate('window.__tracePoll()');
+  sfuMarks.length = 0;
   const acceptAt = await b.page.evaluate(
     ([id, m]) => {
       const w = window as unknown as Record<string, (...a: unknown[]) => unknown> & { __meet: number };
@@ -187,7 +234,28 @@ async function firstFrameRun(ms: MediaServer, a: User, b: User, mode: Mode): Pro
     const e = evA.find((x) => x.name === name && prefix.every((p, i) => x.args[i] === p));
     return e ? (await epochOf(a, e.at)) - acceptAt : Number.NaN;
   };
+  const traced: Record<string, number> = {};
+  if (TRACE) {
+    const marks = (await a.page.evaluate('window.__traceMarks || {}')) as Record<string, number>;
+    for (const [k, t] of Object.entries(marks)) traced[`caller.${k}`] = (await epochOf(a, t)) - acceptAt;
+    for (const m of sfuMarks) if (!(`sfu.${m.what}` in traced)) traced[`sfu.${m.what}`] = m.at - acceptAt;
+    if (process.env.LONG_TASKS) {
+      const lt = (await a.page.evaluate('window.__longTasks')) as [number, number][];
+      const rows: string[] = [];
+      for (const [t, d] of lt) rows.push(`${round((await epochOf(a, t)) - acceptAt)}+${round(d)}`);
+      console.log(`long tasks: ${rows.join(' ')} | frame ${round((await epochOf(a, frame.firstFrameAt)) - acceptAt)}`);
+    }
+    const meta = (await a.page.evaluate(
+      `(() => { const v = document.getElementById('v-' + ${JSON.stringify(b.UID)}); return v && v.__firstMeta; })()`,
+    )) as Record<string, number | undefined> | null;
+    for (const k of ['receiveTime', 'presentationTime', 'now'] as const) {
+      const t = meta?.[k];
+      if (typeof t === 'number') traced[`caller.frame.${k}`] = (await epochOf(a, t)) - acceptAt;
+    }
+    if (typeof meta?.processingDuration === 'number') traced['caller.frame.decodeMs'] = meta.processingDuration * 1000;
+  }
   const r = {
+    ...traced,
     firstFrameMs: (await epochOf(a, frame.firstFrameAt)) - acceptAt,
     acceptedMs: await at('CRVideo_NotifyCallAccepted'),
     calleeEnteredMs: calleeEntered ? (await epochOf(b, calleeEntered.at)) - acceptAt : Number.NaN,
@@ -224,6 +292,25 @@ function summary(runs: Record<string, number>[]): Record<string, unknown> {
       callerGotStream: round(pct(sorted('streamMs'), 50)),
       firstFrame: round(pct(ff, 50)),
     },
+    // --trace: when each WebRTC counter first moved after the accept (p50 over the calls that had it).
+    ...(TRACE
+      ? {
+          p50Trace: Object.fromEntries(
+            [...new Set(runs.flatMap((r) => Object.keys(r).filter((k) => /^(caller|callee|sfu)\./.test(k))))]
+              .map((k) => {
+                const v = runs
+                  .map((r) => r[k])
+                  .filter((x): x is number => typeof x === 'number')
+                  .sort((x, y) => x - y);
+                return [
+                  k,
+                  `${round(pct(v, 50))} (${v.length}) ${round(v[0] ?? Number.NaN)}–${round(v.at(-1) ?? Number.NaN)}`,
+                ] as const;
+              })
+              .sort((x, y) => Number.parseFloat(x[1]) - Number.parseFloat(y[1])),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -641,7 +728,38 @@ async function section(result: Record<string, unknown>, key: string, measure: ()
   }
 }
 
+/** --trace: the SFU's own key frame and PLI events (epoch ms), from every producer and consumer. */
+const sfuMarks: { at: number; what: string }[] = [];
+async function traceSfu(): Promise<void> {
+  const mediasoup = await import('mediasoup');
+  const now = () => performance.timeOrigin + performance.now();
+  mediasoup.observer.on('newworker', (w) =>
+    w.observer.on('newrouter', (r) =>
+      r.observer.on('newtransport', (t) => {
+        // Whose: the callee's camera (producer) and the caller's view of it (consumer) are the first frame's path.
+        const who = String(t.appData.UID).includes('callee') ? 'callee' : 'caller';
+        t.observer.on('newproducer', (p) => {
+          if (p.kind !== 'video') return;
+          void p.enableTraceEvent(['keyframe', 'pli', 'fir']);
+          p.on('trace', (ev) => sfuMarks.push({ at: now(), what: `${who}Producer.${ev.type}` }));
+          p.observer.on('resume', () => sfuMarks.push({ at: now(), what: `${who}Producer.resume` }));
+        });
+        t.observer.on('newconsumer', (c) => {
+          if (c.kind !== 'video') return;
+          void c.enableTraceEvent(['keyframe', 'pli', 'fir']);
+          c.on('trace', (ev) => sfuMarks.push({ at: now(), what: `${who}Consumer.${ev.type}.${ev.direction}` }));
+          c.observer.on('resume', () => sfuMarks.push({ at: now(), what: `${who}Consumer.resume` }));
+          c.observer.on('layerschange', (l) =>
+            sfuMarks.push({ at: now(), what: `${who}Consumer.layers.${l ? l.spatialLayer : 'none'}` }),
+          );
+        });
+      }),
+    ),
+  );
+}
+
 async function main(): Promise<void> {
+  if (TRACE) await traceSfu();
   // A long session grace: nine pages on a loaded 2-core machine can stall past the default 20 s, and a
   // member whose resume came too late would leave the room mid-measurement.
   const ms = await startMediaServer({ numWorkers: 1 }, { graceMs: 120_000 });
@@ -664,8 +782,9 @@ async function main(): Promise<void> {
 
     if (ONLY.has('frame'))
       await section(result, 'firstFrameAfterAccept', async () => {
-        const a = await User.open(browser, ms, 'bench-caller');
-        const b = await User.open(browser, ms, 'bench-callee');
+        const init = TRACE ? TRACE_PAGE : '';
+        const a = await User.open(browser, ms, 'bench-caller', '', init);
+        const b = await User.open(browser, ms, 'bench-callee', '', init);
         try {
           await a.login();
           await b.login();

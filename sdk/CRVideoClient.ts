@@ -142,7 +142,13 @@ export function createCRVideoCore(options: CRVideoCoreOptions): CRVideoClient {
   });
   const request = <T extends RequestType>(type: T, payload: unknown): Promise<ResponseData<T>> =>
     line.request(type, payload);
-  const media: MediaEngine | null = options.media ? options.media({ request, emit, myUID: () => session.UID }) : null;
+  const listens = (name: CallbackName): boolean => {
+    const h = holders[name] as { callback?: unknown; call?: unknown } | undefined;
+    return typeof h?.callback === 'function' || typeof h?.call === 'function';
+  };
+  const media: MediaEngine | null = options.media
+    ? options.media({ request, emit, myUID: () => session.UID, listens })
+    : null;
 
   const ctx: ClientContext = {
     session,

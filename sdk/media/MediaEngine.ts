@@ -18,6 +18,8 @@ export interface MediaContext {
   emit<K extends CallbackName>(name: K, ...args: CRVideoCallbacks[K]): void;
   /** The logged-in UID ('' before login). */
   myUID(): string;
+  /** Whether the app set this callback (work only its callback needs is skipped otherwise; absent: yes). */
+  listens?(name: CallbackName): boolean;
 }
 
 /**

@@ -29,8 +29,13 @@ export class MediaReceiver {
   /** Voice levels from the SDK's own meter of each track (also the own mic outside rooms). */
   readonly energy: EnergyMeter;
   readonly #serverEnergy = new MicEnergy();
+  /**
+   * The one AudioContext of the page's SDK (the own mic's level meter and the remote mix): each context
+   * runs its own audio rendering, which on a small machine delays the first video frame of a call.
+   */
+  #audio: AudioContext | null = null;
   /** CloudRoom's remote mix: every other member's audio in one stream (NotifyAudioStream aSide 1). */
-  #mix: { ctx: AudioContext; dest: MediaStreamAudioDestinationNode; told: boolean } | null = null;
+  #mix: { dest: MediaStreamAudioDestinationNode; sources: MediaStreamAudioSourceNode[]; told: boolean } | null = null;
   #speaker = '';
   #speakerPaused = false;
 
@@ -48,7 +53,10 @@ export class MediaReceiver {
       status: (kind, UID, old, status) => this.#ctx.emit(STATUS_CALLBACK[kind], UID, old, status),
       log: this.#log,
     });
-    this.energy = new EnergyMeter((UID, old, level) => this.#ctx.emit('CRVideo_MicEnergyUpdate', UID, old, level));
+    this.energy = new EnergyMeter(
+      (UID, old, level) => this.#ctx.emit('CRVideo_MicEnergyUpdate', UID, old, level),
+      () => this.#audioContext(),
+    );
   }
 
   /** UID of the loudest member right now ('' when nobody speaks). */
@@ -155,8 +163,9 @@ export class MediaReceiver {
       if (d.kind === 'audio') {
         this.remote.play(d.UID, d.peerId, stream);
         for (const el of this.remote.players()) el.muted = this.#speakerPaused;
-        this.energy.set(d.UID, consumer.track);
-        this.#addToMix(stream);
+        this.energy.setReceiver(d.UID, consumer.track, consumer.rtpReceiver);
+        // The remote mix costs a running AudioContext: made only for an app that takes it.
+        if (this.#mix || (this.#ctx.listens?.('CRVideo_NotifyAudioStream') ?? true)) this.#addToMix(stream);
         this.#ctx.emit('CRVideo_NotifyMemberAudioStream', d.UID, stream);
       } else {
         this.#ctx.emit('CRVideo_NotifyVideoStream', d.UID, stream);
@@ -170,15 +179,14 @@ export class MediaReceiver {
 
   /** Adds a member's audio to the remote mix (NotifyAudioStream(1, stream), told once per room). */
   #addToMix(stream: MediaStream): void {
-    const AC = globalThis.AudioContext;
-    if (!AC) return;
+    const ctx = this.#audioContext();
+    if (!ctx) return;
     try {
-      if (!this.#mix) {
-        const ctx = new AC();
-        this.#mix = { ctx, dest: ctx.createMediaStreamDestination(), told: false };
-      }
-      this.#mix.ctx.createMediaStreamSource(stream).connect(this.#mix.dest);
-      if (this.#mix.ctx.state === 'suspended') void this.#mix.ctx.resume().catch(() => {});
+      this.#mix ??= { dest: ctx.createMediaStreamDestination(), sources: [], told: false };
+      const src = ctx.createMediaStreamSource(stream);
+      src.connect(this.#mix.dest);
+      this.#mix.sources.push(src);
+      if (ctx.state === 'suspended') void ctx.resume().catch(() => {});
       if (!this.#mix.told) {
         this.#mix.told = true;
         this.#ctx.emit('CRVideo_NotifyAudioStream', 1, this.#mix.dest.stream);
@@ -195,13 +203,28 @@ export class MediaReceiver {
     this.remote.clear();
     this.#speaker = '';
     this.energy.clear();
-    const mix = this.#mix;
+    for (const src of this.#mix?.sources ?? []) src.disconnect();
     this.#mix = null;
-    void mix?.ctx.close().catch(() => {});
+  }
+
+  /** The shared AudioContext, made on first use (null where Web Audio is missing). */
+  #audioContext(): AudioContext | null {
+    if (this.#audio && this.#audio.state !== 'closed') return this.#audio;
+    const AC = globalThis.AudioContext;
+    if (!AC) return null;
+    try {
+      this.#audio = new AC();
+    } catch {
+      this.#audio = null;
+    }
+    return this.#audio;
   }
 
   close(): void {
     this.#tiles.close();
     this.energy.close();
+    const audio = this.#audio;
+    this.#audio = null;
+    void audio?.close().catch(() => {});
   }
 }

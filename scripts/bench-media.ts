@@ -239,6 +239,11 @@ async function firstFrameRun(ms: MediaServer, a: User, b: User, mode: Mode): Pro
     const marks = (await a.page.evaluate('window.__traceMarks || {}')) as Record<string, number>;
     for (const [k, t] of Object.entries(marks)) traced[`caller.${k}`] = (await epochOf(a, t)) - acceptAt;
     for (const m of sfuMarks) if (!(`sfu.${m.what}` in traced)) traced[`sfu.${m.what}`] = m.at - acceptAt;
+    if (process.env.OUTLIERS && (await epochOf(a, frame.firstFrameAt)) - acceptAt > 400) {
+      console.log(
+        `outlier: ${sfuMarks.map((m) => `${m.what}${m.ssrc ? `[${m.ssrc % 1000}]` : ''}@${round(m.at - acceptAt)}`).join(' ')}`,
+      );
+    }
     if (process.env.LONG_TASKS) {
       const lt = (await a.page.evaluate('window.__longTasks')) as [number, number][];
       const rows: string[] = [];
@@ -391,6 +396,8 @@ async function fillRoom(ms: MediaServer, users: User[], mode: Mode, capture?: Ro
   for (const u of users) {
     await setMode(u, mode);
     if (capture) await u.fn('CRVideo_SetVideoCfg', capture);
+    // An app like CRVideo Phone's: it does not take the remote mix, so the SDK makes none.
+    await u.page.evaluate('CRVideo_NotifyAudioStream.callback = null');
   }
   const meet = await createRoom(host);
   await host.enter(meet.ID);
@@ -729,7 +736,7 @@ async function section(result: Record<string, unknown>, key: string, measure: ()
 }
 
 /** --trace: the SFU's own key frame and PLI events (epoch ms), from every producer and consumer. */
-const sfuMarks: { at: number; what: string }[] = [];
+const sfuMarks: { at: number; what: string; ssrc?: number }[] = [];
 async function traceSfu(): Promise<void> {
   const mediasoup = await import('mediasoup');
   const now = () => performance.timeOrigin + performance.now();
@@ -741,7 +748,10 @@ async function traceSfu(): Promise<void> {
         t.observer.on('newproducer', (p) => {
           if (p.kind !== 'video') return;
           void p.enableTraceEvent(['keyframe', 'pli', 'fir']);
-          p.on('trace', (ev) => sfuMarks.push({ at: now(), what: `${who}Producer.${ev.type}` }));
+          p.on('trace', (ev) => {
+            const info = ev.info as { ssrc?: number; rtpPacket?: { ssrc?: number } };
+            sfuMarks.push({ at: now(), what: `${who}Producer.${ev.type}`, ssrc: info.ssrc ?? info.rtpPacket?.ssrc });
+          });
           p.observer.on('resume', () => sfuMarks.push({ at: now(), what: `${who}Producer.resume` }));
         });
         t.observer.on('newconsumer', (c) => {

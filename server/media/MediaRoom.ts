@@ -153,18 +153,28 @@ export class MediaRoom {
     }
     if (parties.length === 0) return;
     this.#log.info({ UIDs: parties.map((m) => m.UID) }, 'call answered: prepared media starts');
+    // The consumers first, then the producers, each group at once: mediasoup asks a video producer's
+    // sender for a key frame when the producer resumes, and Chromium ignores a key frame request that
+    // comes less than 300 ms after its last key frame. A consumer resumed after that key frame went by
+    // asked in vain and waited for mediasoup's next request, a second later (bench:media --trace: one
+    // call in 20–40 showed its first frame after 1.1–1.6 s). Resumed before, it forwards that key frame.
     void (async () => {
-      for (const m of parties)
-        for (const producer of m.producers.values()) {
-          if (producer.paused && !producer.closed) await producer.resume().catch(() => {});
-        }
+      const starts: Promise<void>[] = [];
       for (const viewer of parties)
         for (const c of viewer.consumers.values()) {
           if (!parties.includes(this.#memberOfProducerId(c.producerId) as MediaMember)) continue;
-          await this.#applyView(viewer, c).catch((err: unknown) => {
-            if (!c.closed) this.#log.warn({ err: (err as Error).message }, 'could not start a prepared consumer');
-          });
+          starts.push(
+            this.#applyView(viewer, c).catch((err: unknown) => {
+              if (!c.closed) this.#log.warn({ err: (err as Error).message }, 'could not start a prepared consumer');
+            }),
+          );
         }
+      await Promise.all(starts);
+      await Promise.all(
+        parties.flatMap((m) =>
+          [...m.producers.values()].map((p) => (p.paused && !p.closed ? p.resume().catch(() => {}) : undefined)),
+        ),
+      );
     })();
   }
 
@@ -530,9 +540,7 @@ export class MediaRoom {
 
   /**
    * First resume of a layered video consumer: it starts at layer 0 (the smallest key frame, sent and
-   * decoded first) and moves to its tile's layer once layer 0 is forwarded, or after 300 ms at most (in
-   * about one call in twenty, bench:media saw layer 0 not forwarded at all until this deadline moved the
-   * consumer up: a 1 s deadline made those first frames take 1.1 s).
+   * decoded first) and moves to its tile's layer once layer 0 is forwarded, or after 300 ms at most.
    */
   #warmUp(m: MediaMember, c: types.Consumer): void {
     this.#warming.add(c.id);

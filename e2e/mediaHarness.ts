@@ -35,6 +35,8 @@ const PAGE_SCRIPT = `
   window.__t0 = performance.now();
   const plain = (a) => (a instanceof MediaStream ? '[MediaStream]' : a);
   const showVideo = (uid, stream) => {
+    // A benchmark page standing for a room member shows nothing (it reads its SDK's stats).
+    if (window.__noRender) return;
     let v = document.getElementById('v-' + uid);
     if (!v) {
       v = document.createElement('video');

@@ -7,8 +7,9 @@
 //      camera: p50 / p90 over --runs calls per mode (default 20), interleaved, with the stages; besides
 //      today / new / svc, "vp8" (new with one VP8 stream instead of simulcast) as the reference;
 //   2. a room of --room members (default 9, one Chromium page each, joined one after the other with
-//      retries) sending mic + a 320 × 180 camera at 10 fps, each showing the others as 320 × 180
-//      thumbnails: bytes/s each member sends and receives, worker CPU %, frames/s received per tile;
+//      retries) sending a 640 × 360 camera at 15 fps (no mic, nothing rendered: see ROOM_AUDIO), each
+//      telling its SDK it shows the others as 320 × 180 tiles: bytes/s each member sends and receives,
+//      worker CPU %, frames/s received per tile;
 //   3. a call whose packets into the SFU lose --loss % (default 10; a lossy UDP relay, scripts/lossyUdpProxy.ts):
 //      audio concealment and video freezes at the receiver, Opus in-band FEC + DTX off vs on, with a
 //      synthesised speech-like fake mic (scripts/speechWav.ts) and with Chromium's default beep;
@@ -16,7 +17,10 @@
 // --quick: 5 calls per mode, a 4-member room, 5 s windows. --only frame,room,loss,sizes picks sections.
 // --trace: the first-frame section also says where each call's time went (p50Trace): the SFU's own
 // resume / PLI / key frame events of the callee's camera and of the caller's consumer of it, when the
-// caller's receiver saw its first packet, and the first frame's rVFC metadata (receive, decode, present).
+// caller's receiver saw its first packet, and the first frame's rVFC metadata (receive, decode, present);
+// with OUTLIERS=1 in the environment it prints every SFU event of a call whose first frame took > 400 ms.
+// DEBUG_ROOM=1: the room section prints the state of every video consumer in the SFU and each member's
+// frames per tile in the window.
 // Prints JSON, then short tables. Everything it starts is closed at the end, on failure and on Ctrl+C.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -93,15 +97,9 @@ const TRACE_PAGE = `(() => {
   Wrapped.prototype = Orig.prototype;
   Object.setPrototypeOf(Wrapped, Orig);
   window.RTCPeerConnection = Wrapped;
-  window.__longTasks = [];
-  try {
-    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push([e.startTime, e.duration]); })
-      .observe({ type: 'longtask' });
-  } catch {}
   window.__tracePoll = () => {
     const marks = {};
     window.__traceMarks = marks;
-    window.__longTasks = [];
     const t0 = performance.now();
     const tick = () => {
       for (const pc of pcs) {
@@ -244,12 +242,6 @@ async function firstFrameRun(ms: MediaServer, a: User, b: User, mode: Mode): Pro
         `outlier: ${sfuMarks.map((m) => `${m.what}${m.ssrc ? `[${m.ssrc % 1000}]` : ''}@${round(m.at - acceptAt)}`).join(' ')}`,
       );
     }
-    if (process.env.LONG_TASKS) {
-      const lt = (await a.page.evaluate('window.__longTasks')) as [number, number][];
-      const rows: string[] = [];
-      for (const [t, d] of lt) rows.push(`${round((await epochOf(a, t)) - acceptAt)}+${round(d)}`);
-      console.log(`long tasks: ${rows.join(' ')} | frame ${round((await epochOf(a, frame.firstFrameAt)) - acceptAt)}`);
-    }
     const meta = (await a.page.evaluate(
       `(() => { const v = document.getElementById('v-' + ${JSON.stringify(b.UID)}); return v && v.__firstMeta; })()`,
     )) as Record<string, number | undefined> | null;
@@ -390,10 +382,23 @@ async function roomLoad(ms: MediaServer, browser: Browser, n: number, tag: strin
   }
 }
 
-/** Joins `users` into one room (the first calls the others in), everyone sending mic + camera. */
-async function fillRoom(ms: MediaServer, users: User[], mode: Mode, capture?: RoomCapture): Promise<MeetObj> {
+/**
+ * Joins `users` into one room (the first calls the others in), everyone sending their camera and (with
+ * `audio`) their mic. Without `audio` the pages also show no video (`__noRender`): their SDK still
+ * receives and decodes every member (the figures come from its stats), without the audio and
+ * compositing nine pages cannot all have on two cores.
+ */
+async function fillRoom(
+  ms: MediaServer,
+  users: User[],
+  mode: Mode,
+  capture?: RoomCapture,
+  audio = true,
+): Promise<MeetObj> {
   const [host, ...guests] = users as [User, ...User[]];
+  const perMember = audio ? 2 : 1;
   for (const u of users) {
+    if (!audio) await u.page.evaluate('window.__noRender = true');
     await setMode(u, mode);
     if (capture) await u.fn('CRVideo_SetVideoCfg', capture);
     // An app like CRVideo Phone's: it does not take the remote mix, so the SDK makes none.
@@ -423,10 +428,11 @@ async function fillRoom(ms: MediaServer, users: User[], mode: Mode, capture?: Ro
   }
   // Mics and cameras one member at a time: each waits until its two producers exist.
   for (const [i, u] of users.entries()) {
-    await u.openMicAndCamera();
+    if (audio) await u.fn('CRVideo_OpenMic', u.UID);
+    await u.fn('CRVideo_OpenVideo', u.UID);
     await until(
       `${u.UID}'s mic and camera produced`,
-      async () => ((await roomNow())?.producers ?? 0) >= 2 * (i + 1) || null,
+      async () => ((await roomNow())?.producers ?? 0) >= perMember * (i + 1) || null,
       120_000,
     ).catch(async (err: unknown) => {
       // What the page was told last, to see where it stopped.
@@ -444,12 +450,12 @@ async function fillRoom(ms: MediaServer, users: User[], mode: Mode, capture?: Ro
     });
   }
   const n = users.length;
-  const want = n * (n - 1) * 2;
+  const want = n * (n - 1) * perMember;
   await until(
     `${n} members: ${want} consumers`,
     async () => {
       const r = await roomNow();
-      return r && r.consumers === want && r.producers === 2 * n ? r : null;
+      return r && r.consumers === want && r.producers === perMember * n ? r : null;
     },
     // Nine Chromium pages starting their cameras and codecs on a loaded 2-core machine take minutes.
     600_000,
@@ -457,9 +463,19 @@ async function fillRoom(ms: MediaServer, users: User[], mode: Mode, capture?: Ro
   return meet;
 }
 
-/** The fake cameras of a room benchmark (CRVideo_SetVideoCfg): small and slow, so nine pages fit on 2 cores. */
+/**
+ * The fake cameras of a room benchmark (CRVideo_SetVideoCfg): the SDK's default size and rate. Chromium
+ * sends two simulcast layers of it (320 × 180 and 640 × 360); a 320 × 180 camera gets one layer only.
+ */
 type RoomCapture = { width: number; height: number; fps: number };
-const ROOM_CAPTURE: RoomCapture = { width: 320, height: 180, fps: 10 };
+const ROOM_CAPTURE: RoomCapture = { width: 640, height: 360, fps: 15 };
+/**
+ * Room members send no audio and render no video: with mics and <video> tiles, nine pages on the 2-core
+ * machine get a third of the CPU they need (load average 5–6 in the window), their encoders adapt down to
+ * under a frame a second and mediasoup sees their streams as inactive, so the figures measured the
+ * overload, not the SFU.
+ */
+const ROOM_AUDIO = false;
 
 type Stats = {
   sent: { audio: { bytesSent: number } | null; video: { bytesSent: number } | null };
@@ -511,7 +527,7 @@ async function roomFigures(
       await u.login();
       users.push(u);
     }
-    const meet = await fillRoom(ms, users, mode, ROOM_CAPTURE);
+    const meet = await fillRoom(ms, users, mode, ROOM_CAPTURE, ROOM_AUDIO);
     for (const u of users) for (const o of users) if (o !== u) await u.fn('CRVideo_SetVideoTileSize', o.UID, 320, 180);
     await sleep(4000); // let bitrates and layers settle
     const pid = ms.plane.workerPidOf(meet.ID);
@@ -523,6 +539,23 @@ async function roomFigures(
     const seconds = (Date.now() - s0) / 1000;
     const cpu = ((cpuTicks(pid) - t0) / clkTck / seconds) * 100;
     const after = await Promise.all(users.map(stats));
+    if (process.env.DEBUG_ROOM) {
+      const rows: Record<string, number> = {};
+      for (const c of debugConsumers) {
+        if (c.closed || c.kind !== 'video') continue;
+        const k = `paused=${c.paused} producerPaused=${c.producerPaused} layer=${c.currentLayers?.spatialLayer ?? '-'} score=${c.score.producerScore}/${c.score.score}`;
+        rows[k] = (rows[k] ?? 0) + 1;
+      }
+      console.log('video consumers:', rows);
+      after.forEach((s, i) => {
+        const b = before[i] as Stats;
+        const f = Object.entries(s.members).map(
+          ([UID, m]) =>
+            `${UID.slice(-1)}:${(m.video?.framesDecoded ?? 0) - (b.members[UID]?.video?.framesDecoded ?? 0)}`,
+        );
+        console.log(`member ${i} frames in window: ${f.join(' ')}`);
+      });
+    }
     let sent = 0;
     let recv = 0;
     const fps: number[] = [];
@@ -681,7 +714,7 @@ function printTables(result: Record<string, unknown>): void {
   const room = result.room as { rows: Record<string, number | string>[] } | undefined;
   if (room)
     table(
-      `a ${ROOM}-member room, every member sending mic + camera (${ROOM_CAPTURE.width}x${ROOM_CAPTURE.height} at ${ROOM_CAPTURE.fps} fps), tiles 320x180 (today: no simulcast)`,
+      `a ${ROOM}-member room, every member sending ${ROOM_AUDIO ? 'mic + ' : ''}camera (${ROOM_CAPTURE.width}x${ROOM_CAPTURE.height} at ${ROOM_CAPTURE.fps} fps), tiles 320x180 (today: no simulcast)`,
       room.rows,
       [
         ['mode ', 'mode'],
@@ -768,8 +801,24 @@ async function traceSfu(): Promise<void> {
   );
 }
 
+const debugConsumers = new Set<import('mediasoup').types.Consumer>();
+async function debugRoom(): Promise<void> {
+  const mediasoup = await import('mediasoup');
+  mediasoup.observer.on('newworker', (w) =>
+    w.observer.on('newrouter', (r) =>
+      r.observer.on('newtransport', (t) =>
+        t.observer.on('newconsumer', (c) => {
+          debugConsumers.add(c);
+          c.observer.once('close', () => debugConsumers.delete(c));
+        }),
+      ),
+    ),
+  );
+}
+
 async function main(): Promise<void> {
   if (TRACE) await traceSfu();
+  if (process.env.DEBUG_ROOM) await debugRoom();
   // A long session grace: nine pages on a loaded 2-core machine can stall past the default 20 s, and a
   // member whose resume came too late would leave the room mid-measurement.
   const ms = await startMediaServer({ numWorkers: 1 }, { graceMs: 120_000 });
@@ -846,7 +895,7 @@ async function main(): Promise<void> {
             );
           }
         }
-        return { windowS: WINDOW_S, tile: '320x180', capture: ROOM_CAPTURE, rows };
+        return { windowS: WINDOW_S, tile: '320x180', capture: ROOM_CAPTURE, audio: ROOM_AUDIO, rows };
       });
     if (ONLY.has('loss') && LOSS > 0)
       await section(result, 'loss', async () => {

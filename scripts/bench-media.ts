@@ -44,7 +44,7 @@ const { values } = parseArgs({
     window: { type: 'string' },
     only: { type: 'string', default: 'frame,room,loss,sizes' },
     // Modes of the room section (each fills a room of --room pages: minutes on a loaded machine).
-    'room-modes': { type: 'string', default: 'today,new' },
+    'room-modes': { type: 'string', default: 'today,new,svc' },
     // Modes of the first-frame section (`--frame-modes new` repeats one mode, e.g. to chase a slow case).
     'frame-modes': { type: 'string', default: 'today,new,svc,vp8' },
     // First frame: also poll both pages' WebRTC stats every 5 ms around the accept (where the time goes).

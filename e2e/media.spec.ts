@@ -173,12 +173,7 @@ test('one AudioContext per page, and no remote mix for an app that does not take
     (window as unknown as { CRVideo_NotifyAudioStream: { callback: unknown } }).CRVideo_NotifyAudioStream.callback =
       null;
   });
-  const meet = await createRoom(a);
-  await callAndAccept(a, b, meet);
-  await a.enter(meet.ID);
-  await b.enter(meet.ID);
-  await a.openMicAndCamera();
-  await b.openMicAndCamera();
+  const { meet } = await callIntoRoom(a, b);
   await expectAudioFlowing(a, b.UID);
   await expectAudioFlowing(b, a.UID);
   await a.waitFor('CRVideo_NotifyAudioStream', [1]);
@@ -298,15 +293,21 @@ async function inCall(
 ): Promise<{ a: User; b: User; meet: MeetObj; callID: string }> {
   const a = await user(browser, 'A');
   const b = await user(browser, 'B');
+  const { meet, callID } = await callIntoRoom(a, b);
+  await expectVideoFlowing(a, b.UID);
+  await expectVideoFlowing(b, a.UID);
+  return { a, b, meet, callID };
+}
+
+/** `a` makes a room and calls `b` into it; both enter and open their mic and camera. */
+async function callIntoRoom(a: User, b: User): Promise<{ meet: MeetObj; callID: string }> {
   const meet = await createRoom(a);
   const callID = await callAndAccept(a, b, meet);
   await a.enter(meet.ID);
   await b.enter(meet.ID);
   await a.openMicAndCamera();
   await b.openMicAndCamera();
-  await expectVideoFlowing(a, b.UID);
-  await expectVideoFlowing(b, a.UID);
-  return { a, b, meet, callID };
+  return { meet, callID };
 }
 
 test('devices: list them, switch mic and camera mid-call without renegotiating, pick a speaker', async ({
@@ -357,12 +358,7 @@ test('denied mic and camera: status 1 and codes 808 / 8002, the member still see
     const d = await User.open(denying, ms, `D-${++seq}`);
     users.push(d);
     await d.login();
-    const meet = await createRoom(a);
-    await callAndAccept(a, d, meet);
-    await a.enter(meet.ID);
-    await d.enter(meet.ID);
-    await a.openMicAndCamera();
-    await d.openMicAndCamera();
+    const { meet } = await callIntoRoom(a, d);
     await d.waitFor('CRVideo_AudioStatusChanged', [d.UID, 4, 1]);
     await d.waitFor('CRVideo_VideoStatusChanged', [d.UID, 4, 1]);
     await d.waitFor('CRVideo_NotifyDeviceError', [808, 'mic']);

@@ -4,7 +4,33 @@
 // member (CRVideo_SetVideoTileSize) and the server picks the layer; the active speaker gets the top one;
 // a hidden page pauses what it receives; a ringing call prepares media that goes if the call does not.
 import { type Browser, expect, test } from '@playwright/test';
+import * as mediasoup from 'mediasoup';
 import { expectVideoFlowing, type MediaServer, startMediaServer, User, until } from './mediaHarness.js';
+
+/**
+ * For each video producer resumed in this process's SFU: whether every consumer of it was already
+ * resumed itself (not paused, only waiting for its producer) at that moment.
+ */
+const consumersReadyAtProducerResume: boolean[] = [];
+const videoConsumers = new Set<mediasoup.types.Consumer>();
+mediasoup.observer.on('newworker', (w) =>
+  w.observer.on('newrouter', (r) =>
+    r.observer.on('newtransport', (t) => {
+      t.observer.on('newproducer', (p) => {
+        if (p.kind !== 'video') return;
+        p.observer.on('resume', () => {
+          const mine = [...videoConsumers].filter((c) => c.producerId === p.id && !c.closed);
+          consumersReadyAtProducerResume.push(mine.length > 0 && mine.every((c) => !c.paused));
+        });
+      });
+      t.observer.on('newconsumer', (c) => {
+        if (c.kind !== 'video') return;
+        videoConsumers.add(c);
+        c.observer.once('close', () => videoConsumers.delete(c));
+      });
+    }),
+  ),
+);
 
 let ms: MediaServer;
 const users: User[] = [];
@@ -270,11 +296,15 @@ test('a prepared call, once answered, shows video both ways on the prepared tran
   expect((await inbound(a, b.UID))?.bytesReceived ?? 0).toBe(0);
   expect((await a.events('CRVideo_NotifyVideoStream')).filter((e) => e.args[0] === b.UID)).toHaveLength(0);
   const since = await a.eventCount();
+  consumersReadyAtProducerResume.length = 0;
   await b.fn('CRVideo_AcceptCall', callID, meet, '', 'accept');
   await a.waitFor('CRVideo_NotifyCallAccepted', [callID], since);
   await Promise.all([a.enter(meet.ID), b.enter(meet.ID)]);
   await expectVideoFlowing(a, b.UID);
   await expectVideoFlowing(b, a.UID);
+  // The answer resumed both video consumers before the cameras' producers: the key frame a producer's
+  // resume asks for then reaches consumers that forward it (resumed after it, they would wait a second).
+  expect(consumersReadyAtProducerResume.slice(0, 2)).toEqual([true, true]);
   expect((await ms.plane.stats()).totals.transports).toBe(4);
   await a.fn('CRVideo_HangupCall', callID, '', 'bye');
   await a.fn('CRVideo_ExitMeeting');

@@ -289,11 +289,11 @@ function summary(runs: Record<string, number>[]): Record<string, unknown> {
       callerGotStream: round(pct(sorted('streamMs'), 50)),
       firstFrame: round(pct(ff, 50)),
     },
-    // --trace: when each WebRTC counter first moved after the accept (p50 over the calls that had it).
+    // --trace: each SFU event and caller-side stage after the accept (p50, calls that had it, min–max).
     ...(TRACE
       ? {
           p50Trace: Object.fromEntries(
-            [...new Set(runs.flatMap((r) => Object.keys(r).filter((k) => /^(caller|callee|sfu)\./.test(k))))]
+            [...new Set(runs.flatMap((r) => Object.keys(r).filter((k) => /^(caller|sfu)\./.test(k))))]
               .map((k) => {
                 const v = runs
                   .map((r) => r[k])
@@ -770,49 +770,46 @@ async function section(result: Record<string, unknown>, key: string, measure: ()
 
 /** --trace: the SFU's own key frame and PLI events (epoch ms), from every producer and consumer. */
 const sfuMarks: { at: number; what: string; ssrc?: number }[] = [];
-async function traceSfu(): Promise<void> {
+/** Calls `fn` with every transport the SFU of this process makes from now on (workers made later too). */
+async function onEachTransport(fn: (t: import('mediasoup').types.Transport) => void): Promise<void> {
   const mediasoup = await import('mediasoup');
-  const now = () => performance.timeOrigin + performance.now();
-  mediasoup.observer.on('newworker', (w) =>
-    w.observer.on('newrouter', (r) =>
-      r.observer.on('newtransport', (t) => {
-        // Whose: the callee's camera (producer) and the caller's view of it (consumer) are the first frame's path.
-        const who = String(t.appData.UID).includes('callee') ? 'callee' : 'caller';
-        t.observer.on('newproducer', (p) => {
-          if (p.kind !== 'video') return;
-          void p.enableTraceEvent(['keyframe', 'pli', 'fir']);
-          p.on('trace', (ev) => {
-            const info = ev.info as { ssrc?: number; rtpPacket?: { ssrc?: number } };
-            sfuMarks.push({ at: now(), what: `${who}Producer.${ev.type}`, ssrc: info.ssrc ?? info.rtpPacket?.ssrc });
-          });
-          p.observer.on('resume', () => sfuMarks.push({ at: now(), what: `${who}Producer.resume` }));
-        });
-        t.observer.on('newconsumer', (c) => {
-          if (c.kind !== 'video') return;
-          void c.enableTraceEvent(['keyframe', 'pli', 'fir']);
-          c.on('trace', (ev) => sfuMarks.push({ at: now(), what: `${who}Consumer.${ev.type}.${ev.direction}` }));
-          c.observer.on('resume', () => sfuMarks.push({ at: now(), what: `${who}Consumer.resume` }));
-          c.observer.on('layerschange', (l) =>
-            sfuMarks.push({ at: now(), what: `${who}Consumer.layers.${l ? l.spatialLayer : 'none'}` }),
-          );
-        });
-      }),
-    ),
-  );
+  mediasoup.observer.on('newworker', (w) => w.observer.on('newrouter', (r) => r.observer.on('newtransport', fn)));
 }
 
+async function traceSfu(): Promise<void> {
+  const now = () => performance.timeOrigin + performance.now();
+  await onEachTransport((t) => {
+    // Whose: the callee's camera (producer) and the caller's view of it (consumer) are the first frame's path.
+    const who = String(t.appData.UID).includes('callee') ? 'callee' : 'caller';
+    t.observer.on('newproducer', (p) => {
+      if (p.kind !== 'video') return;
+      void p.enableTraceEvent(['keyframe', 'pli', 'fir']);
+      p.on('trace', (ev) => {
+        const info = ev.info as { ssrc?: number; rtpPacket?: { ssrc?: number } };
+        sfuMarks.push({ at: now(), what: `${who}Producer.${ev.type}`, ssrc: info.ssrc ?? info.rtpPacket?.ssrc });
+      });
+      p.observer.on('resume', () => sfuMarks.push({ at: now(), what: `${who}Producer.resume` }));
+    });
+    t.observer.on('newconsumer', (c) => {
+      if (c.kind !== 'video') return;
+      void c.enableTraceEvent(['keyframe', 'pli', 'fir']);
+      c.on('trace', (ev) => sfuMarks.push({ at: now(), what: `${who}Consumer.${ev.type}.${ev.direction}` }));
+      c.observer.on('resume', () => sfuMarks.push({ at: now(), what: `${who}Consumer.resume` }));
+      c.observer.on('layerschange', (l) =>
+        sfuMarks.push({ at: now(), what: `${who}Consumer.layers.${l ? l.spatialLayer : 'none'}` }),
+      );
+    });
+  });
+}
+
+/** DEBUG_ROOM: every consumer the SFU holds, for the room section's dump of their states. */
 const debugConsumers = new Set<import('mediasoup').types.Consumer>();
-async function debugRoom(): Promise<void> {
-  const mediasoup = await import('mediasoup');
-  mediasoup.observer.on('newworker', (w) =>
-    w.observer.on('newrouter', (r) =>
-      r.observer.on('newtransport', (t) =>
-        t.observer.on('newconsumer', (c) => {
-          debugConsumers.add(c);
-          c.observer.once('close', () => debugConsumers.delete(c));
-        }),
-      ),
-    ),
+function debugRoom(): Promise<void> {
+  return onEachTransport((t) =>
+    t.observer.on('newconsumer', (c) => {
+      debugConsumers.add(c);
+      c.observer.once('close', () => debugConsumers.delete(c));
+    }),
   );
 }
 
